@@ -1,0 +1,55 @@
+# OE Data Platform. Quick start: `make demo` (whole pipeline end to end), `make test` (all tests).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+OE := $(BIN)/oe
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR := $(CURDIR)
+export OE_SHARED_DATA ?= $(abspath ../shared/data)
+
+# A fresh, throw-away warehouse for `make test` (never the demo's).
+TEST_DIR := $(CURDIR)/build/test
+TEST_ENV := OE_LANDING=$(TEST_DIR)/landing OE_LAKE=$(TEST_DIR)/lake OE_WAREHOUSE=$(TEST_DIR)/oe.duckdb
+
+.PHONY: help install demo test lint dbt-build-fresh pytest clean spark-install
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the platform (pinned by constraints.txt)
+
+demo: install  ## generate a small landing zone, run the whole pipeline through Dagster, build the docs
+	$(OE) demo
+
+lint: install  ## ruff, contract/source drift, sqlfluff (dbt templater)
+	$(BIN)/ruff check oe_platform orchestration tests
+	$(OE) contracts check
+	$(BIN)/sqlfluff lint models macros analyses
+
+dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse
+	rm -rf $(TEST_DIR)
+	$(TEST_ENV) $(OE) generate --persons 400 --seed 11 --start 2025-01-01 --months 2 \
+		--out $(TEST_DIR)/landing --truth-out $(TEST_DIR)/truth
+	$(TEST_ENV) $(OE) ingest
+	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest
+
+spark-install: install  ## add dbt-spark and pyspark (the scale-out target; ~450 MB)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+
+clean:  ## remove generated data, lake, warehouse, docs site and dbt artefacts (keeps .venv)
+	rm -rf data lake warehouse site target logs build .dagster_home

@@ -1,0 +1,181 @@
+"""`oe`: the one entry point of the OE Data Platform. Thin: parse arguments, call the library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from oe_platform.config import REPO_ROOT, Settings, load_settings
+
+PATH_OPTIONS = [
+    click.option("--landing", type=click.Path(path_type=Path), default=None,
+                 help="Landing zone directory [env OE_LANDING; default data/landing]."),
+    click.option("--lake", type=click.Path(path_type=Path), default=None,
+                 help="Lake directory for bronze, rejects and gold Parquet [env OE_LAKE; default lake]."),
+    click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+                 help="DuckDB warehouse file [env OE_WAREHOUSE; default warehouse/oe.duckdb]."),
+]
+
+
+def path_options(func):
+    for option in reversed(PATH_OPTIONS):
+        func = option(func)
+    return func
+
+
+def settings_from(landing: Path | None, lake: Path | None, warehouse: Path | None) -> Settings:
+    settings = load_settings(landing=landing, lake=lake, warehouse=warehouse)
+    os.environ.update(settings.env())
+    return settings
+
+
+def fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oe-platform")
+def main() -> None:
+    """OE Data Platform: land police force extracts and national OE datasets, resolve people,
+    publish conformed POLE tables and organised-exploitation marts."""
+
+
+@main.command()
+@path_options
+def ingest(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+    """Load every new landed file into bronze Parquet, with a file manifest and rejects.
+
+    Idempotent: a file already loaded (same path and checksum) or an identical copy is not loaded
+    again. Files that cannot be read are quarantined with the reason.
+    """
+    from tqdm import tqdm
+
+    from oe_platform.landing.ingest import ingest as run_ingest
+    from oe_platform.landing.ingest import landed_files
+    from oe_platform.landing.reconcile import reconcile
+
+    settings = settings_from(landing, lake, warehouse)
+    total = len(landed_files(settings.landing))
+    with tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
+        summary = run_ingest(settings, on_file=lambda _: bar.update(1))
+    click.echo(
+        f"{len(summary.files)} new file(s): {summary.count('loaded')} loaded, "
+        f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined; "
+        f"{summary.rows_accepted} rows accepted, {summary.rows_rejected} rejected"
+    )
+    for result in summary.files:
+        if result.status == "quarantined":
+            click.secho(f"quarantined: {result.error}", fg="yellow", err=True)
+    problems = reconcile(settings)
+    if problems:
+        fail("reconciliation failed:\n" + "\n".join(p.describe() for p in problems))
+
+
+@main.command()
+def prepare() -> None:
+    """Parse the dbt project into target/manifest.json (the Dagster definitions load it)."""
+    from oe_platform.dbt_runner import prepare_manifest
+
+    path = prepare_manifest(load_settings())
+    click.echo(f"dbt manifest written to {path}")
+
+
+@main.group()
+def contracts() -> None:
+    """Landing contracts (contracts/*.yml) and what is generated from them."""
+
+
+@contracts.command("sync")
+def contracts_sync() -> None:
+    """Regenerate every dbt source YAML from its landing contract."""
+    from oe_platform.dbt_sources import sync_sources
+
+    changed = sync_sources()
+    click.echo(f"{len(changed)} source file(s) rewritten" + "".join(f"\n  {p}" for p in changed))
+
+
+@contracts.command("check")
+def contracts_check() -> None:
+    """Fail when a dbt source YAML differs from what its contract renders."""
+    from oe_platform.dbt_sources import stale_sources
+
+    stale = stale_sources()
+    if stale:
+        fail("out of date with contracts/ (run `oe contracts sync`): " + ", ".join(map(str, stale)))
+    click.echo("dbt sources match the landing contracts")
+
+
+@main.command()
+@path_options
+def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+    """Run everything through Dagster in this process: ingest, dbt build (with tests), publish."""
+    from oe_platform.dbt_runner import prepare_manifest
+
+    settings = settings_from(landing, lake, warehouse)
+    # The manifest the Dagster definitions load must match the project being run.
+    prepare_manifest(settings)
+    from orchestration.run import run_pipeline
+
+    result = run_pipeline(settings)
+    click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
+    if result.failed_checks:
+        click.secho("failed checks: " + ", ".join(result.failed_checks), fg="red", err=True)
+    if not result.success or result.failed_checks:
+        fail(f"the pipeline failed; open the run in the Dagster UI (oe ui, DAGSTER_HOME={result.dagster_home})")
+
+
+@main.command()
+@path_options
+def publish(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+    """Write every mart to <lake>/gold/<mart>.parquet for BI tools."""
+    from oe_platform.publish import publish as run_publish
+
+    settings = settings_from(landing, lake, warehouse)
+    for published in run_publish(settings):
+        click.echo(f"{published.table}: {published.rows} rows -> {published.path}")
+
+
+@main.command()
+@path_options
+@click.option("--out", type=click.Path(path_type=Path), default=REPO_ROOT / "site",
+              show_default=True, help="Directory of the static docs site.")
+def docs(landing: Path | None, lake: Path | None, warehouse: Path | None, out: Path) -> None:
+    """Build the static docs site (dbt docs: models, columns, lineage) into --out."""
+    from oe_platform.docs_site import build_docs_site
+
+    settings = settings_from(landing, lake, warehouse)
+    index = build_docs_site(settings, out)
+    click.echo(f"docs site: {index}")
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+def ui(port: int) -> None:
+    """Open the Dagster UI (asset lineage, runs, checks) on http://127.0.0.1:PORT."""
+    from orchestration.run import dagster_home
+
+    env = {**os.environ, **load_settings().env(), "DAGSTER_HOME": dagster_home()}
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    cmd = [dagster, "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    sys.exit(subprocess.call(cmd, cwd=REPO_ROOT, env=env))
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules live in their own packages."""
+    from oe_platform.demo import demo_command
+
+    main.add_command(demo_command, "demo")
+    try:
+        from oe_platform.synth.cli import generate_command
+    except ImportError:
+        return
+    main.add_command(generate_command, "generate")
+
+
+_register_optional_commands()

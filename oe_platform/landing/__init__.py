@@ -1,0 +1,1 @@
+"""Landing → bronze: register, parse, accept or reject every delivered row."""

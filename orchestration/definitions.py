@@ -1,0 +1,36 @@
+"""The Dagster definitions: landing → bronze → dbt (staging, conformed, marts) → gold."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import oe_dbt_models
+from orchestration.assets.gold import publish_marts
+from orchestration.assets.landing import ingest_landing_zone, landing_specs
+from orchestration.project import oe_dbt_project
+
+# One writer per DuckDB file: everything runs in one process, one step at a time.
+oe_full_pipeline = define_asset_job(
+    name="oe_full_pipeline",
+    selection=AssetSelection.all(),
+    description="Ingest every new landed file, build every dbt model with its tests, publish the marts.",
+)
+
+defs = Definitions(
+    assets=[*landing_specs, ingest_landing_zone, oe_dbt_models, publish_marts],
+    jobs=[oe_full_pipeline],
+    resources={
+        "dbt": DbtCliResource(
+            project_dir=oe_dbt_project,
+            target=os.environ.get("OE_DBT_TARGET", "dev"),
+            # The dbt installed beside this Python (the project's virtualenv), not whatever is on PATH.
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        ),
+    },
+    executor=in_process_executor,
+)

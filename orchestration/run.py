@@ -1,0 +1,45 @@
+"""Run the whole pipeline through Dagster, in this process, recording runs in DAGSTER_HOME."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from oe_platform.config import REPO_ROOT, Settings
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    success: bool
+    run_id: str
+    dagster_home: str
+    materialized: int
+    failed_checks: list[str]
+
+
+def dagster_home() -> str:
+    home = os.environ.get("DAGSTER_HOME") or str(REPO_ROOT / ".dagster_home")
+    os.makedirs(home, exist_ok=True)
+    return home
+
+
+def run_pipeline(settings: Settings) -> PipelineResult:
+    """Materialise every asset (ingest, dbt build, publish) with the in-process executor."""
+    os.environ.update(settings.env())
+    os.environ["DAGSTER_HOME"] = dagster_home()
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("oe_full_pipeline")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        events = result.all_events
+        materialized = sum(1 for e in events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION)
+        evaluations = [
+            e.event_specific_data for e in events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        ]
+        failed = [
+            f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in evaluations if not ev.passed
+        ]
+        return PipelineResult(result.success, result.run_id, os.environ["DAGSTER_HOME"], materialized, failed)
