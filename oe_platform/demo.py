@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import sys
 from datetime import date
-from pathlib import Path
 
 import click
 import duckdb

@@ -64,6 +64,7 @@ def test_lineage_runs_from_landed_file_to_published_mart(defs):
 def test_asset_graph_matches_reviewed_snapshot(defs):
     current = graph_of(defs)
     if os.environ.get("OE_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
     expected = json.loads(SNAPSHOT.read_text())
     assert current == expected, (

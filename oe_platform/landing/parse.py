@@ -10,7 +10,6 @@ import csv
 import fnmatch
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -51,7 +51,8 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
                 f"select '{source}' as source, '{entity}' as entity, _file_id, count(distinct _row_number) as n "
                 f"from read_parquet('{glob}', union_by_name = true, hive_partitioning = false) group by all"
             )
-        bronze_sql = " union all ".join(bronze_parts) or "select null as source, null as entity, null as _file_id, 0 as n"
+        empty = "select null as source, null as entity, null as _file_id, 0 as n"
+        bronze_sql = " union all ".join(bronze_parts) or empty
         rejects_glob = settings.meta / "rejects" / "*.parquet"
         has_rejects = any((settings.meta / "rejects").glob("*.parquet"))
         rejects_sql = (

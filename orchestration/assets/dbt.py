@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.project import oe_dbt_project
 from orchestration.translator import OeDbtTranslator
 
+
 @dbt_assets(
     manifest=oe_dbt_project.manifest_path,
     project=oe_dbt_project,
