@@ -50,6 +50,8 @@ class Entity:
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    # The column holding the source's stable reference for the person, when rows are person records.
+    person_key: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -154,7 +156,10 @@ def parse_contract(path: Path) -> Contract:
         for k in key:
             if k not in names:
                 raise ContractError(f"{ewhere}: key column {k!r} is not a declared column")
-        entities[name] = Entity(name, spec.get("description", ""), key, tuple(columns))
+        person_key = spec.get("person_key")
+        if person_key is not None and person_key not in names:
+            raise ContractError(f"{ewhere}: person_key {person_key!r} is not a declared column")
+        entities[name] = Entity(name, spec.get("description", ""), key, tuple(columns), person_key)
 
     forces_ok = set(known_forces()) | {NATIONAL, "*"}
     layouts = []

@@ -30,9 +30,21 @@ LINEAGE_DESCRIPTIONS = {
 }
 
 
-def external_location(source: str, entity: str) -> str:
-    glob = "{{ env_var('OE_LAKE', 'lake') }}" + f"/bronze/{source}/{entity}/**/*.parquet"
-    return f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+LINEAGE_SQL_TYPES = {
+    "_file_id": "varchar",
+    "_row_number": "bigint",
+    "_source": "varchar",
+    "_force_code": "varchar",
+    "_delivery_date": "date",
+    "_layout": "varchar",
+    "_date_format": "varchar",
+    "_loaded_at": "timestamp with time zone",
+}
+
+
+def parquet_path(source: str, entity: str) -> str:
+    """Folder of the entity's bronze Parquet under the lake (macro register_parquet_sources)."""
+    return f"bronze/{source}/{entity}"
 
 
 def render_sources(contract: Contract) -> str:
@@ -42,12 +54,18 @@ def render_sources(contract: Contract) -> str:
             {
                 "name": col.name,
                 "description": col.description,
+                "data_type": "varchar",
                 "config": {"meta": {"pii": col.pii}},
             }
             for col in entity.columns
         ]
         columns += [
-            {"name": f.name, "description": LINEAGE_DESCRIPTIONS[f.name], "config": {"meta": {"pii": "none"}}}
+            {
+                "name": f.name,
+                "description": LINEAGE_DESCRIPTIONS[f.name],
+                "data_type": LINEAGE_SQL_TYPES[f.name],
+                "config": {"meta": {"pii": "none"}},
+            }
             for f in LINEAGE_FIELDS
         ]
         tables.append(
@@ -55,13 +73,13 @@ def render_sources(contract: Contract) -> str:
                 "name": bronze_table_name(contract.source, entity.name),
                 "description": f"{contract.title}: {entity.description} Bronze copy, every value as delivered (text).",
                 "config": {
-                    "external_location": external_location(contract.source, entity.name),
                     "loaded_at_field": "_loaded_at",
                     "freshness": {
                         "warn_after": {"count": contract.warn_after_days, "period": "day"},
                         "error_after": {"count": contract.error_after_days, "period": "day"},
                     },
                     "meta": {
+                        "parquet_path": parquet_path(contract.source, entity.name),
                         "contract": f"contracts/{contract.source}.yml",
                         "entity": entity.name,
                         "key": list(entity.key),
@@ -75,7 +93,11 @@ def render_sources(contract: Contract) -> str:
         "sources": [
             {
                 "name": "bronze",
-                "description": "Immutable Parquet copy of every accepted landed row, written by `oe ingest`.",
+                "schema": "bronze",
+                "description": (
+                    "Immutable Parquet copy of every accepted landed row, written by `oe ingest`; "
+                    "exposed as views by the on-run-start macro register_parquet_sources."
+                ),
                 "loader": "oe ingest",
                 "tables": tables,
             }

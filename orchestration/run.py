@@ -23,7 +23,7 @@ def dagster_home() -> str:
     return home
 
 
-def run_pipeline(settings: Settings) -> PipelineResult:
+def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
     """Materialise every asset (ingest, dbt build, publish) with the in-process executor."""
     os.environ.update(settings.env())
     os.environ["DAGSTER_HOME"] = dagster_home()
@@ -33,7 +33,11 @@ def run_pipeline(settings: Settings) -> PipelineResult:
 
     job = defs.resolve_job_def("oe_full_pipeline")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
         events = result.all_events
         materialized = sum(1 for e in events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION)
         evaluations = [

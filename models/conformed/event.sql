@@ -30,7 +30,7 @@ crime_events as (
         coalesce(offence_classes.description, crimes.offence_description) as offence_description,
         offence_classes.offence_group,
         cast(offence_classes.harm_weight_days as double) as harm_weight_days,
-        crimes.location_postcode_raw as location_postcode,
+        crimes.location_postcode,
         cast(null as string) as intel_grading,
         crimes.crime_status as event_status
 

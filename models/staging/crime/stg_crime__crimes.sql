@@ -29,9 +29,10 @@ typed as (
         _force_code as force_code,
 
         -- dates
-        {{ parse_date_text('recorded_date', '_date_format') }} as recorded_on,
-        {{ parse_date_text('occurred_from', '_date_format') }} as occurred_from,
-        {{ parse_date_text('occurred_to', '_date_format') }} as occurred_to,
+        {{ normalise_date('recorded_date', '_date_format') }} as recorded_on,
+        {{ normalise_date('occurred_from', '_date_format') }} as occurred_from,
+        {{ normalise_date('occurred_to', '_date_format') }} as occurred_to,
+        {{ date_status('occurred_from', '_date_format') }} as occurred_from_status,
         recorded_date as recorded_date_raw,
         occurred_from as occurred_from_raw,
 
@@ -40,7 +41,9 @@ typed as (
         trim(offence_description) as offence_description,
 
         -- location
-        upper(trim(location_postcode)) as location_postcode_raw,
+        location_postcode as location_postcode_raw,
+        {{ normalise_postcode('location_postcode') }} as location_postcode,
+        {{ postcode_status('location_postcode') }} as location_postcode_status,
         trim(location_description) as location_description,
 
         -- status

@@ -1,0 +1,31 @@
+{#- Fails (one row with both counts) when the model's row count differs from the row count of
+    `compare_model`; each side optionally filtered by a SQL condition. Use it to prove a model keeps
+    every row of its input (no row dropped, no join fan-out). -#}
+{% test row_count_matches(model, compare_model, model_condition=none, compare_condition=none) %}
+
+with
+
+model_rows as (
+
+    select count(*) as row_count
+    from {{ model }}
+    {% if model_condition %}where {{ model_condition }}{% endif %}
+
+),
+
+compare_rows as (
+
+    select count(*) as row_count
+    from {{ compare_model }}
+    {% if compare_condition %}where {{ compare_condition }}{% endif %}
+
+)
+
+select
+    model_rows.row_count as model_row_count,
+    compare_rows.row_count as compare_row_count
+from model_rows
+cross join compare_rows
+where model_rows.row_count != compare_rows.row_count
+
+{% endtest %}
