@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,37 @@ def slice_landing(platform_dirs: Settings) -> Settings:
     """The hand-written crime slice (three layouts) copied into the landing zone."""
     shutil.copytree(FIXTURES / "landing_slice", platform_dirs.landing)
     return platform_dirs
+
+
+@dataclass(frozen=True)
+class SlicePipeline:
+    settings: Settings
+    result: object  # orchestration.run.PipelineResult
+
+
+@pytest.fixture(scope="session")
+def slice_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlicePipeline]:
+    """The crime slice run once through Dagster (ingest, dbt build, publish) for the whole session.
+
+    Tests that only read what the run produced share it; each gets the same isolated paths."""
+    from oe_platform.dbt_runner import prepare_manifest
+
+    root = tmp_path_factory.mktemp("slice_pipeline")
+    settings = load_settings(
+        landing=root / "landing",
+        lake=root / "lake",
+        warehouse=root / "warehouse" / "oe.duckdb",
+        shared_data=REPO_ROOT.parent / "shared" / "data",
+    )
+    shutil.copytree(FIXTURES / "landing_slice", settings.landing)
+    saved = dict(os.environ)
+    os.environ.update(settings.env())
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
+    try:
+        prepare_manifest(settings)
+        from orchestration.run import run_pipeline
+
+        yield SlicePipeline(settings, run_pipeline(settings, log_level="WARNING"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -4,16 +4,11 @@ landed crime files → bronze Parquet → stg_crime__crimes → event → mart �
 import duckdb
 import pytest
 
-from oe_platform.dbt_runner import prepare_manifest
-
 pytestmark = pytest.mark.slow
 
 
-def test_landed_files_reach_the_mart_through_dagster(slice_landing):
-    prepare_manifest(slice_landing)
-    from orchestration.run import run_pipeline
-
-    result = run_pipeline(slice_landing)
+def test_landed_files_reach_the_mart_through_dagster(slice_pipeline):
+    slice_landing, result = slice_pipeline.settings, slice_pipeline.result
     assert result.success, "the Dagster run failed"
     assert result.failed_checks == []
 
