@@ -166,16 +166,13 @@ def ui(port: int) -> None:
     sys.exit(subprocess.call(cmd, cwd=REPO_ROOT, env=env))
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules live in their own packages."""
+def _register_package_commands() -> None:
+    """Commands defined beside the library they drive."""
     from oe_platform.demo import demo_command
+    from oe_platform.synth.cli import generate_command
 
     main.add_command(demo_command, "demo")
-    try:
-        from oe_platform.synth.cli import generate_command
-    except ImportError:
-        return
     main.add_command(generate_command, "generate")
 
 
-_register_optional_commands()
+_register_package_commands()

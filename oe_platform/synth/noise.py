@@ -1,0 +1,182 @@
+"""Noise applied to person records, at configurable rates, with every change recorded for the truth.
+
+Rates are the share of person records (first deliveries) that get each kind of noise. Where a kind
+applies only to some records (a nickname needs a forename that has one, a day/month swap needs a
+day of 12 or less), eligible records are chosen more often so that the overall share still meets
+the configured rate whenever enough records are eligible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from oe_platform.synth import reference as ref
+
+
+@dataclass(frozen=True)
+class NoiseRates:
+    """Share of person records that get each kind of noise (0-1)."""
+
+    name_typo: float = 0.10  # a keying error in the forename or surname
+    nickname: float = 0.05  # forename recorded as a nickname (Bill for William)
+    dob_transposed: float = 0.03  # day and month of the date of birth swapped
+    dob_missing: float = 0.10
+    postcode_missing: float = 0.15
+    name_swap: float = 0.02  # forename and surname swapped
+    alias: float = 0.05  # recorded under an alias or a previous surname
+    phone_reformatted: float = 0.30  # phone written another way (+44, spaces, brackets, dashes)
+    duplicate_ref: float = 0.03  # recorded under a second, duplicate nominal reference in the same force
+    correction: float = 0.03  # main record delivered again later with a corrected value
+    deletion: float = 0.01  # main record deleted at source (record_action D in a later delivery)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"noise rate {f.name} must be between 0 and 1, not {value}")
+
+    @classmethod
+    def none(cls) -> NoiseRates:
+        return cls(**{f.name: 0.0 for f in fields(cls)})
+
+
+PERSON_NOISE = ("alias", "nickname", "name_swap", "name_typo", "dob_missing", "dob_transposed",
+                "postcode_missing", "phone_reformatted", "duplicate_ref")
+
+_KEYBOARD = {
+    "a": "qsz", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj", "i": "uo",
+    "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o", "q": "w", "r": "et",
+    "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc", "y": "tu", "z": "x",
+}
+
+
+def typo(word: str, rng: np.random.Generator) -> str:
+    """One keying error: a neighbouring key, a dropped, doubled or swapped letter. Never a no-op."""
+    if len(word) < 2:
+        return word + word[-1:] if word else word
+    for _ in range(6):
+        kind = int(rng.integers(4))
+        i = int(rng.integers(1, len(word)))  # keep the first letter (as most keying errors do)
+        if kind == 0:
+            ch = word[i].lower()
+            options = _KEYBOARD.get(ch, "")
+            if not options:
+                continue
+            new = options[int(rng.integers(len(options)))]
+            out = word[:i] + (new.upper() if word[i].isupper() else new) + word[i + 1:]
+        elif kind == 1 and len(word) > 3:
+            out = word[:i] + word[i + 1:]
+        elif kind == 2:
+            out = word[:i] + word[i] + word[i:]
+        else:
+            if i >= len(word) - 1:
+                i = len(word) - 2
+            if i < 1:
+                continue
+            out = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if out != word:
+            return out
+    return word + word[-1]
+
+
+PHONE_STYLES = (
+    lambda n: f"{n[:5]} {n[5:]}",  # 07700 900123
+    lambda n: f"+44 {n[1:5]} {n[5:]}",  # +44 7700 900123
+    lambda n: f"+44{n[1:]}",  # +447700900123
+    lambda n: f"({n[:5]}) {n[5:]}",  # (07700) 900123
+    lambda n: f"{n[:5]}-{n[5:8]}-{n[8:]}",  # 07700-900-123
+    lambda n: f"0044 {n[1:5]} {n[5:]}",  # 0044 7700 900123
+    lambda n: f"44{n[1:]}",  # 447700900123
+)
+
+
+def _choose(rng: np.random.Generator, rate: float, eligible: np.ndarray) -> np.ndarray:
+    n = len(eligible)
+    if rate <= 0 or n == 0:
+        return np.zeros(n, dtype=bool)
+    share = eligible.mean()
+    p = min(1.0, rate / share) if share > 0 else 0.0
+    return eligible & (rng.random(n) < p)
+
+
+def apply_person_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, rates: NoiseRates,
+                       extra: dict[str, np.ndarray]) -> np.ndarray:
+    """Apply noise in place to the person columns present in ``attrs``; return the labels per row.
+
+    ``extra`` holds per-row helpers: ``prev_surname``, ``alias_forename``, ``alias_surname``.
+    Labels are semicolon-separated noise kinds ('' for a clean record).
+    """
+    n = len(next(iter(attrs.values())))
+    labels = np.full(n, "", dtype=object)
+
+    def mark(mask: np.ndarray, name: str) -> None:
+        labels[mask] = labels[mask] + (name + ";")
+
+    has_names = "forename" in attrs and "surname" in attrs
+    if has_names:
+        fore, sur = attrs["forename"], attrs["surname"]
+        present = (fore != "") & (sur != "")
+        chosen = _choose(rng, rates.alias, present)
+        prev = extra["prev_surname"]
+        use_prev = chosen & (prev != "")
+        sur[use_prev] = prev[use_prev]
+        use_alias = chosen & (prev == "")
+        fore[use_alias] = extra["alias_forename"][use_alias]
+        sur[use_alias] = extra["alias_surname"][use_alias]
+        mark(chosen, "alias")
+
+        nick = ref.nicknames()
+        eligible = np.array([f in nick for f in fore], dtype=bool)
+        chosen = _choose(rng, rates.nickname, eligible)
+        for i in np.flatnonzero(chosen):
+            options = nick[fore[i]]
+            fore[i] = options[int(rng.integers(len(options)))]
+        mark(chosen, "nickname")
+
+        chosen = _choose(rng, rates.name_swap, present)
+        tmp = fore[chosen].copy()
+        fore[chosen] = sur[chosen]
+        sur[chosen] = tmp
+        mark(chosen, "name_swap")
+
+        chosen = _choose(rng, rates.name_typo, present)
+        which = rng.random(n) < 0.5
+        for i in np.flatnonzero(chosen):
+            if which[i]:
+                fore[i] = typo(fore[i], rng)
+            else:
+                sur[i] = typo(sur[i], rng)
+        mark(chosen, "name_typo")
+
+    if "date_of_birth" in attrs:
+        dob = attrs["date_of_birth"]
+        present = dob != ""
+        chosen = _choose(rng, rates.dob_missing, present)
+        dob[chosen] = ""
+        mark(chosen, "dob_missing")
+        present = dob != ""
+        day = np.array([int(d[8:10]) if d else 0 for d in dob])
+        month = np.array([int(d[5:7]) if d else 0 for d in dob])
+        eligible = present & (day <= 12) & (day != month)
+        chosen = _choose(rng, rates.dob_transposed, eligible)
+        for i in np.flatnonzero(chosen):
+            d = dob[i]
+            dob[i] = f"{d[:4]}-{d[8:10]}-{d[5:7]}"
+        mark(chosen, "dob_transposed")
+
+    if "postcode" in attrs:
+        pc = attrs["postcode"]
+        chosen = _choose(rng, rates.postcode_missing, pc != "")
+        pc[chosen] = ""
+        mark(chosen, "postcode_missing")
+
+    if "phone" in attrs:
+        ph = attrs["phone"]
+        chosen = _choose(rng, rates.phone_reformatted, ph != "")
+        style = rng.integers(0, len(PHONE_STYLES), n)
+        for i in np.flatnonzero(chosen):
+            ph[i] = PHONE_STYLES[style[i]](ph[i])
+        mark(chosen, "phone_reformatted")
+    return labels

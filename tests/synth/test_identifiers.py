@@ -1,0 +1,91 @@
+"""Identifier generators and validators against the examples of DOMAIN.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oe_platform.synth import identifiers as ids
+from oe_platform.synth import reference as ref
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("1979/0163001B", True), ("2002/0073319Z", True), ("2001/0012345H", True), ("2001/0012345X", False),
+    ("2001/0012345", False), ("01/0012345H", False), ("", False), (None, False),
+])
+def test_pnc_examples(value, valid):
+    assert ids.validate_pnc_id(value) is valid
+
+
+def test_pnc_short_form_expands():
+    assert ids.expand_pnc_id("81/34U") == "1981/0000034U"
+    assert ids.validate_pnc_id(ids.expand_pnc_id("81/34U"))
+    assert ids.shorten_pnc_id("1981/0000034U") == "81/34U"
+    assert ids.expand_pnc_id("not a pnc") is None
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("065656/91H", True), ("065656/91J", False), ("SF91/065656H", True), ("SF91/065656A", False), ("65656/91", False),
+])
+def test_cro_examples(value, valid):
+    assert ids.validate_cro_number(value) is valid
+
+
+def test_made_identifiers_validate():
+    rng = np.random.default_rng(1)
+    for year, serial in zip(rng.integers(1960, 2025, 200), rng.integers(0, 9_999_999, 200), strict=True):
+        pnc = ids.make_pnc_id(int(year), int(serial))
+        assert ids.validate_pnc_id(pnc)
+        assert ids.validate_pnc_id(ids.expand_pnc_id(ids.shorten_pnc_id(pnc)))
+        cro = ids.make_cro_number(int(year), int(serial) % 999_999 + 1, bool(serial % 2))
+        assert ids.validate_cro_number(cro)
+
+
+def test_nhs_numbers_synthetic_range_and_check_digit():
+    numbers = ids.make_nhs_numbers(np.random.default_rng(2), 5000)
+    assert len(set(numbers)) == 5000
+    assert all(ids.validate_nhs_number(n, synthetic_only=True) for n in numbers)
+    assert ids.validate_nhs_number("943 476 5919")  # a well-known valid test number
+    assert not ids.validate_nhs_number("9434765918")
+    assert not ids.validate_nhs_number("9434765919", synthetic_only=True)
+
+
+def test_phones_are_drama_numbers_in_any_format():
+    assert ids.is_drama_number("07700 900123") and ids.is_drama_number("+44 7700 900999")
+    assert ids.is_drama_number("01632 960001")
+    assert not ids.is_drama_number("07700 901000") and not ids.is_drama_number("07911 123456")
+    assert ids.normalise_phone("(07700) 900123") == "+447700900123"
+    assert ids.normalise_phone("0044 7700 900123") == "+447700900123"
+    assert ids.validate_uk_mobile("07700-900-123")
+    assert not ids.validate_uk_mobile("01632 960001")
+
+
+def test_postcodes():
+    assert ids.validate_postcode("CM1 4AB") and ids.validate_postcode("NR20 5GG")
+    assert not ids.validate_postcode("CM1 4AC") and not ids.validate_postcode("QA1 1AA")
+
+
+def test_truth_identifiers_valid(run):
+    persons = run.truth_table("persons")
+    pnc = persons.loc[persons["pnc_id"] != "", "pnc_id"]
+    assert len(pnc) > 100 and pnc.map(ids.validate_pnc_id).all()
+    cro = persons.loc[persons["cro_number"] != "", "cro_number"]
+    assert len(cro) > 50 and cro.map(ids.validate_cro_number).all()
+    assert persons["nhs_number"].map(lambda n: ids.validate_nhs_number(n, synthetic_only=True)).all()
+    phones = pd.concat([persons["mobile"], persons["landline"]])
+    phones = phones[phones != ""]
+    assert len(phones) > 500 and phones.map(ids.is_drama_number).all()
+    assert not persons.loc[persons["mobile"] != "", "mobile"].duplicated().any()
+
+
+def test_truth_addresses_in_the_right_force(run):
+    residences = run.truth_table("residences")
+    areas = {f.code: set(f.areas) for f in ref.forces()}
+    assert residences["postcode"].map(ids.validate_postcode).all()
+    ok = [ids.postcode_area(pc) in areas[force]
+          for pc, force in zip(residences["postcode"], residences["force_code"], strict=True)]
+    assert all(ok)
+    # People move, some across force borders.
+    moved = residences.groupby("person_id")["force_code"].nunique()
+    assert (moved > 1).sum() > 20
