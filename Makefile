@@ -43,7 +43,8 @@ dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a
 	$(TEST_ENV) $(OE) ingest
 	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target
 
-pytest: install
+pytest: install  ## pytest (unit, integration, browser: needs Debian's chromium)
+	@command -v chromium >/dev/null || { echo "chromium is required for the browser tests: apt-get install chromium" >&2; exit 1; }
 	$(BIN)/pytest
 
 test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest
