@@ -48,11 +48,18 @@ def main() -> None:
 
 @main.command()
 @path_options
-def ingest(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+@click.option("--public/--no-public", "include_public", default=True, show_default=True,
+              help="Also read the real data.police.uk files under OE_SHARED_DATA/police_uk in place.")
+@click.option("--retry", is_flag=True,
+              help="Try quarantined and failed files again even if their contract is unchanged.")
+def ingest(
+    landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool
+) -> None:
     """Load every new landed file into bronze Parquet, with a file manifest and rejects.
 
     Idempotent: a file already loaded (same path and checksum) or an identical copy is not loaded
-    again. Files that cannot be read are quarantined with the reason.
+    again. Files that cannot be read are quarantined with the reason; rows that cannot be read are
+    kept in rejects with their raw text. Ends with a reconciliation of every file's counts.
     """
     from tqdm import tqdm
 
@@ -61,9 +68,11 @@ def ingest(landing: Path | None, lake: Path | None, warehouse: Path | None) -> N
     from oe_platform.landing.reconcile import reconcile
 
     settings = settings_from(landing, lake, warehouse)
-    total = len(landed_files(settings.landing))
+    total = len(landed_files(settings, include_public=include_public))
     with tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
-        summary = run_ingest(settings, on_file=lambda _: bar.update(1))
+        summary = run_ingest(
+            settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
+        )
     click.echo(
         f"{len(summary.files)} new file(s): {summary.count('loaded')} loaded, "
         f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined; "
@@ -168,9 +177,11 @@ def ui(port: int) -> None:
 
 def _register_package_commands() -> None:
     """Commands defined beside the library they drive."""
+    from oe_platform.bench import bench_command
     from oe_platform.demo import demo_command
     from oe_platform.synth.cli import generate_command
 
+    main.add_command(bench_command, "bench")
     main.add_command(demo_command, "demo")
     main.add_command(generate_command, "generate")
 

@@ -13,6 +13,7 @@ from orchestration.assets.dbt import oe_dbt_models
 from orchestration.assets.gold import publish_marts
 from orchestration.assets.landing import ingest_landing_zone, landing_specs
 from orchestration.project import oe_dbt_project
+from orchestration.sensors import landing_zone_sensor
 
 # One writer per DuckDB file: everything runs in one process, one step at a time.
 oe_full_pipeline = define_asset_job(
@@ -24,6 +25,7 @@ oe_full_pipeline = define_asset_job(
 defs = Definitions(
     assets=[*landing_specs, ingest_landing_zone, oe_dbt_models, publish_marts],
     jobs=[oe_full_pipeline],
+    sensors=[landing_zone_sensor],
     resources={
         "dbt": DbtCliResource(
             project_dir=oe_dbt_project,

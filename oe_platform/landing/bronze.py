@@ -1,11 +1,15 @@
-"""The bronze layout: where accepted rows, rejects and the file manifest are written.
+"""The bronze layout: where accepted rows, rejects, warnings and the file manifest are written.
 
 bronze/<source>/<entity>/force=<force>/delivery=<YYYY-MM-DD>/<file_id>.parquet
     every canonical column of the entity as text, plus the lineage columns below.
 bronze/<source>/<entity>/_empty.parquet
     zero rows, full schema: keeps the dbt source readable before the first delivery.
-_meta/file_manifest.parquet    one row per landed file (see MANIFEST_SCHEMA).
-_meta/rejects/<file_id>.parquet  rejected rows with their raw text and the reason.
+_meta/file_manifest.parquet         one row per landed file and ingest attempt (MANIFEST_SCHEMA).
+_meta/rejects/<file_id>.parquet     rejected rows with their raw text, the reason and the column.
+_meta/rejects/_empty.parquet        zero rows, so a dbt source over rejects always reads.
+_meta/warnings/<file_id>.parquet    accepted rows with a flagged value (formula-like, huge field…).
+_meta/warnings/_empty.parquet       zero rows, likewise.
+_quarantine/<file_id>/<safe name>   a copy of every file that could not be loaded, with reason.txt.
 """
 
 from __future__ import annotations
@@ -28,24 +32,40 @@ LINEAGE_FIELDS = [
     pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
 ]
 
+# Manifest statuses: loaded (rows in bronze, some perhaps rejected), duplicate (identical to a file
+# already loaded, not loaded again), quarantined (the file breaks its contract: nothing loaded, copy
+# in _quarantine), failed (ingest itself failed on the file: a platform bug, copy in _quarantine).
+STATUSES = ("loaded", "duplicate", "quarantined", "failed")
+
 MANIFEST_SCHEMA = pa.schema(
     [
         pa.field("file_id", pa.string()),
         pa.field("path", pa.string()),
+        pa.field("file_name", pa.string()),
+        pa.field("root", pa.string()),
         pa.field("sha256", pa.string()),
         pa.field("size_bytes", pa.int64()),
+        pa.field("modified_at", pa.timestamp("us", tz="UTC")),
         pa.field("source", pa.string()),
         pa.field("force_code", pa.string()),
         pa.field("delivery_date", pa.date32()),
         pa.field("layout", pa.string()),
+        pa.field("format", pa.string()),
         pa.field("entity", pa.string()),
         pa.field("rows_read", pa.int64()),
         pa.field("rows_accepted", pa.int64()),
         pa.field("rows_rejected", pa.int64()),
+        pa.field("rows_warned", pa.int64()),
         pa.field("status", pa.string()),
         pa.field("error", pa.string()),
+        pa.field("note", pa.string()),
+        pa.field("parse_mode", pa.string()),
+        pa.field("contract_sha256", pa.string()),
+        pa.field("quarantine_path", pa.string()),
+        pa.field("run_id", pa.string()),
         pa.field("started_at", pa.timestamp("us", tz="UTC")),
         pa.field("finished_at", pa.timestamp("us", tz="UTC")),
+        pa.field("duration_ms", pa.int64()),
     ]
 )
 
@@ -55,13 +75,35 @@ REJECT_SCHEMA = pa.schema(
         pa.field("path", pa.string()),
         pa.field("source", pa.string()),
         pa.field("force_code", pa.string()),
+        pa.field("delivery_date", pa.date32()),
         pa.field("entity", pa.string()),
         pa.field("row_number", pa.int64()),
         pa.field("column_name", pa.string()),
         pa.field("reason", pa.string()),
         pa.field("raw_text", pa.string()),
+        pa.field("raw_text_truncated", pa.bool_()),
+        pa.field("rejected_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+
+WARNING_SCHEMA = pa.schema(
+    [
+        pa.field("file_id", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("force_code", pa.string()),
+        pa.field("delivery_date", pa.date32()),
+        pa.field("entity", pa.string()),
+        pa.field("row_number", pa.int64()),
+        pa.field("column_name", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("value_excerpt", pa.string()),
+        pa.field("warned_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+EMPTY_NAME = "_empty.parquet"
 
 
 def entity_schema(entity: Entity) -> pa.Schema:
@@ -77,15 +119,27 @@ def bronze_table_name(source: str, entity: str) -> str:
     return f"{source}__{entity}"
 
 
+def _write_empty(target: Path, schema: pa.Schema) -> None:
+    if target.exists():
+        try:
+            if pq.read_schema(target).equals(schema, check_metadata=False):
+                return
+        except (OSError, pa.ArrowException):
+            pass  # a damaged schema file is rewritten below
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(schema.empty_table(), target)
+
+
 def ensure_empty_tables(bronze: Path, contract: Contract) -> None:
     """Write the zero-row schema file of every entity of a contract (idempotent)."""
     for entity in contract.entities.values():
-        target = entity_dir(bronze, contract.source, entity.name) / "_empty.parquet"
-        schema = entity_schema(entity)
-        if target.exists() and pq.read_schema(target).equals(schema, check_metadata=False):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(schema.empty_table(), target)
+        _write_empty(entity_dir(bronze, contract.source, entity.name) / EMPTY_NAME, entity_schema(entity))
+
+
+def ensure_empty_meta_tables(meta: Path) -> None:
+    """Zero-row rejects and warnings files, so dbt sources over them read before the first reject."""
+    _write_empty(meta / "rejects" / EMPTY_NAME, REJECT_SCHEMA)
+    _write_empty(meta / "warnings" / EMPTY_NAME, WARNING_SCHEMA)
 
 
 def partition_path(bronze: Path, source: str, entity: str, force: str, delivery: str, file_id: str) -> Path:

@@ -1,17 +1,36 @@
 """Ingest a landing zone into bronze: every landed row ends in bronze or in rejects, never lost.
 
-The landing zone is laid out as <landing>/<source>/<force_code|national|partner>/<YYYY-MM-DD>/<file>.
-Each file is registered in the file manifest with its checksum; a file already loaded (same path and
-checksum) or an identical copy of a loaded file is not loaded again, so re-running changes nothing.
+Roots: the landing zone `<landing>/<source>/<force_code|national|partner>/<YYYY-MM-DD>/<file>` and
+the public data.police.uk files read in place (see discover.py). Each file is registered in the file
+manifest with its checksum and what became of it:
+
+- loaded: accepted rows in bronze, rejected rows in `_meta/rejects/` with raw text and reason;
+- duplicate: byte-identical to a file already loaded, not loaded again;
+- quarantined: the file breaks its landing contract (location, layout, header, format): nothing is
+  loaded, a copy and the reason go to `_quarantine/<file_id>/`; the other files carry on;
+- failed: ingest itself failed on the file (a platform bug): treated like quarantined.
+
+Idempotent: a file already registered (same path and checksum) is skipped, so re-running changes
+nothing. A quarantined file is tried again when its source's contract changes (onboard the layout,
+re-run). A corrected re-delivery is a new file: its rows are loaded beside the earlier ones (bronze
+keeps every version) and staging keeps the latest per source key (`_delivery_date`, then `_loaded_at`,
+which ingest makes strictly increasing in load order).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import multiprocessing
+import os
 import shutil
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,16 +38,30 @@ import pyarrow.parquet as pq
 
 from oe_platform.config import Settings
 from oe_platform.contracts import Contract, load_contracts
+from oe_platform.landing import discover
 from oe_platform.landing.bronze import (
     MANIFEST_SCHEMA,
     REJECT_SCHEMA,
+    WARNING_SCHEMA,
+    ensure_empty_meta_tables,
     ensure_empty_tables,
     entity_schema,
     partition_path,
 )
-from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_spec, parse_file
+from oe_platform.landing.discover import LandedFile, Location, LocationError, locate, safe_file_name
+from oe_platform.landing.fast_csv import parse_delimited_fast
+from oe_platform.landing.fast_jsonl import parse_jsonl_fast
+from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs, parse_delimited, parse_jsonl
+from oe_platform.landing.tabular import parse_parquet, parse_xlsx
 
 MANIFEST_NAME = "file_manifest.parquet"
+LOCK_NAME = ".ingest.lock"
+# One delivery is read into memory whole: larger files are quarantined with a request to split them.
+MAX_FILE_BYTES = 4 << 30
+RETRYABLE = ("quarantined", "failed")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+__all__ = ["FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest", "sha256_of"]
 
 
 @dataclass
@@ -38,15 +71,23 @@ class FileResult:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
+    rows_warned: int = 0
     error: str | None = None
+    parse_mode: str | None = None
 
 
 @dataclass
 class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
+    run_id: str = ""
+    seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
 
     @property
     def rows_accepted(self) -> int:
@@ -55,6 +96,18 @@ class IngestSummary:
     @property
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_warned(self) -> int:
+        return sum(f.rows_warned for f in self.files)
+
+
+def landed_files(where: Settings | Path, include_public: bool = True) -> list[LandedFile]:
+    """Files ingest will look at: every root of `Settings` (landing zone and, with include_public, the
+    data.police.uk folder), or the files under one landing-zone folder given as a path."""
+    if isinstance(where, Settings):
+        return discover.landed_files(where, include_public=include_public)
+    return list(discover.walk_root(Path(where), "landing"))
 
 
 def sha256_of(path: Path) -> str:
@@ -65,20 +118,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landed_files(landing: Path) -> list[Path]:
-    """Every regular file under the landing zone, in a stable order (hidden files ignored)."""
-    if not landing.exists():
-        return []
-    return sorted(
-        p for p in landing.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
-    )
-
-
 def read_manifest(meta: Path) -> list[dict]:
+    """Every manifest row (oldest first); rows written by older versions get the new columns as null."""
     path = meta / MANIFEST_NAME
     if not path.exists():
         return []
-    return pq.read_table(path).to_pylist()
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    names = MANIFEST_SCHEMA.names
+    return [{name: row.get(name) for name in names} for row in rows]
 
 
 def write_manifest(meta: Path, rows: list[dict]) -> None:
@@ -88,177 +136,408 @@ def write_manifest(meta: Path, rows: list[dict]) -> None:
     tmp.replace(meta / MANIFEST_NAME)
 
 
-def _locate(relative: Path, contracts: dict[str, Contract]) -> tuple[Contract, str, date]:
-    """Check a landed path against the landing layout; raise FileRejected naming what is wrong."""
-    parts = relative.parts
-    if len(parts) != 4:
+@contextmanager
+def ingest_lock(meta: Path) -> Iterator[None]:
+    """One ingest at a time per lake (the sensor and a person running `oe ingest` may overlap)."""
+    meta.mkdir(parents=True, exist_ok=True)
+    with open(meta / LOCK_NAME, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def contract_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
+    """sha256 of each contract file: a quarantined file is retried when its contract changes."""
+    return {source: sha256_of(c.path) for source, c in contracts.items()}
+
+
+def _write_parquet(table: pa.Table, target: Path) -> None:
+    """Write atomically: readers globbing *.parquet never see a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+
+
+@dataclass
+class _Job:
+    """What the main process decided about one landed file before it is parsed."""
+
+    landed: LandedFile
+    entry: dict
+    location: Location | None = None
+    loaded_at: datetime | None = None
+
+
+def parse_landed(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
+    """Parse one landed file by its contract; returns the result, the layout name and the entity list.
+    Raises FileRejected when the file as a whole breaks the contract."""
+    layout = contract.layout_for(force)
+    if layout is None:
         raise FileRejected(
-            f"{relative}: a landed file must be at <source>/<force_code>/<YYYY-MM-DD>/<file>; "
-            "move it there and run ingest again"
+            f"{where}: {force!r} has no {contract.source} layout in contracts/{contract.path.name}; "
+            "onboard it there (then run ingest again: quarantined files are retried when the contract "
+            "changes) or deliver in the canonical format"
         )
-    source, force, day, _ = parts
-    contract = contracts.get(source)
-    if contract is None:
+    name = where.rsplit("/", 1)[-1]
+    specs = match_file_specs(layout, name)
+    if not specs:
+        patterns = sorted({s.pattern for s in layout.files.values() if s.pattern})
         raise FileRejected(
-            f"{relative}: unknown source {source!r}; known sources are {sorted(contracts)}"
+            f"{where}: the file name does not match layout {layout.name!r} of contracts/{contract.path.name} "
+            f"(expected one of {patterns}); rename it and re-deliver"
         )
+    if layout.format == "xlsx":
+        return parse_xlsx(path, where, contract, layout, specs), layout.name, ",".join(s.entity for s in specs)
+    spec = specs[0]
+    if layout.format == "parquet":
+        return parse_parquet(path, where, contract, layout, spec), layout.name, spec.entity
+    data = path.read_bytes()
+    if layout.format == "jsonl":
+        parsed = parse_jsonl_fast(data, where, contract, layout, spec)
+        if parsed is None:
+            parsed = parse_jsonl(data, where, contract, layout, spec)
+        return parsed, layout.name, spec.entity
+    if layout.format == "csv":
+        parsed = parse_delimited_fast(data, where, contract, layout, spec)
+        if parsed is None:
+            parsed = parse_delimited(data, where, contract, layout, spec)
+        return parsed, layout.name, spec.entity
+    raise FileRejected(f"{where}: format {layout.format!r} is not supported by ingest")
+
+
+def _bronze_table(table: pa.Table, contract: Contract, entity: str, job: _Job, layout: str) -> pa.Table:
+    location = job.location
+    assert location is not None and job.loaded_at is not None
+    schema = entity_schema(contract.entities[entity])
+    n = table.num_rows
+    columns = {name: table.column(name) for name in contract.entities[entity].column_names}
+    lineage = {
+        "_file_id": pa.repeat(pa.scalar(job.entry["file_id"]), n),
+        "_row_number": table.column("_row_number"),
+        "_source": pa.repeat(pa.scalar(contract.source), n),
+        "_force_code": pa.repeat(pa.scalar(location.force), n),
+        "_delivery_date": pa.repeat(pa.scalar(location.delivery, pa.date32()), n),
+        "_layout": pa.repeat(pa.scalar(layout), n),
+        "_date_format": pa.repeat(pa.scalar(contract.layout_named(layout).date_format), n),
+        "_loaded_at": pa.repeat(pa.scalar(job.loaded_at, pa.timestamp("us", tz="UTC")), n),
+    }
+    return pa.table({**columns, **lineage}).cast(schema)
+
+
+def _warnings_table(flags: pa.Table, job: _Job) -> pa.Table:
+    n = flags.num_rows
+    location = job.location
+    constants = {
+        "file_id": pa.scalar(job.entry["file_id"], pa.string()),
+        "path": pa.scalar(job.entry["path"], pa.string()),
+        "source": pa.scalar(job.entry["source"], pa.string()),
+        "force_code": pa.scalar(location.force if location else None, pa.string()),
+        "delivery_date": pa.scalar(location.delivery if location else None, pa.date32()),
+    }
+    columns = {name: pa.repeat(value, n) for name, value in constants.items()}
+    columns.update({name: flags.column(name) for name in flags.column_names})
+    columns["warned_at"] = pa.repeat(pa.scalar(job.loaded_at, pa.timestamp("us", tz="UTC")), n)
+    return pa.table(columns).select(WARNING_SCHEMA.names).cast(WARNING_SCHEMA)
+
+
+def _side_rows(items: list, job: _Job, stamp_field: str, build: Callable[[object], dict]) -> list[dict]:
+    location = job.location
+    base = {
+        "file_id": job.entry["file_id"],
+        "path": job.entry["path"],
+        "source": job.entry["source"],
+        "force_code": location.force if location else job.entry["force_code"],
+        "delivery_date": location.delivery if location else None,
+        stamp_field: job.loaded_at,
+    }
+    return [{**base, **build(item)} for item in items]
+
+
+def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
+    """Parse one located file and write its bronze rows, rejects and warnings. Runs in a worker
+    process when ingest is parallel; returns the finished manifest row and the result."""
+    entry = job.entry
+    began = time.perf_counter()
+    result = FileResult(path=entry["path"], status="loaded")
+    contract = job.location.contract if job.location else None
+    written: list[Path] = []  # removed again if the file does not end loaded: no orphan rows in bronze
     try:
-        delivery = date.fromisoformat(day)
-    except ValueError as err:
-        raise FileRejected(f"{relative}: delivery folder {day!r} is not a date (YYYY-MM-DD)") from err
-    return contract, force, delivery
+        if contract is None or job.location is None:
+            raise FileRejected(f"{entry['path']}: not located")
+        parsed, layout, entity = parse_landed(job.landed.path, entry["path"], contract, job.location.force)
+        entry.update(layout=layout, entity=entity, format=contract.layout_named(layout).format,
+                     parse_mode=parsed.mode)
+        for name, table in parsed.tables.items():
+            if table.num_rows:
+                target = partition_path(settings.bronze, contract.source, name, job.location.force,
+                                        job.location.delivery.isoformat(), entry["file_id"])
+                _write_parquet(_bronze_table(table, contract, name, job, layout), target)
+                written.append(target)
+        if parsed.rejects:
+            rows = _side_rows(parsed.rejects, job, "rejected_at", lambda r: {
+                "entity": r.entity, "row_number": r.row_number, "column_name": r.column_name,
+                "reason": r.reason, "raw_text": r.raw_text, "raw_text_truncated": r.raw_text_truncated,
+            })
+            target = settings.meta / "rejects" / f"{entry['file_id']}.parquet"
+            _write_parquet(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), target)
+            written.append(target)
+        warnings = parsed.warnings_table()
+        if warnings.num_rows:
+            target = settings.meta / "warnings" / f"{entry['file_id']}.parquet"
+            _write_parquet(_warnings_table(warnings, job), target)
+            written.append(target)
+        warned = parsed.rows_warned()
+        entry.update(rows_read=parsed.rows_read, rows_accepted=parsed.rows_accepted,
+                     rows_rejected=parsed.rows_rejected, rows_warned=warned)
+        result.rows_read, result.rows_accepted, result.rows_rejected, result.rows_warned = (
+            parsed.rows_read, parsed.rows_accepted, parsed.rows_rejected, warned
+        )
+        result.parse_mode = parsed.mode
+        if any(r.raw_text_truncated for r in parsed.rejects):
+            entry["quarantine_path"] = quarantine(settings, job.landed, entry, "a rejected row's raw text was "
+                                                  "truncated in the rejects table; the whole file is kept here")
+            _add_note(entry, "raw text of a rejected row truncated; the file is kept in quarantine")
+    except FileRejected as err:
+        _remove(written)
+        entry.update(status="quarantined", error=str(err), rows_read=0, rows_accepted=0, rows_rejected=0)
+        result.status, result.error = "quarantined", str(err)
+        entry["quarantine_path"] = quarantine(settings, job.landed, entry, str(err))
+    # The boundary of one untrusted file: whatever else goes wrong, this file is set aside with the
+    # error and ingest carries on with the others (status failed = report it as a platform bug).
+    except Exception as err:
+        _remove(written)
+        message = (f"{entry['path']}: ingest failed on this file ({type(err).__name__}: {err}); the file is "
+                   "kept in quarantine. This is a platform bug: report it with this message")
+        entry.update(status="failed", error=message, rows_read=0, rows_accepted=0, rows_rejected=0)
+        result.status, result.error = "failed", message
+        entry["quarantine_path"] = quarantine(settings, job.landed, entry, message)
+    entry["finished_at"] = datetime.now(UTC)
+    entry["duration_ms"] = int((time.perf_counter() - began) * 1000)
+    return entry, result
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _process_in_worker(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
+    return process_file(job, settings)
+
+
+def _add_note(entry: dict, note: str) -> None:
+    entry["note"] = f"{entry['note']}; {note}" if entry.get("note") else note
+
+
+def quarantine(settings: Settings, landed: LandedFile, entry: dict, reason: str) -> str | None:
+    """Copy a file that could not be loaded into `<lake>/_quarantine/<file_id>/` under a safe name,
+    with reason.txt beside it. Returns the lake-relative path, or None when the file cannot be copied
+    (a symbolic link, or unreadable)."""
+    root = (settings.lake / "_quarantine").resolve()
+    folder = root / entry["file_id"]
+    target = folder / safe_file_name(landed.name)
+    if target.resolve().parent != folder.resolve() or root not in target.resolve().parents:
+        raise RuntimeError(f"refusing to write outside the quarantine: {target}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "reason.txt").write_text(
+        f"path: {entry['path']}\nsha256: {entry['sha256']}\nstatus: {entry.get('status')}\n"
+        f"quarantined_at: {datetime.now(UTC).isoformat()}\nreason: {reason}\n",
+        encoding="utf-8",
+    )
+    if landed.is_symlink:
+        return None
+    try:
+        shutil.copyfile(landed.path, target, follow_symlinks=False)
+    except OSError:
+        return None
+    return str(target.relative_to(settings.lake.resolve()))
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def _new_entry(landed: LandedFile, run_id: str) -> dict:
+    entry = {name: None for name in MANIFEST_SCHEMA.names}
+    entry.update(
+        path=landed.relative,
+        file_name=landed.name,
+        root=landed.root,
+        source=landed.parts[0] if len(landed.parts) > 1 else None,
+        rows_read=0,
+        rows_accepted=0,
+        rows_rejected=0,
+        rows_warned=0,
+        status="loaded",
+        run_id=run_id,
+        started_at=datetime.now(UTC),
+    )
+    return entry
+
+
+def _identify(landed: LandedFile, entry: dict) -> None:
+    """Checksum, size and modification time; a symbolic link is identified by its target text."""
+    stat = landed.path.lstat()
+    entry["size_bytes"] = stat.st_size
+    entry["modified_at"] = modified_at(stat.st_mtime_ns)
+    if landed.is_symlink:
+        entry["sha256"] = hashlib.sha256(os.fsencode(os.readlink(landed.path))).hexdigest()
+    else:
+        entry["sha256"] = sha256_of(landed.path)
+    entry["file_id"] = entry["sha256"][:24]
+
+
+def modified_at(mtime_ns: int) -> datetime:
+    """A file's modification time as the manifest stores it (UTC, microseconds)."""
+    return EPOCH + timedelta(microseconds=mtime_ns // 1000)
+
+
+def _finish_early(entry: dict, status: str, message: str | None, settings: Settings, landed: LandedFile,
+                  copy: bool = True) -> tuple[dict, FileResult]:
+    entry.update(status=status, error=message)
+    if copy and status in RETRYABLE:
+        entry["quarantine_path"] = quarantine(settings, landed, entry, message)
+    entry["finished_at"] = datetime.now(UTC)
+    entry["duration_ms"] = int((entry["finished_at"] - entry["started_at"]).total_seconds() * 1000)
+    return entry, FileResult(path=entry["path"], status=status, error=message, parse_mode=entry["parse_mode"])
+
+
+def _copy_outcome(entry: dict, landed: LandedFile, original: dict, settings: Settings) -> tuple[dict, FileResult]:
+    """A file byte-identical to one registered before (earlier, or in this run)."""
+    sha = entry["sha256"][:12]
+    if original["status"] == "loaded" and not original["rows_read"]:
+        # a header-only delivery ("nothing new today") repeats byte for byte: loaded, with no rows
+        entry.update({k: original[k] for k in ("layout", "format", "entity", "parse_mode")})
+        _add_note(entry, f"header only, identical to {original['path']}")
+        return _finish_early(entry, "loaded", None, settings, landed)
+    if original["status"] == "loaded":
+        return _finish_early(entry, "duplicate", f"identical to {original['path']} (sha256 {sha}…), already "
+                             "loaded; nothing to do", settings, landed)
+    entry["quarantine_path"] = original["quarantine_path"]
+    return _finish_early(entry, original["status"], f"identical to {original['path']}, which was "
+                         f"{original['status']}: {original['error']}", settings, landed, copy=False)
 
 
 def ingest(
     settings: Settings,
     on_file: Callable[[Path], None] | None = None,
+    include_public: bool = True,
+    workers: int = 1,
+    retry_failed: bool = False,
 ) -> IngestSummary:
-    """Load every new landed file into bronze and record it in the file manifest."""
+    """Load every new landed file into bronze and record it in the file manifest.
+
+    `include_public` also reads the data.police.uk files under `Settings.police_uk` in place.
+    `workers` > 1 parses files in that many processes. `retry_failed` tries quarantined and failed
+    files again even when their contract did not change.
+    """
+    started = time.perf_counter()
+    run_id = uuid.uuid4().hex[:12]
     contracts = load_contracts()
-    for contract in contracts.values():
-        ensure_empty_tables(settings.bronze, contract)
-    manifest = read_manifest(settings.meta)
-    loaded = {(m["path"], m["sha256"]) for m in manifest}
-    loaded_checksums = {m["sha256"]: m["path"] for m in manifest if m["status"] == "loaded"}
-    summary = IngestSummary()
+    with ingest_lock(settings.meta):
+        for contract in contracts.values():
+            ensure_empty_tables(settings.bronze, contract)
+        ensure_empty_meta_tables(settings.meta)
+        fingerprints = contract_fingerprints(contracts)
+        manifest = read_manifest(settings.meta)
+        latest: dict[tuple[str, str], dict] = {}
+        by_path: dict[str, dict] = {}
+        for row in manifest:
+            latest[(row["path"], row["sha256"])] = row
+            by_path[row["path"]] = row
+        loaded_checksums = {m["sha256"]: m for m in manifest if m["status"] == "loaded"}
+        summary = IngestSummary(run_id=run_id)
+        last_loaded_at = max((m["started_at"] for m in manifest if m["started_at"]), default=None)
+        jobs: list[_Job] = []
+        in_run: dict[str, dict] = {}
+        in_run_copies: list[tuple[dict, LandedFile, dict]] = []
 
-    for path in landed_files(settings.landing):
-        if on_file:
-            on_file(path)
-        relative = path.relative_to(settings.landing)
-        checksum = sha256_of(path)
-        if (str(relative), checksum) in loaded:
-            continue
-        started = datetime.now(UTC)
-        file_id = checksum[:24]
-        entry = {
-            "file_id": file_id,
-            "path": str(relative),
-            "sha256": checksum,
-            "size_bytes": path.stat().st_size,
-            "source": relative.parts[0] if len(relative.parts) > 1 else None,
-            "force_code": relative.parts[1] if len(relative.parts) > 2 else None,
-            "delivery_date": None,
-            "layout": None,
-            "entity": None,
-            "rows_read": 0,
-            "rows_accepted": 0,
-            "rows_rejected": 0,
-            "status": "loaded",
-            "error": None,
-            "started_at": started,
-            "finished_at": None,
-        }
-        result = FileResult(path=str(relative), status="loaded")
+        def stamp() -> datetime:
+            nonlocal last_loaded_at
+            now = datetime.now(UTC)
+            if last_loaded_at is not None and now <= last_loaded_at:
+                now = last_loaded_at + timedelta(microseconds=1)
+            last_loaded_at = now
+            return now
+
+        def record(entry: dict, result: FileResult) -> None:
+            manifest.append(entry)
+            summary.files.append(result)
+
+        for landed in discover.landed_files(settings, include_public=include_public):
+            if on_file:
+                on_file(landed.path)
+            entry = _new_entry(landed, run_id)
+            try:
+                _identify(landed, entry)
+            except OSError as err:
+                # unreadable (permissions, vanished mid-run): registered so nobody wonders, retried next run
+                entry.update(file_id=None, sha256=None)
+                record(*_finish_early(entry, "failed", f"{landed.relative}: the file cannot be read ({err}); "
+                                      "check its permissions", settings, landed, copy=False))
+                continue
+            previous = latest.get((entry["path"], entry["sha256"]))
+            if previous is not None:
+                retry = previous["status"] in RETRYABLE and (
+                    retry_failed or previous.get("contract_sha256") != fingerprints.get(previous["source"] or "")
+                )
+                if not retry:
+                    continue
+                _add_note(entry, f"retry of a file {previous['status']} on {previous['started_at']:%Y-%m-%d}")
+            entry["started_at"] = stamp()
+            entry["contract_sha256"] = fingerprints.get(entry["source"] or "")
+            if landed.is_symlink:
+                record(*_finish_early(entry, "quarantined", f"{landed.relative}: a symbolic link; ingest never "
+                                      "follows links. Deliver the file itself", settings, landed))
+                continue
+            try:
+                location = locate(landed, contracts)
+            except LocationError as err:
+                record(*_finish_early(entry, "quarantined", str(err), settings, landed))
+                continue
+            entry.update(force_code=location.force, delivery_date=location.delivery)
+            if entry["sha256"] in in_run:
+                in_run_copies.append((entry, landed, in_run[entry["sha256"]]))
+                continue
+            if entry["sha256"] in loaded_checksums:
+                record(*_copy_outcome(entry, landed, loaded_checksums[entry["sha256"]], settings))
+                continue
+            if entry["size_bytes"] > MAX_FILE_BYTES:
+                record(*_finish_early(entry, "quarantined", f"{landed.relative}: {entry['size_bytes']} bytes is "
+                                      f"over the {MAX_FILE_BYTES >> 30} GiB limit of one delivery; split it into "
+                                      "several files and re-deliver", settings, landed))
+                continue
+            earlier = by_path.get(entry["path"])
+            if earlier is not None and earlier["sha256"] != entry["sha256"] and earlier["status"] == "loaded":
+                _add_note(entry, f"replaces the earlier content of this path (sha256 {earlier['sha256'][:12]}…); "
+                          "both versions stay in bronze, staging keeps the latest by key")
+            in_run[entry["sha256"]] = entry  # a second copy in this run is a duplicate of this one
+            jobs.append(_Job(landed, entry, location, entry["started_at"]))
+
         try:
-            contract, force, delivery = _locate(relative, contracts)
-            entry["delivery_date"] = delivery
-            if checksum in loaded_checksums:
-                entry["status"] = result.status = "duplicate"
-                entry["error"] = result.error = (
-                    f"identical to {loaded_checksums[checksum]} (sha256 {checksum[:12]}…), already loaded"
-                )
+            if workers > 1 and len(jobs) > 1:
+                # spawn, not fork: the parent already runs Arrow's thread pools
+                context = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                    futures = [pool.submit(_process_in_worker, job, settings) for job in jobs]
+                    for future in futures:
+                        record(*future.result())
             else:
-                layout = contract.layout_for(force)
-                if layout is None:
-                    raise FileRejected(
-                        f"{relative}: {force!r} has no {contract.source} layout in "
-                        f"contracts/{contract.source}.yml; onboard it there or deliver in the canonical format"
-                    )
-                entry["layout"] = layout.name
-                spec = match_file_spec(contract, layout, path.name)
-                if spec is None:
-                    patterns = [s.pattern for s in layout.files.values() if s.pattern]
-                    raise FileRejected(
-                        f"{relative}: file name does not match layout {layout.name!r} "
-                        f"(expected one of {patterns})"
-                    )
-                entry["entity"] = spec.entity
-                parsed = parse_file(path, contract, layout, spec)
-                _write_bronze(settings, contract, force, delivery, layout.name, layout.date_format,
-                              file_id, parsed, started)
-                _write_rejects(settings, contract.source, force, file_id, str(relative), parsed)
-                top_accepted = len(parsed.rows[spec.entity])
-                top_rejected = sum(1 for r in parsed.rejects if r.entity == spec.entity)
-                entry.update(
-                    rows_read=parsed.rows_read, rows_accepted=top_accepted, rows_rejected=top_rejected
-                )
-                result.rows_read, result.rows_accepted, result.rows_rejected = (
-                    parsed.rows_read, top_accepted, top_rejected,
-                )
-                loaded_checksums[checksum] = str(relative)
-        except FileRejected as err:
-            entry["status"] = result.status = "quarantined"
-            entry["error"] = result.error = str(err)
-            _quarantine(settings, path, file_id)
-        entry["finished_at"] = datetime.now(UTC)
-        manifest.append(entry)
-        summary.files.append(result)
-
-    write_manifest(settings.meta, manifest)
+                for job in jobs:
+                    record(*process_file(job, settings))
+            for entry, landed, original in in_run_copies:
+                record(*_copy_outcome(entry, landed, original, settings))
+        finally:
+            if summary.files or not (settings.meta / MANIFEST_NAME).exists():
+                write_manifest(settings.meta, manifest)
+    summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _write_bronze(
-    settings: Settings,
-    contract: Contract,
-    force: str,
-    delivery: date,
-    layout_name: str,
-    date_format: str,
-    file_id: str,
-    parsed: ParsedFile,
-    loaded_at: datetime,
-) -> None:
-    for entity_name, rows in parsed.rows.items():
-        if not rows:
-            continue
-        entity = contract.entities[entity_name]
-        schema = entity_schema(entity)
-        columns: dict[str, list] = {c: [row.get(c) for _, row in rows] for c in entity.column_names}
-        n = len(rows)
-        columns.update(
-            {
-                "_file_id": [file_id] * n,
-                "_row_number": [rn for rn, _ in rows],
-                "_source": [contract.source] * n,
-                "_force_code": [force] * n,
-                "_delivery_date": [delivery] * n,
-                "_layout": [layout_name] * n,
-                "_date_format": [date_format] * n,
-                "_loaded_at": [loaded_at] * n,
-            }
-        )
-        target = partition_path(settings.bronze, contract.source, entity_name, force, delivery.isoformat(), file_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pydict(columns, schema=schema), target)
-
-
-def _write_rejects(
-    settings: Settings, source: str, force: str, file_id: str, relative: str, parsed: ParsedFile
-) -> None:
-    if not parsed.rejects:
-        return
-    rows = [
-        {
-            "file_id": file_id,
-            "path": relative,
-            "source": source,
-            "force_code": force,
-            "entity": r.entity,
-            "row_number": r.row_number,
-            "column_name": r.column_name,
-            "reason": r.reason,
-            "raw_text": r.raw_text,
-        }
-        for r in parsed.rejects
-    ]
-    target = settings.meta / "rejects" / f"{file_id}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), target)
-
-
-def _quarantine(settings: Settings, path: Path, file_id: str) -> None:
-    target = settings.lake / "_quarantine" / file_id / path.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)

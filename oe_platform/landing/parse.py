@@ -1,19 +1,62 @@
-"""Parse one landed file with its layout: yields accepted canonical rows and rejects with reasons.
+"""Parse one landed file with its layout: accepted canonical rows, rejects with reasons, warnings.
 
 Only the declarative part of a contract is applied here: decode, split, rename delivered columns to
 canonical names and keep every value as text. Typing and cleaning happen in dbt staging.
+
+Every record read ends in exactly one place: accepted (a row of the entity's table) or rejected (a
+Reject with the raw text, the reason and the column where there is one). A problem with the file as a
+whole (wrong format, header that breaks the contract, binary content) raises FileRejected, and the
+file is quarantined with that message.
+
+Row numbers: for delimited text the physical line the record starts on (the header is line 1); for
+JSON lines the line number; for Parquet the record's position (1-based); for XLSX the sheet row.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import fnmatch
-import io
 import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from oe_platform.contracts import Contract, FileSpec, Layout
+from oe_platform.landing.cells import (
+    EXCERPT_CHARS,
+    FORMULA_PREFIXES,
+    HUGE_FIELD_CHARS,
+    MAX_FIELD_CHARS,
+    PLAIN_NUMBER_REGEX,
+    clip_raw,
+    printable,
+)
+
+# A multi-line (quoted) record longer than this many lines is treated as a broken quote.
+MAX_LINES_PER_RECORD = 1000
+UTF8_BOM = b"\xef\xbb\xbf"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_TEXT_BYTES = bytes(range(32, 256)) + b"\t\n\r\f\x0b"
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Office document (.xls/.doc)"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ", "xz-compressed"),
+)
+_DELIMITER_NAMES = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon"}
+
+
+def delimiter_name(delimiter: str) -> str:
+    return _DELIMITER_NAMES.get(delimiter, repr(delimiter))
 
 
 class FileRejected(Exception):
@@ -23,158 +66,628 @@ class FileRejected(Exception):
 @dataclass
 class Reject:
     entity: str
-    row_number: int
+    row_number: int | None
     reason: str
     raw_text: str
     column_name: str | None = None
+    raw_text_truncated: bool = False
+
+
+@dataclass
+class Flag:
+    """A value kept as delivered but flagged (the warnings table)."""
+
+    entity: str
+    row_number: int | None
+    column_name: str | None
+    kind: str
+    detail: str
+    value_excerpt: str | None = None
 
 
 @dataclass
 class ParsedFile:
-    """Rows per entity (canonical name -> text value), rejects, and how many records were read."""
+    """Accepted rows per entity (canonical text columns + `_row_number`), rejects, warnings, and how
+    many top-level records were read. `top_entities` are the entities the file itself holds (an XLSX
+    workbook may hold several sheets); nested entities (JSON arrays) are not counted in rows_read."""
 
-    rows: dict[str, list[tuple[int, dict[str, str | None]]]] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Flag] = field(default_factory=list)
     rows_read: int = 0
+    top_entities: tuple[str, ...] = ()
+    mode: str = "careful"
+    flag_tables: list[pa.Table] = field(default_factory=list)  # vectorised warnings (FLAG_COLUMNS)
+
+    def warnings_table(self) -> pa.Table:
+        """Every warning (row-level and file-level) as one Arrow table of FLAG_COLUMNS."""
+        listed = pa.Table.from_pylist(
+            [{"entity": w.entity, "row_number": w.row_number, "column_name": w.column_name, "kind": w.kind,
+              "detail": w.detail, "value_excerpt": w.value_excerpt} for w in self.warnings],
+            schema=FLAG_COLUMNS,
+        )
+        return pa.concat_tables([listed, *self.flag_tables])
+
+    def rows_warned(self) -> int:
+        """Accepted top-level records with at least one flagged value."""
+        flagged = self.warnings_table()
+        flagged = flagged.filter(pc.and_(pc.is_in(flagged.column("entity"), pa.array(self.top_entities)),
+                                         pc.is_valid(flagged.column("row_number"))))
+        return flagged.group_by(["entity", "row_number"]).aggregate([]).num_rows
+
+    def accepted(self, entity: str) -> int:
+        table = self.tables.get(entity)
+        return 0 if table is None else table.num_rows
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(self.accepted(e) for e in self.top_entities)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(1 for r in self.rejects if r.entity in self.top_entities)
+
+    def reject(self, entity: str, row_number: int | None, reason: str, raw: str, column: str | None = None) -> None:
+        text, clipped = clip_raw(raw)
+        self.rejects.append(Reject(entity, row_number, reason, text, column, clipped))
 
 
-def match_file_spec(contract: Contract, layout: Layout, filename: str) -> FileSpec | None:
-    """The top-level file spec whose pattern matches a delivered file name; when several match
-    (CRIME_*.txt and CRIME_NOMINALS_*.txt), the most specific pattern wins."""
+class RowCollector:
+    """Accepted rows of one entity: each row a sequence of text values in `columns` order, transposed
+    into Arrow columns once at the end. `table()` gives every column of the entity (columns the file
+    does not deliver are null), empty strings as null, plus `_row_number`."""
+
+    def __init__(self, columns: Iterable[str]):
+        self.columns = list(columns)
+        self.rows: list[Sequence[str | None]] = []
+        self.row_numbers: list[int] = []
+
+    def add(self, row_number: int, values: Sequence[str | None]) -> None:
+        self.row_numbers.append(row_number)
+        self.rows.append(values)
+
+    def table(self, entity_columns: Iterable[str]) -> pa.Table:
+        n = len(self.rows)
+        transposed = list(zip(*self.rows, strict=True)) if n else [() for _ in self.columns]
+        delivered = {}
+        for name, values in zip(self.columns, transposed, strict=True):
+            delivered[name] = empty_to_null(pa.array(values, type=pa.string()))
+        arrays = {c: delivered.get(c, pa.nulls(n, pa.string())) for c in entity_columns}
+        arrays["_row_number"] = pa.array(self.row_numbers, type=pa.int64())
+        return pa.table(arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching a file to its file spec(s)
+
+
+def match_file_specs(layout: Layout, filename: str) -> list[FileSpec]:
+    """The top-level file specs a delivered file name matches. The most specific pattern wins
+    (CRIME_NOMINALS_*.txt over CRIME_*.txt); specs with the same pattern are all returned (one XLSX
+    workbook holding several sheets)."""
     matches = [
         spec for spec in layout.files.values() if spec.pattern and fnmatch.fnmatchcase(filename, spec.pattern)
     ]
     if not matches:
-        return None
-    return max(matches, key=lambda spec: len(spec.pattern.replace("*", "").replace("?", "")))
+        return []
+    best = max(len(s.pattern.replace("*", "").replace("?", "")) for s in matches)
+    tied = [s for s in matches if len(s.pattern.replace("*", "").replace("?", "")) == best]
+    return tied if layout.format == "xlsx" else tied[:1]
 
 
-def _decode(data: bytes, encoding: str, path: Path) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def match_file_spec(contract: Contract, layout: Layout, filename: str) -> FileSpec | None:
+    """The single top-level spec for a file name (kept for callers that expect one)."""
+    specs = match_file_specs(layout, filename)
+    return specs[0] if specs else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Text decoding and sniffing
+
+
+def _codec_name(encoding: str, where: str) -> str:
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise FileRejected(
-            f"{path}: line {line}: bytes {data[err.start:err.end]!r} are not valid {encoding}; "
-            f"re-export the file as {encoding} as its landing contract declares"
-        ) from err
+        return codecs.lookup(encoding).name
+    except LookupError as err:
+        raise FileRejected(f"{where}: the layout declares encoding {encoding!r}, which Python does not know; "
+                           "fix the landing contract") from err
 
 
-def _check_header(header: list[str], spec: FileSpec, path: Path) -> None:
-    expected = list(spec.columns)
-    unknown = [h for h in header if h not in spec.columns]
-    missing = [c for c in expected if c not in header]
-    if unknown or missing:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if unknown:
-            parts.append(f"unexpected column(s) {unknown}")
+def sniff_text(data: bytes, layout: Layout, where: str) -> None:
+    """Refuse files that are not text at all, with a message saying what they look like."""
+    head = data[:65536]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise FileRejected(
+                f"{where}: the file is {what}, but layout {layout.name!r} declares {layout.format} text; "
+                "deliver the extract in the declared format"
+            )
+    codec = _codec_name(layout.encoding, where)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and not codec.startswith("utf-16"):
         raise FileRejected(
-            f"{path}: header does not match the landing contract ({'; '.join(parts)}); "
-            f"expected exactly {expected}. Fix the extract or change contracts/ and re-deliver"
+            f"{where}: the file is UTF-16 text (byte-order mark {head[:2]!r}); layout {layout.name!r} "
+            f"declares {layout.encoding}. Re-export it as {layout.encoding}"
+        )
+    if not head:
+        return
+    nul = head.count(0)
+    control = len(head.translate(None, _TEXT_BYTES))
+    if nul > max(2, len(head) // 100) or control > max(8, len(head) // 10):
+        raise FileRejected(
+            f"{where}: the file is binary, not {layout.format} text ({nul} NUL and {control} control bytes in "
+            f"the first {len(head)} bytes); deliver the text extract the landing contract declares"
         )
 
 
-def parse_delimited(data: bytes, path: Path, layout: Layout, spec: FileSpec) -> ParsedFile:
-    text = _decode(data, layout.encoding, path)
-    result = ParsedFile(rows={spec.entity: []})
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, strict=True)
+def decode_text(data: bytes, layout: Layout, where: str) -> str:
+    """Decode with the layout's encoding; undecodable bytes are kept as surrogate escapes so the rows
+    that hold them can be rejected one by one (the rest of the file still loads)."""
+    codec = _codec_name(layout.encoding, where)
+    if data.startswith(UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
+        data = data[len(UTF8_BOM):]
+    return data.decode(codec, errors="surrogateescape")
+
+
+def _bad_bytes_reason(value: str, layout: Layout) -> str:
+    found = _SURROGATE.findall(value)
+    shown = "".join(found[:8]).encode("utf-8", "surrogateescape")
+    return (
+        f"bytes {shown!r} are not valid {layout.encoding} (the layout's encoding); "
+        f"re-export the file as {layout.encoding} and deliver it again"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Header checks (delimited text and XLSX)
+
+
+def contract_ref(contract: Contract, layout: Layout, spec: FileSpec) -> str:
+    sheet = f", sheet {spec.sheet!r}" if spec.sheet else ""
+    return f"contracts/{contract.path.name} layout {layout.name!r} entity {spec.entity!r}{sheet}"
+
+
+def check_header(
+    header: list[str], contract: Contract, layout: Layout, spec: FileSpec, where: str
+) -> None:
+    """Raise FileRejected when the delivered header is not exactly the contract's columns."""
+    expected = list(spec.columns)
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
+    unknown = [h for h in header if h not in spec.columns]
+    missing = [c for c in expected if c not in header]
+    if not (unknown or missing or dupes):
+        return
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {missing}")
+    if unknown:
+        parts.append(f"unexpected column(s) {[printable(u) for u in unknown]}")
+    if dupes:
+        parts.append(f"duplicate column(s) {dupes}")
+    if layout.format == "csv" and len(header) == 1:
+        for delimiter, name in _DELIMITER_NAMES.items():
+            if delimiter != layout.delimiter and len(set(header[0].split(delimiter)) & set(expected)) >= 2:
+                raise FileRejected(
+                    f"{where}: the header is a single column: the file looks {name}-delimited ({delimiter!r}), "
+                    f"but {contract_ref(contract, layout, spec)} declares "
+                    f"{delimiter_name(layout.delimiter)}-delimited ({layout.delimiter!r}). Re-export the file with "
+                    f"{layout.delimiter!r} between fields (or correct the layout, then run ingest again) and re-deliver"
+                )
+    hint = " A renamed column shows as one missing and one unexpected." if missing and unknown else ""
+    raise FileRejected(
+        f"{where}: header does not match {contract_ref(contract, layout, spec)} "
+        f"({'; '.join(parts)}); expected exactly {expected}.{hint} "
+        "Fix the extract (or change the contract, then run ingest again) and re-deliver"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Delimited text, the careful path: every record individually, with resynchronisation after a
+# broken multi-line record so one stray quote cannot swallow the rest of the file.
+
+
+class _LineFeed:
+    """Feeds lines to csv.reader; stops a single record from running over MAX_LINES_PER_RECORD."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.pos = 0
+        self.record_start = 0
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines) or self.pos - self.record_start >= MAX_LINES_PER_RECORD:
+            raise StopIteration
+        line = self.lines[self.pos]
+        self.pos += 1
+        return line
+
+
+def _strip_newline(text: str) -> str:
+    return text.rstrip("\r\n")
+
+
+def _csv_error_reason(err: csv.Error, layout: Layout) -> str:
+    message = str(err)
+    if "field larger than field limit" in message:
+        return (
+            f"a field is larger than {MAX_FIELD_CHARS // (1 << 20)} MiB, which no extract column holds "
+            "(usually an unclosed quote or a corrupt export); fix the row and re-deliver"
+        )
+    if "unexpected end of data" in message or "newline inside string" in message:
+        return (
+            "a quoted field is never closed (unbalanced \" quote, or the file was cut short); "
+            "the row is rejected and parsing restarts on the next line"
+        )
+    return f"the row cannot be parsed as {delimiter_name(layout.delimiter)}-delimited text ({message})"
+
+
+def _quote_char(layout: Layout) -> str:
+    return getattr(layout, "quotechar", None) or '"'
+
+
+def split_lines(text: str) -> list[str]:
+    r"""Physical lines with their line ends (\r\n, \n or \r only: never Unicode line separators,
+    which are ordinary characters inside a field)."""
+    return _LINE.findall(text)
+
+
+def read_csv_header(
+    lines: list[str], contract: Contract, layout: Layout, spec: FileSpec, where: str
+) -> tuple[list[str], int]:
+    """The header (validated against the contract) and the index of the first line after it."""
+    first = 0
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    if first >= len(lines):
+        raise FileRejected(
+            f"{where}: the file is empty (no header row); deliver at least the header row of "
+            f"{contract_ref(contract, layout, spec)}"
+        )
     try:
-        header = next(reader)
-    except StopIteration as err:
-        raise FileRejected(f"{path}: the file is empty (no header row); deliver at least a header") from err
+        header = next(csv.reader([lines[first]], delimiter=layout.delimiter, quotechar=_quote_char(layout),
+                                 strict=True))
     except csv.Error as err:
-        raise FileRejected(f"{path}: line 1: the header cannot be parsed ({err})") from err
-    header = [h.strip() for h in header]
-    _check_header(header, spec, path)
+        raise FileRejected(f"{where}: line {first + 1}: the header cannot be parsed ({err})") from err
+    header = [h.strip().lstrip("\ufeff").strip() for h in header]
+    if any(_SURROGATE.search(h) for h in header):
+        raise FileRejected(
+            f"{where}: line {first + 1}: the header holds {_bad_bytes_reason(''.join(header), layout)}"
+        )
+    check_header(header, contract, layout, spec, where)
+    return header, first + 1
+
+
+def parse_delimited(
+    data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
+) -> ParsedFile:
+    """The careful path: every record on its own, with a reason for each one rejected."""
+    sniff_text(data, layout, where)
+    text = decode_text(data, layout, where)
+    lines = split_lines(text)
+    header, body_start = read_csv_header(lines, contract, layout, spec, where)
     width = len(header)
-    lines = text.splitlines()
-    while True:
+    canonical = [spec.columns[h] for h in header]
+    entity_columns = contract.entities[spec.entity].column_names
+    result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    rows = RowCollector(canonical)
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    quote = _quote_char(layout)
+
+    def new_reader(feed: _LineFeed):
+        return csv.reader(feed, delimiter=layout.delimiter, quotechar=quote, strict=True)
+
+    feed = _LineFeed(lines)
+    feed.pos = body_start
+    reader = new_reader(feed)
+    resynced = False
+    while feed.pos < len(lines):
+        start = feed.record_start = feed.pos
+        error: csv.Error | None = None
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as err:
-            result.rows_read += 1
-            result.rejects.append(
-                Reject(spec.entity, reader.line_num, f"unparseable row: {err}", lines[reader.line_num - 1])
-            )
-            continue
-        row_number = reader.line_num
-        if not record or record == [""]:
-            continue
+            error, record = err, []
+        consumed = feed.pos - start
+        raw = lines[start] if consumed == 1 else "".join(lines[start:feed.pos])
+        line_number = start + 1
+        if error is None and not raw.strip():
+            continue  # a blank line holds no record
         result.rows_read += 1
-        if len(record) != width:
-            raw = layout.delimiter.join(record)
-            result.rejects.append(
-                Reject(
-                    spec.entity,
-                    row_number,
-                    f"row has {len(record)} fields, the header has {width}",
-                    raw,
+        if error is not None or len(record) != width:
+            if error is not None:
+                reason = _csv_error_reason(error, layout)
+            else:
+                reason = (
+                    f"row has {len(record)} field{'' if len(record) == 1 else 's'}, the header has {width} "
+                    f"({delimiter_name(layout.delimiter)}-delimited); "
+                    "check for a missing or extra delimiter and re-deliver the row"
                 )
-            )
+            if consumed > 1:
+                # The record ran over several lines: reject its first line only and restart there.
+                feed.pos = start + 1
+                reader = new_reader(feed)
+                resynced = True
+                reason += f" (the record ran over {consumed} lines; only line {line_number} is rejected)"
+                result.reject(spec.entity, line_number, reason, _strip_newline(lines[start]))
+            else:
+                result.reject(spec.entity, line_number, reason, _strip_newline(raw))
             continue
-        row = {spec.columns[h]: (v if v != "" else None) for h, v in zip(header, record, strict=True)}
-        result.rows[spec.entity].append((row_number, row))
+        if "\x00" in raw or _SURROGATE.search(raw):
+            bad_col = next((canonical[i] for i, v in enumerate(record) if "\x00" in v or _SURROGATE.search(v)),
+                           None)
+            reason = (
+                "the row holds a NUL byte, which no text extract contains; fix the export and re-deliver"
+                if "\x00" in raw
+                else _bad_bytes_reason(raw, layout)
+            )
+            result.reject(spec.entity, line_number, reason, _strip_newline(raw), bad_col)
+            continue
+        if not "".join(record).strip():
+            result.reject(spec.entity, line_number, "every field of the row is empty", _strip_newline(raw))
+            continue
+        if resynced:
+            result.warnings.append(Flag(spec.entity, line_number, None, "after_resync",
+                                        "the previous record was broken; this row was parsed from its own line"))
+            resynced = False
+        rows.add(line_number, record)
+    table = rows.table(entity_columns)
+    result.tables[spec.entity] = table
+    flag_table(result, spec.entity, table, canonical)
+    if result.rows_read == 0:
+        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "header only"))
     return result
 
 
-def _dig(obj: object, dotted: str) -> object:
-    for part in dotted.split("."):
-        if not isinstance(obj, dict):
+# ---------------------------------------------------------------------------------------------
+# JSON lines with nested arrays
+
+
+def as_text(value: object) -> str | None:
+    """A JSON value as bronze text: strings as they are, true/false, numbers as written, arrays and
+    objects as compact JSON."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+class _Node:
+    """One level of mapped JSON fields: leaves to extract, sub-objects to descend into, and the keys
+    allowed at this level (any other key is schema drift)."""
+
+    def __init__(self) -> None:
+        self.leaves: list[tuple[str, int | None]] = []  # (key, output position or None: allowed only)
+        self.subs: list[tuple[str, _Node]] = []
+        self.allowed: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, outputs: dict[str, int], allowed_only: Iterable[str] = ()) -> _Node:
+        """outputs: dotted path -> output position; allowed_only: dotted paths that may appear (arrays of
+        nested records, parent columns) but are not output here."""
+        root = cls()
+        for path, position in [*outputs.items(), *((p, None) for p in allowed_only)]:
+            node = root
+            keys = path.split(".")
+            for key in keys[:-1]:
+                child = dict(node.subs).get(key)
+                if child is None:
+                    child = cls()
+                    node.subs.append((key, child))
+                node = child
+            node.leaves.append((keys[-1], position))
+        root._freeze()
+        return root
+
+    def _freeze(self) -> None:
+        self.allowed = frozenset([k for k, _ in self.leaves] + [k for k, _ in self.subs])
+        self.leaves = [(k, p) for k, p in self.leaves if p is not None]
+        for _, sub in self.subs:
+            sub._freeze()
+
+    def extract(self, obj: dict, out: list, unknown: set[str] | None, prefix: str = "") -> None:
+        """Write the mapped values of `obj` into `out`; add unknown field paths to `unknown` (None: do
+        not check, for plans that read only part of an object)."""
+        if unknown is not None and not obj.keys() <= self.allowed:
+            unknown.update(prefix + k for k in obj.keys() - self.allowed)
+        get = obj.get
+        for key, position in self.leaves:
+            value = get(key)
+            out[position] = value if value.__class__ is str and value else as_text(value)
+        for key, sub in self.subs:
+            value = get(key)
+            if value.__class__ is dict:
+                sub.extract(value, out, unknown, f"{prefix}{key}." if unknown is not None else prefix)
+
+
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(row: list, children: list[tuple[str, list[list]]]) -> bool:
+    values = [*row, *(v for _, rows in children for r in rows for v in r)]
+    return any(v is not None and _ANY_SURROGATE.search(v) for v in values)
+
+
+def _path(obj: object, keys: list[str]) -> object:
+    for key in keys:
+        if obj.__class__ is not dict:
             return None
-        obj = obj.get(part)
+        obj = obj.get(key)  # type: ignore[union-attr]
     return obj
 
 
-def _as_text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
-def parse_jsonl(data: bytes, path: Path, layout: Layout, spec: FileSpec) -> ParsedFile:
-    text = _decode(data, layout.encoding, path)
+def parse_jsonl(data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
+    sniff_text(data, layout, where)
+    text = decode_text(data, layout, where)
     nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
-    result = ParsedFile(rows={spec.entity: [], **{n.entity: [] for n in nested}})
-    for row_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+
+    top_columns = list(dict.fromkeys(spec.columns.values()))
+    top = _Node.build({d: top_columns.index(c) for d, c in spec.columns.items()},
+                      [p for c in nested for p in c.parent_columns] + [c.path or "" for c in nested])
+    collectors = {spec.entity: RowCollector(top_columns)}
+    plans = []
+    for child in nested:
+        columns = list(dict.fromkeys([*child.parent_columns.values(), *child.columns.values()]))
+        parent = _Node.build({d: columns.index(c) for d, c in child.parent_columns.items()})
+        items = _Node.build({d: columns.index(c) for d, c in child.columns.items()})
+        collectors[child.entity] = RowCollector(columns)
+        plans.append((child, (child.path or "").split("."), parent, items, len(columns)))
+    width = len(top_columns)
+    unknown: set[str] = set()
+
+    for index, line in enumerate(text.split("\n"), start=1):
+        if not line or line.isspace():
             continue
+        if line[-1] == "\r":
+            line = line[:-1]
         result.rows_read += 1
+        if "\x00" in line or _SURROGATE.search(line):
+            reason = "the line holds a NUL byte" if "\x00" in line else _bad_bytes_reason(line, layout)
+            result.reject(spec.entity, index, reason, line)
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
-            result.rejects.append(Reject(spec.entity, row_number, f"invalid JSON: {err.msg}", line))
+            result.reject(spec.entity, index, f"invalid JSON at character {err.pos}: {err.msg}", line)
             continue
-        if not isinstance(obj, dict):
-            result.rejects.append(Reject(spec.entity, row_number, "a line must be a JSON object", line))
+        except RecursionError:
+            result.reject(spec.entity, index, "JSON nested too deeply to be a record", line)
             continue
-        row = {canonical: _as_text(_dig(obj, delivered)) for delivered, canonical in spec.columns.items()}
-        result.rows[spec.entity].append((row_number, row))
-        for child in nested:
-            items = _dig(obj, child.path or "") or []
-            if not isinstance(items, list):
-                result.rejects.append(
-                    Reject(child.entity, row_number, f"field {child.path!r} must be an array", line, child.path)
-                )
+        if obj.__class__ is not dict:
+            result.reject(spec.entity, index, f"a line must be a JSON object, not {type(obj).__name__}", line)
+            continue
+        row: list[str | None] = [None] * width
+        top.extract(obj, row, unknown)
+        children: list[tuple[str, list[list[str | None]]]] = []
+        child_rejects: list[tuple[str, str, str]] = []
+        for child, path_keys, parent, items_plan, child_width in plans:
+            items = _path(obj, path_keys)
+            if items is None:
                 continue
-            for item in items:
-                crow = {canonical: _as_text(_dig(obj, d)) for d, canonical in child.parent_columns.items()}
-                crow.update({canonical: _as_text(_dig(item, d)) for d, canonical in child.columns.items()})
-                result.rows[child.entity].append((row_number, crow))
+            if items.__class__ is not list:
+                child_rejects.append((child.entity, f"field {child.path!r} must be an array", child.path or ""))
+                continue
+            base: list[str | None] = [None] * child_width
+            parent.extract(obj, base, None)  # the top-level plan has checked these fields
+            good = []
+            for position, item in enumerate(items, start=1):  # type: ignore[arg-type]
+                if item.__class__ is not dict:
+                    child_rejects.append(
+                        (child.entity, f"item {position} of {child.path!r} must be a JSON object", child.path or "")
+                    )
+                    continue
+                crow = list(base)
+                items_plan.extract(item, crow, unknown, f"{child.path}[].")
+                good.append(crow)
+            children.append((child.entity, good))
+        if not any(row) and not any(rows for _, rows in children):
+            result.reject(spec.entity, index, "the object holds none of the contract's fields", line)
+            continue
+        if ("\\ud" in line or "\\uD" in line) and _lone_surrogate(row, children):
+            result.reject(spec.entity, index, "a string holds an unpaired \\uD800-\\uDFFF escape, which is not "
+                          "text; fix the export and re-deliver", line)
+            continue
+        collectors[spec.entity].add(index, row)
+        for entity, crows in children:
+            add = collectors[entity].add
+            for crow in crows:
+                add(index, crow)
+        for entity, reason, column in child_rejects:
+            result.reject(entity, index, reason, line, column)
+
+    for name, collector in collectors.items():
+        table = collector.table(contract.entities[name].column_names)
+        result.tables[name] = table
+        flag_table(result, name, table, collector.columns)
+    top_table = result.tables[spec.entity]
+    never = [d for d, c in spec.columns.items() if top_table.num_rows and top_table.column(c).null_count
+             == top_table.num_rows]
+    if unknown:
+        expected = list(spec.columns) + [f"{c.path}[].{p}" for c in nested for p in c.columns]
+        renamed = f"; fields of the contract empty in every record: {never[:10]}" if never else ""
+        raise FileRejected(
+            f"{where}: JSON fields not in {contract_ref(contract, layout, spec)}: {sorted(unknown)[:10]}"
+            f"{renamed}. Expected fields: {expected}. Fix the extract (or add the field to the contract, then "
+            "run ingest again) and re-deliver"
+        )
+    for path in never:
+        result.warnings.append(Flag(spec.entity, None, path, "field_never_present",
+                                    f"JSON field {path!r} is absent or empty in every record of the file"))
+    if not result.rows_read:
+        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "no JSON records"))
     return result
 
 
-def parse_file(path: Path, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
-    data = path.read_bytes()
-    if layout.format == "csv":
-        return parse_delimited(data, path, layout, spec)
-    if layout.format == "jsonl":
-        return parse_jsonl(data, path, layout, spec)
-    raise FileRejected(f"{path}: format {layout.format!r} is not supported by ingest yet")
+# ---------------------------------------------------------------------------------------------
+# Vectorised value flags for the Arrow paths (fast CSV, Parquet)
+
+
+FLAG_COLUMNS = pa.schema([
+    pa.field("entity", pa.string()),
+    pa.field("row_number", pa.int64()),
+    pa.field("column_name", pa.string()),
+    pa.field("kind", pa.string()),
+    pa.field("detail", pa.string()),
+    pa.field("value_excerpt", pa.string()),
+])
+
+
+def _excerpts(values: pa.Array, lengths: pa.Array) -> pa.Array:
+    clipped = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(values, 0, EXCERPT_CHARS), "… (", pc.cast(lengths, pa.string()), " characters)", ""
+    )
+    return pc.if_else(pc.greater(lengths, EXCERPT_CHARS), clipped, values)
+
+
+def empty_to_null(values):
+    """Empty strings as null (the length test reads only the offsets: cheap on big columns)."""
+    return pc.if_else(pc.equal(pc.binary_length(values), 0), pa.scalar(None, pa.string()), values)
+
+
+_FORMULA_FIRST = pa.array(list(FORMULA_PREFIXES))
+
+
+def flag_table(result: ParsedFile, entity: str, table: pa.Table, columns: Iterable[str]) -> None:
+    """Flag formula-like and huge values of the text columns of an Arrow table, whole columns at a
+    time (the same rule as cells.looks_like_formula)."""
+    row_numbers = table.column("_row_number")
+    for column in dict.fromkeys(columns):
+        values = table.column(column)
+        if values.null_count == len(values):
+            continue
+        masks = []
+        # bytes >= characters: only a column with a long value pays for counting characters
+        if (pc.max(pc.binary_length(values)).as_py() or 0) > HUGE_FIELD_CHARS:
+            masks.append(("huge_field", pc.greater(pc.utf8_length(values), HUGE_FIELD_CHARS)))
+        starts = pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=_FORMULA_FIRST)
+        if pc.any(starts).as_py():
+            masks.append(("formula_like", pc.and_(starts, pc.invert(pc.match_substring_regex(values,
+                                                                                             PLAIN_NUMBER_REGEX)))))
+        for kind, mask in masks:
+            mask = pc.fill_null(mask, False)
+            if not pc.any(mask).as_py():
+                continue
+            hits = pc.filter(pa.table({"v": values, "n": row_numbers}), mask)
+            n = hits.num_rows
+            lengths = pc.utf8_length(hits.column("v"))
+            if kind == "huge_field":
+                detail = pc.binary_join_element_wise(pc.cast(lengths, pa.string()), " characters", "")
+            else:
+                detail = pa.repeat(pa.scalar("begins like a spreadsheet formula"), n)
+            result.flag_tables.append(pa.table({
+                "entity": pa.repeat(pa.scalar(entity), n),
+                "row_number": hits.column("n"),
+                "column_name": pa.repeat(pa.scalar(column), n),
+                "kind": pa.repeat(pa.scalar(kind), n),
+                "detail": detail,
+                "value_excerpt": _excerpts(hits.column("v"), lengths),
+            }).cast(FLAG_COLUMNS))

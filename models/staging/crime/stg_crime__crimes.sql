@@ -54,7 +54,8 @@ typed as (
         _file_id,
         _row_number,
         _delivery_date,
-        _layout
+        _layout,
+        _loaded_at
 
     from source
 
@@ -88,7 +89,7 @@ versioned as (
         *,
         row_number() over (
             partition by force_code, crime_ref
-            order by _delivery_date desc, _file_id desc, _row_number desc
+            order by _delivery_date desc, _loaded_at desc, _row_number desc
         ) = 1 as is_latest_version
 
     from mapped

@@ -1,0 +1,181 @@
+"""Find landed files and tell which source, force and delivery each one belongs to.
+
+Two roots are read in place, never copied:
+- the landing zone: `<landing>/<source>/<force_code | national | partner_code>/<YYYY-MM-DD>/<file>`;
+- the public data.police.uk files: `$OE_SHARED_DATA/police_uk/<YYYY-MM>/<YYYY-MM>-<force>-<kind>.csv`,
+  registered in the manifest as `police_uk/<YYYY-MM>/<file>` (force from the file name, delivery
+  date the first day of the month).
+
+Hidden files (a name starting with "."), partial uploads (`*.part`, `*.tmp`, `*.crdownload`,
+`*.filepart`) and Office lock files (`~$*`) are not deliveries yet and are skipped. Symbolic links
+are never followed: they are registered and quarantined without reading what they point to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from oe_platform.config import Settings
+from oe_platform.contracts import NATIONAL, Contract
+
+POLICE_UK = "police_uk"
+CANONICAL = "canonical"
+# A partner code (canonical/<code>/), a data.police.uk force id, or a force folder.
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+POLICE_UK_FILE = re.compile(r"^(\d{4}-\d{2})-([a-z0-9][a-z0-9-]{1,40})-(street|outcomes|stop-and-search)\.csv$")
+MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")
+IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".filepart", ".partial")
+
+
+class LocationError(Exception):
+    """The file is not where a delivery must be; the message says where it should go."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One file found under a root. `relative` is the manifest path (text, always printable)."""
+
+    path: Path
+    relative: str
+    root: str  # "landing" or "police_uk"
+    parts: tuple[str, ...]  # path components below the root (printable text)
+    is_symlink: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1]
+
+
+@dataclass(frozen=True)
+class Location:
+    contract: Contract
+    force: str
+    delivery: date
+
+
+def path_text(part: str) -> str:
+    """A path component as storable text: undecodable bytes in a file name become \\xNN."""
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        return os.fsencode(part).decode("utf-8", "backslashreplace")
+
+
+def is_in_progress(name: str) -> bool:
+    return (
+        name.startswith(".")
+        or name.startswith("~$")
+        or name.lower().endswith(IN_PROGRESS_SUFFIXES)
+    )
+
+
+def walk_root(root: Path, root_name: str, prefix: tuple[str, ...] = ()) -> Iterator[LandedFile]:
+    """Every candidate delivery under one root, without following symbolic links."""
+    if not root.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        # a symbolic link to a directory is registered as a file (and quarantined), never descended
+        linked_dirs = [d for d in dirnames if (here / d).is_symlink()]
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in linked_dirs)
+        rel_dir = here.relative_to(root).parts
+        for name in sorted(filenames + linked_dirs):
+            if is_in_progress(name):
+                continue
+            full = here / name
+            is_link = full.is_symlink()
+            if not is_link and not full.is_file():
+                continue  # sockets, fifos, devices: not deliveries
+            parts = tuple(path_text(p) for p in (*prefix, *rel_dir, name))
+            yield LandedFile(full, "/".join(parts), root_name, parts, is_link)
+
+
+def landed_files(settings: Settings, include_public: bool = True) -> list[LandedFile]:
+    """Every file delivered under the landing zone and, when present, the police_uk open data, in a
+    stable order."""
+    files = list(walk_root(settings.landing, "landing"))
+    if include_public and settings.police_uk.is_dir():
+        files += list(walk_root(settings.police_uk, POLICE_UK, prefix=(POLICE_UK,)))
+    return sorted(files, key=lambda f: (f.root, f.parts))
+
+
+def safe_file_name(name: str, limit: int = 120) -> str:
+    """A file name that is safe to create anywhere: letters, digits, dot, dash and underscore only,
+    no leading dot or dash, at most `limit` characters (the extension kept)."""
+    name = unicodedata.normalize("NFKD", path_text(name))
+    name = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in name)
+    name = re.sub(r"_+", "_", name).lstrip("._-") or "file"
+    name = name.replace("..", "_")
+    if len(name) > limit:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:16] if dot else ""
+        name = (stem if dot else name)[: limit - len(ext) - 1] + ("." + ext if ext else "")
+    return name
+
+
+def _parse_day(text: str, where: str) -> date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise LocationError(f"{where}: delivery folder {text!r} is not a date (YYYY-MM-DD)") from err
+
+
+def _locate_police_uk(landed: LandedFile, parts: tuple[str, ...], contract: Contract) -> Location:
+    """police_uk/<YYYY-MM>/<YYYY-MM>-<force>-<street|outcomes|stop-and-search>.csv"""
+    where = landed.relative
+    if len(parts) != 3:
+        raise LocationError(
+            f"{where}: a data.police.uk file must be at police_uk/<YYYY-MM>/<YYYY-MM>-<force>-<kind>.csv "
+            "(as downloaded from data.police.uk)"
+        )
+    month, name = parts[1], parts[2]
+    match = POLICE_UK_FILE.match(name)
+    if not MONTH_FOLDER.match(month) or match is None:
+        raise LocationError(
+            f"{where}: expected police_uk/<YYYY-MM>/<YYYY-MM>-<force>-<street|outcomes|stop-and-search>.csv"
+        )
+    if match.group(1) != month:
+        raise LocationError(f"{where}: the file is for {match.group(1)} but sits in the folder for {month}")
+    try:
+        delivery = date.fromisoformat(f"{month}-01")
+    except ValueError as err:
+        raise LocationError(f"{where}: {month!r} is not a month (YYYY-MM)") from err
+    return Location(contract, match.group(2), delivery)
+
+
+def locate(landed: LandedFile, contracts: dict[str, Contract]) -> Location:
+    """Check a landed path against the landing layout; raise LocationError naming what is wrong."""
+    parts = landed.parts
+    where = landed.relative
+    source = parts[0]
+    contract = contracts.get(source)
+    if contract is None:
+        raise LocationError(
+            f"{where}: unknown source {source!r}; known sources are {sorted(contracts)}. "
+            "Deliver under <source>/<force_code>/<YYYY-MM-DD>/<file>"
+        )
+    if source == POLICE_UK and len(parts) == 3:
+        return _locate_police_uk(landed, parts, contract)
+    if len(parts) != 4:
+        raise LocationError(
+            f"{where}: a landed file must be at <source>/<force_code>/<YYYY-MM-DD>/<file>; "
+            "move it there and run ingest again"
+        )
+    _, force, day, _ = parts
+    if not CODE_PATTERN.match(force):
+        raise LocationError(
+            f"{where}: {force!r} is not a valid force or partner code "
+            "(lower-case letters, digits and '-', 2 to 41 characters)"
+        )
+    if force == NATIONAL and source == CANONICAL:
+        raise LocationError(f"{where}: the canonical format is delivered under a partner code, not 'national'")
+    return Location(contract, force, _parse_day(day, where))

@@ -1,0 +1,136 @@
+"""The fast path for clean delimited files: pyarrow's multi-threaded CSV reader.
+
+It gives exactly the result of the careful path (parse.parse_delimited) or nothing: any sign that a
+file is not clean — an undecodable byte, a NUL, a ragged or blank row, a record over several lines,
+quoting that Python's strict csv module would refuse, a field over the size limit — returns None and
+the caller falls back to the careful path, which rejects the offending rows one by one with reasons.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from oe_platform.contracts import Contract, FileSpec, Layout
+from oe_platform.landing.cells import MAX_FIELD_CHARS
+from oe_platform.landing.parse import (
+    UTF8_BOM,
+    Flag,
+    ParsedFile,
+    _codec_name,
+    _quote_char,
+    empty_to_null,
+    flag_table,
+    read_csv_header,
+    sniff_text,
+    split_lines,
+)
+
+BLOCK_SIZE = 8 << 20
+
+
+def _row_pattern(delimiter: str, quote: str) -> str:
+    """RE2 pattern of one well-formed record on one line, as Python's strict csv module reads it:
+    fields either quoted ("" inside for a quote) or unquoted (not starting with a quote)."""
+    d, q = re.escape(delimiter), re.escape(quote)
+    field = f"(?:{q}(?:[^{q}]|{q}{q})*{q}|[^{q}{d}\\r\\n][^{d}\\r\\n]*|)"
+    return f"^{field}(?:{d}{field})*\\r?$"
+
+
+def _read(body: bytes, names: list[str], delimiter: str, quote: str | bool) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE, use_threads=True),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char=quote,
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+            check_utf8=True,
+        ),
+    )
+
+
+def parse_delimited_fast(
+    data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
+) -> ParsedFile | None:
+    """Parse a clean delimited file in one go; None when the careful path must decide."""
+    sniff_text(data, layout, where)  # a binary file is quarantined whichever path reads it
+    codec = _codec_name(layout.encoding, where)
+    if data.startswith(UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
+        data = data[len(UTF8_BOM):]
+    if b"\x00" in data:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[: newline + 1]
+    if not first_line.strip():
+        return None  # leading blank lines or an empty file: the careful path says what is wrong
+    header, _ = read_csv_header(split_lines(first_line), contract, layout, spec, where)  # raises on drift
+    if text.count("\r") != text.count("\r\n"):
+        return None  # a lone carriage return: let the careful path split the lines
+    if codec in ("utf-8", "utf-8-sig", "ascii"):
+        body = data[len(first_line.encode("utf-8")):]
+    else:
+        body = text[len(first_line):].encode("utf-8")
+    if len(body.strip()) == 0:
+        return None  # header only: the careful path records it with its warning
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    quote = _quote_char(layout)
+    try:
+        table = _read(body, names, layout.delimiter, quote)
+    except (pa.ArrowException, ValueError):
+        return None
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if table.num_rows != lines:
+        return None  # a blank line or a record over several lines
+    if quote.encode("utf-8") in body:
+        try:
+            raw_lines = _read(body, ["line"], "\x1f", False).column("line")
+            well_formed = pc.all(pc.match_substring_regex(raw_lines, _row_pattern(layout.delimiter, quote))).as_py()
+        except (pa.ArrowException, ValueError):
+            return None
+        if not well_formed:
+            return None
+    columns = {}
+    candidates = None  # rows whose fields so far are all blank (a row of only blanks is rejected)
+    for name, delivered in zip(names, header, strict=True):
+        values = table.column(name)
+        if (pc.max(pc.binary_length(values)).as_py() or 0) > MAX_FIELD_CHARS:
+            return None  # a field too large: the careful path rejects its row
+        if candidates is None or pc.any(candidates).as_py():
+            blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
+            candidates = blank if candidates is None else pc.and_(candidates, blank)
+        columns[spec.columns[delivered]] = empty_to_null(values)
+    if candidates is not None and pc.any(candidates).as_py():
+        return None  # a row with every field empty is rejected by the careful path
+    n = table.num_rows
+    entity = contract.entities[spec.entity]
+    arrays = {
+        c: columns[c] if c in columns else pa.nulls(n, pa.string()) for c in entity.column_names
+    }
+    arrays["_row_number"] = pa.array(np.arange(2, n + 2, dtype=np.int64))
+    result = ParsedFile(top_entities=(spec.entity,), mode="fast")
+    result.tables[spec.entity] = pa.table(arrays)
+    result.rows_read = n
+    flag_table(result, spec.entity, result.tables[spec.entity], list(columns))
+    if n == 0:
+        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "header only"))
+    return result

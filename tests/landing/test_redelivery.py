@@ -1,0 +1,152 @@
+"""Re-running and re-delivering: identical files change nothing; a corrected re-delivery supersedes the
+earlier rows by source key while bronze keeps every version; deletions at source arrive as record
+action 'D'; a quarantined file is retried when its contract changes."""
+
+from __future__ import annotations
+
+import duckdb
+
+from oe_platform.contracts import load_contracts, parse_contract
+from oe_platform.landing import ingest as ingest_module
+from oe_platform.landing.ingest import ingest, read_manifest
+from tests.landing.helpers import CRIMES_HEADER, assert_nothing_lost, bronze, crime_row, only_file
+
+# The versioning rule of the staging models (stg_crime__crimes): the latest delivery wins, then the
+# latest load, then the last row of the file.
+LATEST_SQL = """
+select crime_ref, status, coalesce(upper(record_action), 'I') = 'D' as deleted
+from read_parquet('{glob}', union_by_name = true, hive_partitioning = false)
+qualify row_number() over (
+    partition by _force_code, crime_ref order by _delivery_date desc, _loaded_at desc, _row_number desc
+) = 1
+order by crime_ref
+"""
+
+
+def latest_versions(settings) -> list[tuple]:
+    glob = settings.bronze / "crime" / "crimes" / "**" / "*.parquet"
+    con = duckdb.connect()
+    try:
+        return con.sql(LATEST_SQL.format(glob=glob)).fetchall()
+    finally:
+        con.close()
+
+
+def write(folder, name, *rows):
+    (folder / name).write_text("\n".join([CRIMES_HEADER, *rows]) + "\n")
+
+
+def test_corrected_redelivery_supersedes_by_key_and_keeps_history(platform_dirs, landing_day):
+    write(landing_day(day="2025-01-08"), "crimes_20250108.csv", crime_row("K1"), crime_row("K2"), crime_row("K3"))
+    ingest(platform_dirs)
+    # next day: K1 corrected, K2 deleted at source
+    write(landing_day(day="2025-01-09"), "crimes_20250109.csv",
+          crime_row("K1", status="closed"), crime_row("K2", action="D"))
+    ingest(platform_dirs)
+    assert len(bronze(platform_dirs, "crime", "crimes")) == 5  # every version kept
+    assert latest_versions(platform_dirs) == [("K1", "closed", False), ("K2", "open", True), ("K3", "open", False)]
+    assert_nothing_lost(platform_dirs)
+
+
+def test_a_file_replaced_in_place_is_loaded_again_and_wins_by_load_order(platform_dirs, landing_day):
+    folder = landing_day()
+    write(folder, "crimes_20250108.csv", crime_row("K1"))
+    ingest(platform_dirs)
+    write(folder, "crimes_20250108.csv", crime_row("K1", status="charged"))
+    summary = ingest(platform_dirs)
+    result = only_file(summary, "crimes_20250108.csv")
+    assert result.status == "loaded"
+    entry = read_manifest(platform_dirs.meta)[-1]
+    assert "replaces the earlier content of this path" in entry["note"]
+    assert latest_versions(platform_dirs) == [("K1", "charged", False)]
+    loaded_at = [r["_loaded_at"] for r in bronze(platform_dirs, "crime", "crimes")]
+    assert len(set(loaded_at)) == 2
+    assert_nothing_lost(platform_dirs)
+
+
+def test_loaded_at_is_strictly_increasing_in_load_order(platform_dirs, landing_day):
+    folder = landing_day()
+    for i in range(5):
+        write(folder, f"crimes_{i}.csv", crime_row(f"K{i}"))
+    ingest(platform_dirs)
+    rows = bronze(platform_dirs, "crime", "crimes")
+    by_name = sorted((r["crime_ref"], r["_loaded_at"]) for r in rows)
+    stamps = [stamp for _, stamp in by_name]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 5
+
+
+def test_rerun_changes_nothing_at_all(platform_dirs, landing_day):
+    write(landing_day(), "crimes_20250108.csv", crime_row("K1"), "K2,broken")
+    (landing_day() / "crimes_bad.csv").write_text("Nope\n1\n")
+    ingest(platform_dirs)
+    snapshot = {p: p.stat().st_mtime_ns for p in platform_dirs.lake.rglob("*") if p.is_file()}
+    manifest = read_manifest(platform_dirs.meta)
+    assert ingest(platform_dirs).files == []
+    assert read_manifest(platform_dirs.meta) == manifest
+    after = {p: p.stat().st_mtime_ns for p in platform_dirs.lake.rglob("*") if p.is_file()}
+    changed = {p for p in after if after[p] != snapshot.get(p)}
+    assert changed == set(), "a re-run rewrote lake files"
+    assert_nothing_lost(platform_dirs)
+
+
+def test_quarantined_file_is_retried_when_its_contract_changes(platform_dirs, landing_day, tmp_path, monkeypatch):
+    header = CRIMES_HEADER.replace("Status", "CrimeStatus")
+    (landing_day() / "crimes_20250108.csv").write_text(header + "\n" + crime_row("K1") + "\n")
+    first = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert first.status == "quarantined"
+    assert ingest(platform_dirs).files == []  # unchanged contract: not tried again
+    # the contract owner accepts the new column name
+    changed = tmp_path / "crime.yml"
+    changed.write_text(load_contracts()["crime"].path.read_text().replace("Status: status", "CrimeStatus: status", 1))
+    contracts = {**load_contracts(), "crime": parse_contract(changed)}
+    monkeypatch.setattr(ingest_module, "load_contracts", lambda: contracts)
+    retried = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert (retried.status, retried.rows_accepted) == ("loaded", 1)
+    entries = [m for m in read_manifest(platform_dirs.meta) if m["path"].endswith("crimes_20250108.csv")]
+    assert [e["status"] for e in entries] == ["quarantined", "loaded"]
+    assert "retry of a file quarantined" in entries[-1]["note"]
+    assert_nothing_lost(platform_dirs)
+
+
+def test_retry_failed_forces_another_attempt(platform_dirs, landing_day):
+    (landing_day() / "crimes_20250108.csv").write_text("Nope\n")
+    ingest(platform_dirs)
+    assert ingest(platform_dirs).files == []
+    again = ingest(platform_dirs, retry_failed=True)
+    assert [f.status for f in again.files] == ["quarantined"]
+    assert len(read_manifest(platform_dirs.meta)) == 2
+
+
+def test_identical_copies_in_one_run_load_once(platform_dirs, landing_day):
+    for day in ("2025-01-08", "2025-01-09", "2025-01-10"):
+        write(landing_day(day=day), "crimes_x.csv", crime_row("K1"))
+    summary = ingest(platform_dirs)
+    assert sorted(f.status for f in summary.files) == ["duplicate", "duplicate", "loaded"]
+    assert len(bronze(platform_dirs, "crime", "crimes")) == 1
+    assert_nothing_lost(platform_dirs)
+
+
+def test_parallel_ingest_gives_the_same_result(platform_dirs, landing_day, tmp_path):
+    for i in range(4):
+        write(landing_day(day=f"2025-01-1{i}"), f"crimes_{i}.csv", crime_row(f"K{i}"), f"K{i}x,broken")
+    summary = ingest(platform_dirs, workers=2)
+    assert summary.count("loaded") == 4 and summary.rows_accepted == 4 and summary.rows_rejected == 4
+    assert_nothing_lost(platform_dirs)
+
+
+def test_a_failure_mid_file_leaves_no_rows_behind(platform_dirs, landing_day, monkeypatch):
+    write(landing_day(), "crimes_20250108.csv", crime_row("K1"), "K2,broken")
+
+    def broken_rejects(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ingest_module, "_side_rows", broken_rejects)  # fails after bronze was written
+    result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    monkeypatch.undo()
+    assert result.status == "failed" and "disk full" in result.error and "platform bug" in result.error
+    assert bronze(platform_dirs, "crime", "crimes") == []  # the bronze rows written before the failure are gone
+    assert_nothing_lost(platform_dirs)
+    # and a retry after the fault is fixed loads it
+    retried = only_file(ingest(platform_dirs, retry_failed=True), "crimes_20250108.csv")
+    assert (retried.status, retried.rows_accepted, retried.rows_rejected) == ("loaded", 1, 1)
+    assert_nothing_lost(platform_dirs)
