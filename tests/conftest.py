@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oe_platform.config import REPO_ROOT, Settings, load_settings
+from oe_platform.config import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,7 +22,6 @@ def platform_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         landing=tmp_path / "landing",
         lake=tmp_path / "lake",
         warehouse=tmp_path / "warehouse" / "oe.duckdb",
-        shared_data=REPO_ROOT.parent / "shared" / "data",
     )
     for key, value in settings.env().items():
         monkeypatch.setenv(key, value)
@@ -55,7 +54,6 @@ def slice_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlicePi
         landing=root / "landing",
         lake=root / "lake",
         warehouse=root / "warehouse" / "oe.duckdb",
-        shared_data=REPO_ROOT.parent / "shared" / "data",
     )
     shutil.copytree(FIXTURES / "landing_slice", settings.landing)
     saved = dict(os.environ)

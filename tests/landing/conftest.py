@@ -39,9 +39,11 @@ def platform_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 @pytest.fixture
 def police_uk_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings reading the real data.police.uk files in place (skipped when they are not there)."""
-    if not (REAL_SHARED_DATA / "police_uk").is_dir():
-        pytest.skip(f"no data.police.uk files under {REAL_SHARED_DATA}/police_uk (set OE_SHARED_DATA)")
+    """Settings reading the real data.police.uk files in place. They are part of the test environment
+    (shared/ beside the repository, as in CI): their absence is a failure, not a skip."""
+    assert (REAL_SHARED_DATA / "police_uk").is_dir(), (
+        f"no data.police.uk files under {REAL_SHARED_DATA}/police_uk: set OE_SHARED_DATA to the shared data folder"
+    )
     return _settings(tmp_path, monkeypatch, REAL_SHARED_DATA)
 
 
