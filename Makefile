@@ -34,7 +34,7 @@ demo: install  ## generate a small landing zone, run the whole pipeline through 
 lint: install  ## ruff, contract/source drift, sqlfluff (dbt templater)
 	$(BIN)/ruff check oe_platform orchestration tests
 	$(OE) contracts check
-	$(BIN)/sqlfluff lint models macros analyses
+	$(BIN)/sqlfluff lint models tests/dbt
 
 dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse
 	rm -rf $(TEST_DIR)
