@@ -38,7 +38,7 @@ lint: install  ## ruff, contract/source drift, sqlfluff (dbt templater)
 
 dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse
 	rm -rf $(TEST_DIR)
-	$(TEST_ENV) $(OE) generate --persons 400 --seed 11 --start 2025-01-01 --months 2 \
+	$(TEST_ENV) $(OE) generate --persons 500 --seed 11 --start 2025-01-01 --months 2 \
 		--out $(TEST_DIR)/landing --truth-out $(TEST_DIR)/truth
 	$(TEST_ENV) $(OE) ingest
 	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target
