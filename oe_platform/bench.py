@@ -310,3 +310,60 @@ def bench_ingest_command(rows: int, workers: int, workdir: Path | None, keep: bo
     click.echo(result.as_text())
     if not result.reconciled:
         raise click.ClickException("reconciliation failed: some landed rows are not accounted for")
+
+
+IMPORT_PROBE = (
+    "import time; t = time.perf_counter(); import orchestration.definitions; "
+    "print(time.perf_counter() - t)"
+)
+
+
+def bench_definitions_import(repeats: int = 5) -> list[float]:
+    """Seconds to import the Dagster code location, each in a fresh interpreter (target: < 3 s)."""
+    import subprocess
+    import sys
+
+    from oe_platform.config import REPO_ROOT
+
+    timings = []
+    for _ in range(repeats):
+        done = subprocess.run(
+            [sys.executable, "-c", IMPORT_PROBE], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+        timings.append(float(done.stdout.strip().splitlines()[-1]))
+    return timings
+
+
+@bench_command.command("import")
+@click.option("--repeats", default=5, show_default=True, help="Fresh interpreters to time.")
+def bench_import_command(repeats: int) -> None:
+    """Time `import orchestration.definitions` (the manifest is read, never parsed; target < 3 s)."""
+    timings = sorted(bench_definitions_import(repeats))
+    median = timings[len(timings) // 2]
+    click.echo(f"definitions import: median {median:.2f} s, min {timings[0]:.2f} s, max {timings[-1]:.2f} s "
+               f"over {repeats} fresh interpreters (target < 3 s)")
+    if median >= 3.0:
+        raise click.ClickException("the code location imports too slowly (median >= 3 s)")
+
+
+@bench_command.command("generate")
+@click.option("--persons", default=100_000, show_default=True, help="Population size.")
+@click.option("--months", default=12, show_default=True, help="Months of deliveries.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Scratch folder [default: a temporary folder, removed afterwards].")
+def bench_generate_command(persons: int, months: int, workdir: Path | None) -> None:
+    """Time `oe generate` for --persons over --months (target: 100,000 persons in under 2 minutes)."""
+    from oe_platform.synth import generate
+
+    scratch = workdir or Path(tempfile.mkdtemp(prefix="oe-bench-generate-"))
+    try:
+        started = time.perf_counter()
+        summary = generate(persons=persons, seed=7, start=date(2025, 1, 1), months=months,
+                           out=scratch / "landing", truth_out=scratch / "truth")
+        seconds = time.perf_counter() - started
+        records = sum(summary.records.values())
+        click.echo(f"generate: {persons:,} persons, {months} months: {records:,} records in "
+                   f"{summary.total_files:,} files ({summary.person_records:,} person records) in {seconds:.1f} s")
+    finally:
+        if workdir is None:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from oe_platform.config import load_settings
-from oe_platform.landing.watch import pending_files
 
 JOB_NAME = "oe_full_pipeline"
 
@@ -23,6 +22,8 @@ JOB_NAME = "oe_full_pipeline"
     ),
 )
 def landing_zone_sensor(context: SensorEvaluationContext):
+    from oe_platform.landing.watch import pending_files  # imported per tick: keeps imports fast
+
     settings = load_settings()
     pending = pending_files(settings)
     if pending.arriving:

@@ -16,8 +16,6 @@ from dagster import (
 from oe_platform.config import load_settings
 from oe_platform.contracts import load_contracts
 from oe_platform.landing.discover import POLICE_UK
-from oe_platform.landing.ingest import ingest
-from oe_platform.landing.reconcile import reconcile
 from orchestration.translator import bronze_asset_key, landing_asset_key
 
 CONTRACTS = load_contracts()
@@ -91,6 +89,10 @@ def _file_list(lines: list[str], limit: int = 20) -> str:
 @multi_asset(specs=[*bronze_specs, *meta_specs], check_specs=[RECONCILIATION_CHECK], name="ingest_landing_zone")
 def ingest_landing_zone(context: AssetExecutionContext):
     """Register, parse and load every new landed file (oe ingest); quarantine what cannot be read."""
+    # imported here, not at module load: keeps the code location quick to import
+    from oe_platform.landing.ingest import ingest
+    from oe_platform.landing.reconcile import reconcile
+
     settings = load_settings()
     summary = ingest(settings)
     set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]

@@ -36,3 +36,42 @@ def test_landed_files_reach_the_mart_through_dagster(slice_pipeline):
     # gold: the mart published as Parquet
     gold = slice_landing.gold / "mart_strategic__oe_monthly_by_force.parquet"
     assert duckdb.sql(f"select count(*) from read_parquet('{gold}')").fetchall() == [(3,)]
+
+
+def table_checksums(warehouse) -> dict[str, str]:
+    """md5 over every row (in a canonical order) of every conformed and mart table."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.sql(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('conformed', 'marts') and table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.sql(
+                f'select md5(coalesce(string_agg(cast(t as varchar), \'\\n\' order by cast(t as varchar)), \'\')) '
+                f'from "{schema}"."{name}" as t'
+            ).fetchall()[0][0]
+            for schema, name in tables
+        }
+    finally:
+        con.close()
+
+
+def test_running_twice_over_the_same_landing_zone_gives_identical_marts(slice_pipeline, monkeypatch):
+    import hashlib
+
+    from orchestration.run import run_pipeline
+
+    settings = slice_pipeline.settings
+    for key, value in settings.env().items():
+        monkeypatch.setenv(key, value)
+    before = table_checksums(settings.warehouse)
+    gold_before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.glob("*.parquet")}
+    assert before and gold_before
+
+    again = run_pipeline(settings, log_level="WARNING")
+    assert again.success and again.failed_checks == []
+
+    assert table_checksums(settings.warehouse) == before
+    gold_after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.glob("*.parquet")}
+    assert gold_after == gold_before
