@@ -1,19 +1,21 @@
 {#- Expose every Parquet-backed source (bronze tables, ingest bookkeeping, linkage outputs) as a view
     in the warehouse, so models, unit tests and the docs catalog see a real relation. A source opts
     in with meta.parquet_path: a folder under the lake (OE_LAKE) whose *.parquet files (recursively)
-    form the table. Runs on-run-start; idempotent. -#}
+    form the table, or meta.parquet_glob: a glob under the lake. Runs on-run-start; idempotent. -#}
 {% macro register_parquet_sources() %}
     {% if execute %}
         {% set lake = env_var('OE_LAKE', 'lake') %}
         {% set schemas = [] %}
         {% for node in graph.sources.values() %}
-            {% set folder = node.meta.get('parquet_path') or node.config.get('meta', {}).get('parquet_path') %}
-            {% if folder %}
+            {% set meta = node.config.get('meta', {}) or node.meta %}
+            {% set folder = meta.get('parquet_path') %}
+            {% set pattern = meta.get('parquet_glob') or (folder ~ '/**/*.parquet' if folder else none) %}
+            {% if pattern %}
                 {% if node.schema not in schemas %}
                     {% do schemas.append(node.schema) %}
                     {% do run_query(create_schema_if_missing(node.schema)) %}
                 {% endif %}
-                {% do run_query(create_parquet_view(node.schema, node.identifier, lake ~ '/' ~ folder, node.columns)) %}
+                {% do run_query(create_parquet_view(node.schema, node.identifier, lake ~ '/' ~ pattern, node.columns)) %}
             {% endif %}
         {% endfor %}
     {% endif %}
@@ -27,17 +29,17 @@
     create schema if not exists {{ schema_name }}
 {%- endmacro %}
 
-{% macro create_parquet_view(schema_name, view_name, folder, columns) -%}
-    {{ return(adapter.dispatch('create_parquet_view', 'oe_platform')(schema_name, view_name, folder, columns)) }}
+{% macro create_parquet_view(schema_name, view_name, pattern, columns) -%}
+    {{ return(adapter.dispatch('create_parquet_view', 'oe_platform')(schema_name, view_name, pattern, columns)) }}
 {%- endmacro %}
 
 {#- Before anything has landed the folder is empty: the view is then an empty relation typed from
     the source's declared columns, so downstream models and tests still build. -#}
-{% macro duckdb__create_parquet_view(schema_name, view_name, folder, columns) -%}
-    {%- set found = run_query("select count(*) from glob('" ~ folder ~ "/**/*.parquet')").columns[0].values()[0] -%}
+{% macro duckdb__create_parquet_view(schema_name, view_name, pattern, columns) -%}
+    {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
     create or replace view {{ schema_name }}.{{ view_name }} as
     {% if found > 0 -%}
-    select * from read_parquet('{{ folder }}/**/*.parquet', union_by_name = true, hive_partitioning = false)
+    select * from read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = false)
     {%- else -%}
     select
     {%- for column in columns.values() %}
@@ -47,7 +49,7 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro spark__create_parquet_view(schema_name, view_name, folder, columns) -%}
+{% macro spark__create_parquet_view(schema_name, view_name, pattern, columns) -%}
     create or replace view {{ schema_name }}.{{ view_name }} as
-    select * from parquet.`{{ folder }}`
+    select * from parquet.`{{ pattern }}`
 {%- endmacro %}

@@ -1,4 +1,4 @@
-"""The Dagster definitions: landing → bronze → dbt (staging, conformed, marts) → gold."""
+"""The Dagster definitions: landing → bronze → dbt (staging, conformed) → linkage → dbt (persons, marts) → gold."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import oe_dbt_models
+from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.gold import publish_marts
 from orchestration.assets.landing import ingest_landing_zone, landing_specs
+from orchestration.assets.linkage import person_clusters
 from orchestration.project import oe_dbt_project
 from orchestration.sensors import landing_zone_sensor
 
@@ -23,7 +24,7 @@ oe_full_pipeline = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[*landing_specs, ingest_landing_zone, oe_dbt_models, publish_marts],
+    assets=[*landing_specs, ingest_landing_zone, *DBT_ASSETS, person_clusters, publish_marts],
     jobs=[oe_full_pipeline],
     sensors=[landing_zone_sensor],
     resources={

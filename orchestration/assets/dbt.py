@@ -1,4 +1,8 @@
-"""Every dbt model, seed, snapshot and test as Dagster assets and asset checks."""
+"""Every dbt model, seed, snapshot and test as Dagster assets and asset checks.
+
+Person resolution runs in Python between two parts of the dbt project: everything up to
+conformed.int_person_records builds first; the models downstream of the dbt source `linkage`
+(person_source_record, person and what reads them) build after linkage/person_clusters."""
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -6,12 +10,31 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.project import oe_dbt_project
 from orchestration.translator import OeDbtTranslator
 
+AFTER_LINKAGE = "source:linkage+"
+
 
 @dbt_assets(
     manifest=oe_dbt_project.manifest_path,
     project=oe_dbt_project,
     dagster_dbt_translator=OeDbtTranslator(),
+    exclude=AFTER_LINKAGE,
+    name="oe_dbt_before_linkage",
 )
-def oe_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build: run each selected model and seed with its data and unit tests."""
+def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build up to the linkage input: seeds, staging, conformed events, int_person_records, marts."""
     yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=oe_dbt_project.manifest_path,
+    project=oe_dbt_project,
+    dagster_dbt_translator=OeDbtTranslator(),
+    select=AFTER_LINKAGE,
+    name="oe_dbt_after_linkage",
+)
+def oe_dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build of everything that reads the resolved persons."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+DBT_ASSETS = [oe_dbt_before_linkage, oe_dbt_after_linkage]

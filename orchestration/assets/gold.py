@@ -4,9 +4,11 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from oe_platform.config import load_settings
 from oe_platform.publish import publish
-from orchestration.assets.dbt import oe_dbt_models
+from orchestration.assets.dbt import DBT_ASSETS
 
-MART_KEYS = sorted((k for k in oe_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
+MART_KEYS = sorted(
+    (key for assets in DBT_ASSETS for key in assets.keys if key.path[0] == "marts"), key=lambda k: k.path
+)
 
 gold_specs = [
     AssetSpec(

@@ -1,0 +1,193 @@
+"""`oe linkage …`: train, run, explain, report and evaluate person resolution. Thin: parse the
+arguments, call oe_platform.linkage, print."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from oe_platform.config import load_settings
+
+_THRESHOLD_HELP = "Match probability at or above which a pair links (default: the documented threshold)."
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _config(threshold: float | None):
+    from oe_platform.linkage.clustering import ClusteringConfig
+
+    return ClusteringConfig() if threshold is None else ClusteringConfig(threshold=threshold)
+
+
+def _model(path: Path | None):
+    from oe_platform.linkage.model import ModelError, load_model
+
+    try:
+        return load_model(path)
+    except ModelError as error:
+        _fail(str(error))
+
+
+@click.group("linkage")
+def linkage_group() -> None:
+    """Person resolution: who is who across every source (Splink, DuckDB)."""
+
+
+@linkage_group.command("train")
+@click.option("--persons", type=int, default=50_000, show_default=True,
+              help="Synthetic persons to generate for training (ignored with --from-warehouse).")
+@click.option("--seed", type=int, default=101, show_default=True,
+              help="Generator seed of the training data (evaluate with another seed).")
+@click.option("--months", type=int, default=6, show_default=True, help="Months of synthetic deliveries.")
+@click.option("--from-warehouse", is_flag=True,
+              help="Train on conformed.int_person_records of the configured warehouse instead.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Where the synthetic landing zone and warehouse are built [default: a temporary folder].")
+@click.option("--training-seed", type=int, default=None, help="Seed of u sampling [default: fixed in code].")
+@click.option("--version", "version", type=int, default=None, help="Model version to write [default: next].")
+def train_command(persons: int, seed: int, months: int, from_warehouse: bool, workdir: Path | None,
+                  training_seed: int | None, version: int | None) -> None:
+    """Estimate the model (prior, u by sampling, m by EM) and write linkage/models/person_linkage_v<N>.json.
+
+    A normal run never trains; commit the new model and metadata files after checking them with
+    `oe linkage evaluate`.
+    """
+    import duckdb
+
+    from oe_platform.linkage import training
+    from oe_platform.linkage.evaluate import build_warehouse, workdir_settings
+    from oe_platform.linkage.pipeline import WAREHOUSE_RELATION
+
+    if from_warehouse:
+        settings = load_settings()
+        source = {"kind": "warehouse", "path": str(settings.warehouse), "relation": WAREHOUSE_RELATION}
+    else:
+        from oe_platform.synth import generate
+
+        workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-train-"))
+        settings = workdir_settings(workdir)
+        click.echo(f"generating {persons:,} persons (seed {seed}, {months} months) in {workdir}")
+        generate(persons=persons, seed=seed, months=months, out=settings.landing, truth_out=workdir / "truth")
+        build_warehouse(settings, workdir / "target")
+        source = {"kind": "synthetic", "generator": "oe_platform.synth", "persons": persons, "seed": seed,
+                  "months": months, "noise": "generator defaults", "relation": WAREHOUSE_RELATION}
+    con = duckdb.connect()
+    con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+    con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")
+    con.execute("detach warehouse")
+    kwargs = {"seed": training_seed} if training_seed is not None else {}
+    model = training.train(con, "lk_input", source, **kwargs)
+    path = training.save(model, version=version)
+    click.echo(f"model written: {path} (+ {path.stem}.meta.json); "
+               f"{model.metadata['person_records']:,} records, {model.metadata['profiles']:,} profiles, "
+               f"{model.metadata['training_seconds']} s")
+
+
+@linkage_group.command("run")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
+@click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+def run_command(model_path: Path | None, threshold: float | None) -> None:
+    """Link conformed.int_person_records (read-only) and write <lake>/linkage/*.parquet."""
+    from oe_platform.linkage.pipeline import link_warehouse
+    from oe_platform.linkage.quality import format_report
+
+    settings = load_settings()
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}; run the pipeline first (oe run)")
+    run = link_warehouse(settings, model=_model(model_path), config=_config(threshold))
+    click.echo(format_report(run.quality))
+    click.echo("written: " + ", ".join(str(p) for p in run.written))
+
+
+@linkage_group.command("explain")
+@click.argument("record_a")
+@click.argument("record_b")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
+@click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+def explain_command(record_a: str, record_b: str, model_path: Path | None, threshold: float | None) -> None:
+    """Why person records RECORD_A and RECORD_B (person_record_id) were or were not linked.
+
+    Reads the records of the last run (<lake>/linkage/person_records.parquet), scores the pair with
+    the model and prints each comparison's level and partial match weight, the total and the
+    probability, the blocking rules and edge guards, and what the last run decided.
+    """
+    import duckdb
+
+    from oe_platform.linkage.explain import RecordNotFound, explain_pair
+    from oe_platform.linkage.pipeline import RECORDS_SNAPSHOT
+
+    settings = load_settings()
+    directory = settings.lake / "linkage"
+    snapshot = directory / RECORDS_SNAPSHOT
+    if not snapshot.exists():
+        _fail(f"no linkage run found ({snapshot} is missing); run the pipeline or `oe linkage run` first")
+    con = duckdb.connect()
+    con.execute(f"create temp table lk_input as select * from read_parquet('{snapshot}')")
+    try:
+        explanation = explain_pair(con, "lk_input", record_a, record_b, _model(model_path), _config(threshold))
+    except RecordNotFound as error:
+        _fail(str(error))
+    clusters = directory / "clusters.parquet"
+    if clusters.exists():
+        rows = dict(con.execute(
+            f"select person_record_id, person_id from read_parquet('{clusters}') where person_record_id in (?, ?)",
+            [record_a, record_b],
+        ).fetchall())
+        same = rows.get(record_a) is not None and rows.get(record_a) == rows.get(record_b)
+        explanation.last_run["person_id"] = f"{rows.get(record_a)} / {rows.get(record_b)}"
+        explanation.last_run["same person"] = "yes" + ("" if explanation.decision.startswith("linked") else
+                                                       " (through other records)") if same else "no"
+    click.echo(explanation.as_text())
+
+
+@linkage_group.command("report")
+def report_command() -> None:
+    """Print the quality report of the last run (<lake>/linkage/quality.parquet)."""
+    import pandas as pd
+
+    from oe_platform.linkage.quality import format_report
+
+    path = load_settings().lake / "linkage" / "quality.parquet"
+    if not path.exists():
+        _fail(f"no quality report at {path}; run the pipeline or `oe linkage run` first")
+    click.echo(format_report(pd.read_parquet(path)))
+    chart = path.with_name("match_weight_histogram.html")
+    if chart.exists():
+        click.echo(f"chart: {chart}")
+
+
+@linkage_group.command("evaluate")
+@click.option("--persons", type=int, default=100_000, show_default=True, help="Synthetic persons to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Generator seed.")
+@click.option("--months", type=int, default=3, show_default=True, help="Months of deliveries.")
+@click.option("--shards", type=int, default=1, show_default=True,
+              help="Independent landing zones (seeds SEED, SEED+1, …) linked together as one population: "
+              "how to reach a million records within the generator's memory.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the landing zone, truth, lake and warehouse [default: a temporary folder].")
+@click.option("--reuse", is_flag=True, help="Reuse the warehouse already built in --workdir (skip generation).")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
+@click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
+                     model_path: Path | None, threshold: float | None) -> None:
+    """Generate a landing zone, build int_person_records, link it and print pairwise precision,
+    recall and F1 against the generator's truth, with timings."""
+    from oe_platform.linkage.evaluate import evaluate
+    from oe_platform.linkage.quality import format_report
+
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
+    model = _model(model_path)
+    result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
+                      config=_config(threshold), progress=True)
+    click.echo(format_report(result.run.quality))
+    click.echo(result.as_text())
+    click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")

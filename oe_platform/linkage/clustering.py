@@ -1,0 +1,382 @@
+"""From scored pairs to clusters of profiles, with guards against over-merging.
+
+1. Edges. A scored pair becomes an edge when its match probability reaches the threshold and no
+   edge guard vetoes it (see `EdgeGuards`). Two kinds of edge need no score: profiles of the same
+   source record key (the source says they are one person), and profiles sharing a trusted
+   identifier (valid PNC ID or NHS number) while no other identifier disagrees.
+2. Components. Connected components of the edge graph.
+3. Cluster guard. A component holding two different valid PNC IDs, NHS numbers or CRO numbers, or
+   two valid dates of birth more than `max_dob_spread_years` apart that no keying error explains, is
+   re-clustered under cannot-link constraints: its edges are replayed strongest first (source key,
+   then trusted identifier, then by probability) and an edge is skipped when the merge it would make
+   breaks a constraint. Every such component is written to the review output with what was done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from oe_platform.linkage.spec import CONFLICT_IDENTIFIERS, ELSE, EXACT, NULL, SWAPPED, TRUSTED_IDENTIFIERS
+
+DEFAULT_THRESHOLD = 0.999
+
+KIND_SOURCE_KEY = "source_record_key"
+KIND_IDENTIFIER = "trusted_identifier"
+KIND_SCORE = "match_probability"
+_KIND_RANK = {KIND_SOURCE_KEY: 0, KIND_IDENTIFIER: 1, KIND_SCORE: 2}
+
+
+@dataclass(frozen=True)
+class ClusteringConfig:
+    """How scored pairs become clusters. Documented in docs/linkage.md."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    """Match probability at or above which a scored pair is an edge (before the edge guards)."""
+    max_dob_spread_years: float = 1.0
+    """Two valid dates of birth further apart than this in one cluster, and not one keying error
+    apart, are a conflict: a match-probability edge that would join them is not used (an edge of
+    the source record key or a trusted identifier is kept, and the cluster is flagged for review)."""
+    trust_source_record_key: bool = True
+    """Profiles with the same source, force/partner and record_ref are the same person."""
+    strict_missing_dob: bool = False
+    """With a date of birth missing, only a personal identifier (phone, PNC, CRO, NHS, or postcode
+    with middle names) corroborates a name match; the postcode alone (a household) does not."""
+    trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
+    conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
+
+
+@dataclass
+class ClusterResult:
+    """profile_id -> cluster label, the edges used, and what the guards did."""
+
+    labels: pd.DataFrame  # profile_id, cluster_id (smallest profile_id of the cluster)
+    edges: pd.DataFrame  # profile_id_l, profile_id_r, probability, kind, used
+    review: list[dict] = field(default_factory=list)
+
+
+# --- edge guards ------------------------------------------------------------------------------------
+
+def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False) -> dict[str, str]:
+    """SQL conditions over lk_pairs that veto a pair even above the threshold (name -> condition).
+
+    - identifier_conflict: a PNC ID, CRO or NHS number present on both and different.
+    - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
+      typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
+      (a badly mistyped forename). A twin or a sibling shares surname, address, phone and sometimes
+      date of birth; the given name tells them apart.
+    - dob_conflict: both dates of birth present and not the same, transposed or one keying error
+      apart (a parent and child, or siblings, with the same name at one address).
+    - middle_name_conflict: both middle names present and unrelated while the dates of birth do
+      not agree exactly (or transposed): a namesake in the same household.
+    - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
+      the person agrees (postcode, phone or identifier): same name and a nearby date of birth is
+      what an innocent look-alike has.
+    - household_relative: a date of birth is missing, the address or phone agrees, no identifier
+      does, and either the forenames are only alike (Soundex, initial, middle name or Jaro-Winkler
+      below 0.92; not equal, swapped, the same formal name or one typo apart) or the sexes differ:
+      Geoffrey and Jeffrey, or Laura and Laureano, at one address are relatives. With
+      strict_missing_dob even equal forenames need the middle names to agree (a father and son
+      with one name).
+    A missing date of birth with no address or phone in common is left to the score: a rare full
+    name is strong evidence, a common one is not.
+    """
+    fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
+    identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
+    household = f"gamma_postcode = {gammas['postcode'][EXACT]} or gamma_phone = {gammas['phone'][EXACT]}"
+    same_forename = ", ".join(str(fore[label]) for label in
+                              (EXACT, SWAPPED, "same formal name (nickname or first word)", "jaro-winkler >= 0.92"))
+    middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
+    namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
+    strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
+    return {
+        "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
+        "forename_conflict": (
+            f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob}))"
+        ),
+        "dob_conflict": f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]})",
+        "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
+        "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
+        "household_relative": (
+            f"gamma_date_of_birth = {dob[NULL]} and ({household}) and not ({identifiers}) "
+            f"and (gamma_forename not in ({same_forename}) or gamma_sex = {gammas['sex'][ELSE]} or {namesake_check})"
+        ),
+    }
+
+
+def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig) -> None:
+    """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it."""
+    threshold = config.threshold
+    guards = edge_guard_sql(gammas, config.strict_missing_dob)
+    cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
+    con.execute(f"""
+        create or replace temp table lk_pairs as
+        select
+            *,
+            case
+                when match_probability < {threshold} then 'below_threshold'
+                {cases}
+                else 'accepted'
+            end as edge_status
+        from lk_pairs
+    """)
+
+
+def deterministic_edges(con: duckdb.DuckDBPyConnection, config: ClusteringConfig) -> pd.DataFrame:
+    """Edges that need no score: same source record key (star to the group's smallest profile) and
+    shared trusted identifiers (every pair sharing one, unless another identifier disagrees)."""
+    parts = []
+    if config.trust_source_record_key:
+        parts.append(f"""
+            select profile_id_l, profile_id_r, 1.0 as probability, '{KIND_SOURCE_KEY}' as kind
+            from (
+                select min(profile_id) over (partition by source_key) as profile_id_l, profile_id as profile_id_r
+                from lk_profiles
+            )
+            where profile_id_l != profile_id_r
+        """)
+    disagree = " or ".join(
+        f"(a.{c} is not null and b.{c} is not null and a.{c} != b.{c})" for c in config.conflict_identifiers
+    )
+    for identifier in config.trusted_identifiers:
+        parts.append(f"""
+            select a.profile_id as profile_id_l, b.profile_id as profile_id_r,
+                   1.0 as probability, '{KIND_IDENTIFIER}' as kind
+            from lk_profiles a
+            join lk_profiles b on a.{identifier} = b.{identifier} and a.profile_id < b.profile_id
+            where not ({disagree})
+        """)
+    if not parts:
+        return pd.DataFrame(columns=["profile_id_l", "profile_id_r", "probability", "kind"])
+    return con.execute(" union all ".join(parts)).df()
+
+
+# --- connected components ---------------------------------------------------------------------------
+
+def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Label of every node 0..n-1 = the smallest node of its component (hooking + pointer jumping)."""
+    parent = np.arange(n, dtype=np.int64)
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    while True:
+        pl, pr = parent[left], parent[right]
+        differ = pl != pr
+        if not differ.any():
+            return parent
+        low = np.minimum(pl[differ], pr[differ])
+        high = np.maximum(pl[differ], pr[differ])
+        np.minimum.at(parent, high, low)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+
+
+# --- the cluster guard ------------------------------------------------------------------------------
+
+def _years_apart(a: date, b: date) -> float:
+    return abs((a - b).days) / 365.25
+
+
+def _keying_error(a: date, b: date) -> bool:
+    """Day and month transposed, or the ISO texts one edit apart (a digit changed or two adjacent
+    digits swapped)."""
+    if a.year == b.year and a.day == b.month and a.month == b.day:
+        return True
+    x, y = a.isoformat(), b.isoformat()
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+
+
+def dobs_conflict(a: Iterable[date], b: Iterable[date], max_years: float) -> bool:
+    return any(_years_apart(x, y) > max_years and not _keying_error(x, y) for x in a for y in b)
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NaT
+
+
+class _ConstrainedUnion:
+    """Union-find whose sets carry identifier values and dates of birth (cannot-link constraints)."""
+
+    def __init__(self, attributes: dict[int, dict], identifiers: tuple[str, ...], max_years: float):
+        self.parent = {node: node for node in attributes}
+        self.ids = {node: {c: ({attrs[c]} if _present(attrs[c]) else set()) for c in identifiers}
+                    for node, attrs in attributes.items()}
+        self.dobs = {node: ({attrs["date_of_birth"]} if _present(attrs["date_of_birth"]) else set())
+                     for node, attrs in attributes.items()}
+        self.identifiers = identifiers
+        self.max_years = max_years
+
+    def find(self, node: int) -> int:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def conflict(self, a: int, b: int, kind: str) -> str | None:
+        for c in self.identifiers:
+            if len(self.ids[a][c] | self.ids[b][c]) > 1:
+                return f"different {c}"
+        if kind == KIND_SCORE and dobs_conflict(self.dobs[a], self.dobs[b], self.max_years):
+            return "dates of birth too far apart"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        low, high = min(a, b), max(a, b)
+        self.parent[high] = low
+        for c in self.identifiers:
+            self.ids[low][c] |= self.ids[high][c]
+        self.dobs[low] |= self.dobs[high]
+
+
+def component_conflicts(group: pd.DataFrame, config: ClusteringConfig) -> list[str]:
+    """Why a component (its profiles' attributes) cannot be one person; empty when it can."""
+    reasons = []
+    for c in config.conflict_identifiers:
+        values = set(group[c].dropna())
+        if len(values) > 1:
+            reasons.append(f"{len(values)} different {c}: {', '.join(sorted(values))}")
+    dobs = sorted(set(group["date_of_birth"].dropna()))
+    if len(dobs) > 1 and _years_apart(dobs[0], dobs[-1]) > config.max_dob_spread_years:
+        if dobs_conflict(dobs, dobs, config.max_dob_spread_years):
+            reasons.append(f"dates of birth {dobs[0]} to {dobs[-1]}")
+    return reasons
+
+
+def split_component(
+    group: pd.DataFrame, edges: pd.DataFrame, config: ClusteringConfig
+) -> tuple[dict[int, int], list[dict]]:
+    """Re-cluster one conflicting component under cannot-link constraints.
+
+    Returns profile_id -> new label, and the edges that were skipped (with the reason)."""
+    attributes = group.set_index("profile_id")[["date_of_birth", *config.conflict_identifiers]].to_dict("index")
+    union = _ConstrainedUnion(attributes, config.conflict_identifiers, config.max_dob_spread_years)
+    ordered = edges.assign(rank=edges["kind"].map(_KIND_RANK)).sort_values(
+        ["rank", "probability", "profile_id_l", "profile_id_r"], ascending=[True, False, True, True]
+    )
+    skipped = []
+    for row in ordered.itertuples(index=False):
+        a, b = union.find(row.profile_id_l), union.find(row.profile_id_r)
+        if a == b:
+            continue
+        reason = union.conflict(a, b, row.kind)
+        if reason:
+            skipped.append({"profile_id_l": row.profile_id_l, "profile_id_r": row.profile_id_r,
+                            "kind": row.kind, "probability": row.probability, "reason": reason})
+        else:
+            union.union(a, b)
+    return {node: union.find(node) for node in attributes}, skipped
+
+
+# --- the whole step ---------------------------------------------------------------------------------
+
+def cluster_profiles(
+    con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig
+) -> ClusterResult:
+    """Cluster lk_profiles using lk_pairs (scored pairs); see the module docstring."""
+    classify_pairs(con, gammas, config)
+    scored = con.execute(f"""
+        select profile_id_l, profile_id_r, match_probability as probability, '{KIND_SCORE}' as kind
+        from lk_pairs where edge_status = 'accepted'
+    """).df()
+    edges = pd.concat([deterministic_edges(con, config), scored], ignore_index=True)
+    # one edge per pair: the strongest kind, then the highest probability
+    edges = (
+        edges.assign(rank=edges["kind"].map(_KIND_RANK))
+        .sort_values(["profile_id_l", "profile_id_r", "rank", "probability"], ascending=[True, True, True, False])
+        .drop_duplicates(["profile_id_l", "profile_id_r"])
+        .drop(columns="rank")
+        .reset_index(drop=True)
+    )
+    n = con.execute("select coalesce(max(profile_id), 0) + 1 from lk_profiles").fetchall()[0][0]
+    labels = connected_components(n, edges["profile_id_l"].to_numpy(), edges["profile_id_r"].to_numpy())
+
+    columns = ", ".join(["profile_id", "date_of_birth", "representative_record_id", "record_count",
+                         *config.conflict_identifiers])
+    profiles = con.execute(f"select {columns} from lk_profiles").df()
+    profiles["cluster_id"] = labels[profiles["profile_id"].to_numpy()]
+    review: list[dict] = []
+
+    candidates = _components_worth_checking(profiles, config)
+    if candidates:
+        in_candidates = profiles[profiles["cluster_id"].isin(candidates)]
+        edge_cluster = labels[edges["profile_id_l"].to_numpy()]
+        candidate_edges = edges[np.isin(edge_cluster, list(candidates))].assign(cluster_id=edge_cluster[
+            np.isin(edge_cluster, list(candidates))])
+        new_labels: dict[int, int] = {}
+        for cluster_id, group in in_candidates.groupby("cluster_id", sort=True):
+            group = group.assign(date_of_birth=group["date_of_birth"].map(_as_date))
+            reasons = component_conflicts(group, config)
+            if not reasons:
+                continue
+            component_edges = candidate_edges[candidate_edges["cluster_id"] == cluster_id]
+            relabel, skipped = split_component(group, component_edges, config)
+            new_labels.update(relabel)
+            parts = len(set(relabel.values()))
+            split_keys = sum(s["kind"] == KIND_SOURCE_KEY for s in skipped)
+            parts_frame = group.assign(part=group["profile_id"].map(relabel))
+            remaining = sum(bool(component_conflicts(part, config)) for _, part in parts_frame.groupby("part"))
+            action = (f"split into {parts} clusters; {len(skipped)} edge(s) not used" if parts > 1
+                      else "not split")
+            if split_keys:
+                action += f"; {split_keys} of them within one source record key (check the source)"
+            if remaining:
+                action += (f"; {remaining} cluster(s) still hold the conflict, joined by a source record key or "
+                           "a trusted identifier: flagged for review")
+            representative = dict(zip(group["profile_id"], group["representative_record_id"], strict=True))
+            review.append({
+                "review_type": "cluster_conflict",
+                "person_record_id": representative[min(relabel)],
+                "other_person_record_id": None,
+                "reason": "; ".join(reasons),
+                "action": action,
+                "profiles": int(len(group)),
+                "records": int(group["record_count"].sum()),
+                "match_probability": max((s["probability"] for s in skipped), default=None),
+                "detail": "; ".join(
+                    f"{representative[s['profile_id_l']]} - {representative[s['profile_id_r']]} "
+                    f"({s['kind']}, p={s['probability']:.4f}): {s['reason']}"
+                    for s in skipped[:20]
+                ),
+            })
+        if new_labels:
+            keys = np.fromiter(new_labels.keys(), dtype=np.int64)
+            values = np.fromiter(new_labels.values(), dtype=np.int64)
+            labels[keys] = values
+            profiles["cluster_id"] = labels[profiles["profile_id"].to_numpy()]
+
+    edges["used"] = labels[edges["profile_id_l"].to_numpy()] == labels[edges["profile_id_r"].to_numpy()]
+    return ClusterResult(labels=profiles[["profile_id", "cluster_id"]], edges=edges, review=review)
+
+
+def _as_date(value) -> date | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _components_worth_checking(profiles: pd.DataFrame, config: ClusteringConfig) -> set[int]:
+    """Clusters with more than one value of an identifier, or a date-of-birth range wider than allowed."""
+    grouped = profiles.groupby("cluster_id")
+    flagged: set[int] = set()
+    for c in config.conflict_identifiers:
+        counts = grouped[c].nunique()
+        flagged |= set(counts[counts > 1].index)
+    dob = pd.to_datetime(profiles["date_of_birth"])
+    spread = dob.groupby(profiles["cluster_id"]).agg(["min", "max"])
+    wide = spread[(spread["max"] - spread["min"]).dt.days > config.max_dob_spread_years * 365.25]
+    flagged |= set(wide.index)
+    return {int(c) for c in flagged}

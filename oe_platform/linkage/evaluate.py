@@ -1,0 +1,146 @@
+"""Measure person resolution against the generator's ground truth (`oe linkage evaluate`).
+
+generate a landing zone (oe_platform.synth) -> ingest to bronze -> dbt seed, then dbt run of
+int_person_records and everything it needs -> link (the committed model) -> pairwise precision,
+recall and F1 over person records, with the time of each step.
+
+The true person of a record comes from <truth>/person_records.parquet: a staged person_record_id is
+md5(source | force or partner | record key), the record key being the entity key joined by '|'.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from oe_platform.config import Settings, load_settings
+from oe_platform.linkage.clustering import ClusteringConfig
+from oe_platform.linkage.model import LinkageModel, load_model
+from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, LinkageRun, link_records, write_outputs
+
+
+@dataclass
+class Evaluation:
+    persons: int
+    seed: int
+    months: int
+    run: LinkageRun
+    records_with_truth: int
+    timings: dict[str, float] = field(default_factory=dict)
+    shards: int = 1
+
+    def as_text(self) -> str:
+        accuracy = self.run.accuracy
+        s = self.run.summary
+        lines = [
+            f"generator: {self.persons:,} persons, seed {self.seed}, {self.months} month(s)"
+            + (f", {self.shards} independent shards (seeds {self.seed}..{self.seed + self.shards - 1})"
+               if self.shards > 1 else ""),
+            f"person records linked: {s['person_records']:,} ({s['profiles']:,} profiles, "
+            f"{self.records_with_truth:,} with a known true person); persons found: {s['persons']:,}",
+            f"model v{self.run.model.version}, threshold {self.run.config.threshold}",
+        ]
+        if accuracy is not None:
+            lines += [
+                f"pairwise precision {accuracy.precision:.5f}  recall {accuracy.recall:.5f}  F1 {accuracy.f1:.5f}",
+                f"  true pairs {accuracy.true_pairs:,}, predicted pairs {accuracy.predicted_pairs:,}, "
+                f"true positives {accuracy.true_positive_pairs:,}",
+            ]
+        lines.append("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
+        lines.append("linkage: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s"
+                                             for k, v in self.run.timings.items()))
+        return "\n".join(lines)
+
+
+def workdir_settings(workdir: Path) -> Settings:
+    return load_settings(landing=workdir / "landing", lake=workdir / "lake", warehouse=workdir / "oe.duckdb")
+
+
+def build_warehouse(settings: Settings, target_path: Path) -> None:
+    """Ingest the landing zone and build int_person_records (with its staging) in the warehouse."""
+    from oe_platform.dbt_runner import run_dbt
+    from oe_platform.landing.ingest import ingest
+
+    ingest(settings)
+    run_dbt(["seed", "--quiet", "--target-path", str(target_path)], settings)
+    run_dbt(["run", "--quiet", "--select", "+int_person_records", "--target-path", str(target_path)], settings)
+
+
+def load_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path, table: str = "lk_truth") -> None:
+    """(person_record_id, true_person_id) of every person record in the generator's truth."""
+    path = truth_dir / "person_records.parquet"
+    con.execute(f"""
+        create or replace temp table {table} as
+        select distinct
+            md5(concat_ws('|', source, org, record_key)) as person_record_id,
+            person_id as true_person_id
+        from read_parquet('{path}')
+    """)
+
+
+def evaluate(
+    persons: int,
+    seed: int,
+    workdir: Path,
+    months: int = 3,
+    shards: int = 1,
+    reuse: bool = False,
+    model: LinkageModel | None = None,
+    config: ClusteringConfig | None = None,
+    progress: bool = False,
+) -> Evaluation:
+    """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
+
+    With `shards` > 1, that many independent landing zones (seeds seed, seed + 1, …) are generated
+    and built one after another, and their person records are linked together as one population
+    (ids prefixed with the shard number): the generator's memory grows with persons × months, so
+    this is how a million records are measured on one machine.
+    """
+    from oe_platform.synth import generate
+
+    timings: dict[str, float] = {"generate": 0.0, "ingest_and_dbt": 0.0}
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    parts, truths = [], []
+    for shard in range(shards):
+        shard_dir = workdir if shards == 1 else workdir / f"shard{shard}"
+        settings = workdir_settings(shard_dir)
+        truth_dir = shard_dir / "truth"
+        if not (reuse and settings.warehouse.exists()):
+            started = time.perf_counter()
+            generate(persons=persons, seed=seed + shard, months=months, out=settings.landing, truth_out=truth_dir,
+                     progress=progress)
+            timings["generate"] += time.perf_counter() - started
+            started = time.perf_counter()
+            settings.warehouse.unlink(missing_ok=True)
+            build_warehouse(settings, shard_dir / "target")
+            timings["ingest_and_dbt"] += time.perf_counter() - started
+        prefix = "" if shards == 1 else f"s{shard}:"
+        con.execute(f"attach '{settings.warehouse}' as warehouse{shard} (read_only)")
+        con.execute(f"""
+            create temp table lk_input_{shard} as
+            select * replace ('{prefix}' || person_record_id as person_record_id,
+                              '{prefix}' || record_ref as record_ref)
+            from warehouse{shard}.{WAREHOUSE_RELATION}
+        """)
+        con.execute(f"detach warehouse{shard}")
+        load_truth(con, truth_dir, table=f"lk_truth_{shard}")
+        parts.append(f"select * from lk_input_{shard}")
+        truths.append(f"select '{prefix}' || person_record_id as person_record_id, "
+                      f"'{prefix}' || true_person_id as true_person_id from lk_truth_{shard}")
+    con.execute("create temp table lk_input as " + " union all ".join(parts))
+    con.execute("create temp table lk_truth as select * from (" + " union all ".join(truths) + ") "
+                "where person_record_id in (select person_record_id from lk_input)")
+    with_truth = con.execute("select count(*) from lk_truth").fetchall()[0][0]
+    model = model or load_model()
+    started = time.perf_counter()
+    run = link_records(con, "lk_input", model=model, config=config, truth_table="lk_truth")
+    timings["link"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_outputs(run, workdir / "lake" / "linkage")
+    timings["write_outputs"] = time.perf_counter() - started
+    return Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
+                      timings=timings, shards=shards)

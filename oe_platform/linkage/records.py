@@ -1,0 +1,233 @@
+"""The linkage input: standardised person records, and the profiles Splink compares.
+
+A *person record* is one row of `conformed.int_person_records` (or any table with its columns). Two
+records with the same source record key (source, force or partner, `record_ref`) are the same
+person by the source's own identification; when their matching attributes are also identical they
+are one *profile*. Splink compares profiles, not records: a nominal who appears in forty crime
+reports with the same details is compared once, and the result is expanded back to every record.
+Records without a `record_ref` are never collapsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from oe_platform.linkage.standardise import fill_derived_columns
+
+# Columns of the standardised person record (int_person_records), with their DuckDB types.
+RECORD_COLUMNS: dict[str, str] = {
+    "person_record_id": "varchar",
+    "source_name": "varchar",
+    "force_code": "varchar",
+    "record_ref": "varchar",
+    "forename_std": "varchar",
+    "middle_names_std": "varchar",
+    "surname_std": "varchar",
+    "forename_formal": "varchar",
+    "forename_phonetic": "varchar",
+    "surname_phonetic": "varchar",
+    "date_of_birth": "date",
+    "sex_code": "varchar",
+    "postcode_std": "varchar",
+    "postcode_outward": "varchar",
+    "postcode_sector": "varchar",
+    "phone_e164": "varchar",
+    "pnc_id": "varchar",
+    "cro_number": "varchar",
+    "nhs_number": "varchar",
+}
+
+# The attributes a profile is made of (everything Splink compares).
+MATCHING_COLUMNS = [c for c in RECORD_COLUMNS if c not in
+                    ("person_record_id", "source_name", "force_code", "record_ref")]
+
+# Plain column names accepted when the standardised one is absent (a partner list, a benchmark).
+PLAIN_FALLBACKS = {
+    "record_ref": "record_id",
+    "forename_std": "forename",
+    "middle_names_std": "middle_names",
+    "surname_std": "surname",
+    "date_of_birth": "dob",
+    "sex_code": "sex",
+    "postcode_std": "postcode",
+    "phone_e164": "phone",
+}
+
+RARE_NAME_MAX_PEOPLE = 3
+"""A surname and formal forename carried by at most this many dates of birth is a rare name."""
+
+PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
+CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"
+NHS_PATTERN = r"^[0-9]{10}$"
+E164_PATTERN = r"^[+][1-9][0-9]{6,14}$"
+
+
+class RecordsError(ValueError):
+    """The person records cannot be linked as delivered (missing key, duplicate ids…)."""
+
+
+@dataclass(frozen=True)
+class PreparedRecords:
+    """Tables created in the DuckDB connection: `lk_records` (one row per person record, with its
+    profile_id) and `lk_profiles` (one row per profile: Splink's input)."""
+
+    records: int
+    profiles: int
+
+
+def _text(column: str) -> str:
+    return f"nullif(trim(cast({column} as varchar)), '')"
+
+
+def _upper_text(column: str) -> str:
+    return f"nullif(upper(trim(cast({column} as varchar))), '')"
+
+
+def _name(column: str) -> str:
+    """Upper-case ASCII words (idempotent on names the staging macros already normalised)."""
+    upper = f"upper(strip_accents(cast({column} as varchar)))"
+    no_apostrophes = f"regexp_replace({upper}, '[''`]', '', 'g')"
+    return f"nullif(trim(regexp_replace({no_apostrophes}, '[^A-Z]+', ' ', 'g')), '')"
+
+
+UK_POSTCODE_SHAPE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+
+
+def _postcode(column: str) -> str:
+    """A UK-shaped postcode as upper case with one space before the inward code (idempotent on
+    canonical postcodes); any other postal code upper case without spaces or punctuation."""
+    compact = f"regexp_replace(upper(cast({column} as varchar)), '[^A-Z0-9]', '', 'g')"
+    return (f"case when regexp_full_match({compact}, '{UK_POSTCODE_SHAPE}') "
+            f"then left({compact}, length({compact}) - 3) || ' ' || right({compact}, 3) "
+            f"else nullif({compact}, '') end")
+
+
+def _pattern(column: str, pattern: str) -> str:
+    value = _upper_text(column)
+    return f"case when regexp_full_match({value}, '{pattern}') then {value} end"
+
+
+def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> PreparedRecords:
+    """Clean `source_table` into lk_records and collapse it into lk_profiles.
+
+    Columns absent from the source are treated as missing values. Identifiers that do not have a
+    valid shape are dropped (the staging models already keep only valid values; this is a guard for
+    other inputs). Raises RecordsError when person_record_id is missing, null or repeated.
+    """
+    present = {row[0] for row in con.execute(f"describe {source_table}").fetchall()}
+    if "person_record_id" not in present:
+        raise RecordsError(f"{source_table} has no person_record_id column; columns: {sorted(present)}")
+
+    def col(name: str) -> str:
+        if name in present:
+            return name
+        fallback = PLAIN_FALLBACKS.get(name)
+        if fallback in present:
+            return fallback
+        return f"cast(null as {RECORD_COLUMNS[name]})"
+
+    cleaned = f"""
+        select
+            cast(person_record_id as varchar) as person_record_id,
+            coalesce({_text(col('source_name'))}, 'unknown') as source_name,
+            coalesce({_text(col('force_code'))}, 'unknown') as force_code,
+            {_text(col('record_ref'))} as record_ref,
+            {_name(col('forename_std'))} as forename_std,
+            {_name(col('middle_names_std'))} as middle_names_std,
+            {_name(col('surname_std'))} as surname_std,
+            {_name(col('forename_formal'))} as forename_formal,
+            {_upper_text(col('forename_phonetic'))} as forename_phonetic,
+            {_upper_text(col('surname_phonetic'))} as surname_phonetic,
+            try_cast({col('date_of_birth')} as date) as date_of_birth,
+            case
+                when {_upper_text(col('sex_code'))} in ('M', 'MALE', 'MAN') then 'M'
+                when {_upper_text(col('sex_code'))} in ('F', 'FEMALE', 'WOMAN') then 'F'
+            end as sex_code,
+            {_postcode(col('postcode_std'))} as postcode_std,
+            {_upper_text(col('postcode_outward'))} as postcode_outward,
+            {_upper_text(col('postcode_sector'))} as postcode_sector,
+            case when regexp_full_match({_text(col('phone_e164'))}, '{E164_PATTERN}')
+                then {_text(col('phone_e164'))} end as phone_e164,
+            {_pattern(col('pnc_id'), PNC_PATTERN)} as pnc_id,
+            {_pattern(col('cro_number'), CRO_PATTERN)} as cro_number,
+            {_pattern(col('nhs_number'), NHS_PATTERN)} as nhs_number
+        from {source_table}
+    """
+    con.execute(f"create or replace temp table lk_cleaned as {cleaned}")
+    fill_derived_columns(con, "lk_cleaned")
+    problems = con.execute(
+        "select count(*) filter (where person_record_id is null), count(*) - count(distinct person_record_id) "
+        "from lk_cleaned"
+    ).fetchall()[0]
+    if problems[0] or problems[1]:
+        raise RecordsError(
+            f"{source_table}: person_record_id must be present and unique "
+            f"({problems[0]} null, {problems[1]} repeated)"
+        )
+
+    key_parts = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in MATCHING_COLUMNS)
+    con.execute(f"""
+        create or replace temp table lk_records as
+        with keyed as (
+            select
+                *,
+                case when record_ref is null then 'record|' || person_record_id
+                    else 'ref|' || source_name || '|' || force_code || '|' || record_ref
+                end as source_key
+            from lk_cleaned
+        ),
+        profiled as (
+            select *, md5(concat_ws('|', source_key, {key_parts})) as profile_key
+            from keyed
+        )
+        select
+            profiled.*,
+            cast(dense_rank() over (order by profile_key) as bigint) as profile_id
+        from profiled
+    """)
+    con.execute("drop table lk_cleaned")
+    con.execute(f"""
+        create or replace temp table lk_profiles as
+        select
+            profile_id,
+            any_value(source_key) as source_key,
+            min(person_record_id) as representative_record_id,
+            count(*) as record_count,
+            {", ".join(f"any_value({c}) as {c}" for c in MATCHING_COLUMNS)},
+            strftime(any_value(date_of_birth), '%Y-%m-%d') as dob_text,
+            year(any_value(date_of_birth)) as dob_year,
+            case
+                when day(any_value(date_of_birth)) <= 12
+                    and day(any_value(date_of_birth)) != month(any_value(date_of_birth))
+                    then make_date(
+                        year(any_value(date_of_birth)),
+                        day(any_value(date_of_birth)),
+                        month(any_value(date_of_birth))
+                    )
+            end as dob_transposed
+        from lk_records
+        group by profile_id
+        order by profile_id
+    """)
+    # A name carried by few people (few distinct dates of birth among its profiles) is the blocking
+    # key for records without a date of birth: their names are then the evidence worth scoring.
+    con.execute(f"""
+        create or replace temp table lk_profiles as
+        select
+            p.*,
+            case when n.people <= {RARE_NAME_MAX_PEOPLE} then p.surname_std || '|' || p.forename_formal end
+                as rare_name_key
+        from lk_profiles p
+        left join (
+            select surname_std, forename_formal, count(distinct date_of_birth) as people
+            from lk_profiles
+            where surname_std is not null and forename_formal is not null
+            group by all
+        ) n using (surname_std, forename_formal)
+        order by p.profile_id
+    """)
+    records = con.execute("select count(*) from lk_records").fetchall()[0][0]
+    profiles = con.execute("select count(*) from lk_profiles").fetchall()[0][0]
+    return PreparedRecords(records=records, profiles=profiles)

@@ -1,0 +1,355 @@
+"""The person-linkage model specification: comparisons, blocking rules and training rules.
+
+This is the *untrained* Splink 5 settings dictionary. Training (`oe linkage train`) fills in the m and
+u probabilities and the prior, and writes the result to `linkage/models/person_linkage_v<N>.json`;
+a normal run reads that committed file and never re-estimates anything. The settings hash of this
+specification is stored beside the model, so a run refuses a model trained for another specification.
+
+Every SQL condition is DuckDB SQL over the profile table built by `oe_platform.linkage.records`
+(`_l` / `_r` are Splink's left and right record suffixes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+UNIQUE_ID = "profile_id"
+
+# Labels the clustering guards and the explanation refer to (label_for_charts of each level).
+NULL = "null"
+EXACT = "exact"
+ELSE = "else"
+SWAPPED = "swapped with surname"
+SWAPPED_FORENAME = "swapped with forename"
+
+TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
+"""Identifiers whose agreement links two records deterministically (valid check character only):
+each is issued to one person by a national system."""
+
+CONFLICT_IDENTIFIERS = ("pnc_id", "nhs_number", "cro_number")
+"""Identifiers of which one person has at most one valid value: two in one cluster is a conflict."""
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(column: str) -> dict[str, Any]:
+    return _level(f'"{column}_l" IS NULL OR "{column}_r" IS NULL', NULL, is_null_level=True)
+
+
+def _else() -> dict[str, Any]:
+    return _level("ELSE", ELSE)
+
+
+def _exact(column: str, tf: bool = False, tf_minimum_u_value: float | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if tf:
+        extra["tf_adjustment_column"] = column
+        extra["tf_adjustment_weight"] = 1.0
+        if tf_minimum_u_value:
+            extra["tf_minimum_u_value"] = tf_minimum_u_value
+    return _level(f'"{column}_l" = "{column}_r"', EXACT, **extra)
+
+
+def _jw(column: str, threshold: float) -> dict[str, Any]:
+    return _level(
+        f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {threshold}',
+        f"jaro-winkler >= {threshold}",
+    )
+
+
+# Names: a rare name is strong evidence, but never stronger than one in 10,000 (so that two records
+# agreeing only on a very rare name cannot outweigh the rest of the evidence on their own).
+NAME_TF_MIN_U = 1e-4
+
+FORENAME = {
+    "output_column_name": "forename",
+    "comparison_description": "Given name: exact, swapped with surname, same formal name (nickname), "
+    "typo (Jaro-Winkler), known by a middle name, same phonetic code, initial only",
+    "comparison_levels": [
+        _null("forename_std"),
+        _exact("forename_std", tf=True, tf_minimum_u_value=NAME_TF_MIN_U),
+        _level(
+            '"forename_std_l" = "surname_std_r" AND "surname_std_l" = "forename_std_r"', SWAPPED
+        ),
+        _level('"forename_formal_l" = "forename_formal_r"', "same formal name (nickname or first word)"),
+        _jw("forename_std", 0.92),
+        _level(
+            'list_contains(str_split("middle_names_std_r", \' \'), "forename_formal_l") '
+            'OR list_contains(str_split("middle_names_std_l", \' \'), "forename_formal_r")',
+            "known by a middle name",
+        ),
+        _level('"forename_phonetic_l" = "forename_phonetic_r"', "same phonetic code"),
+        _level(
+            '(length("forename_std_l") = 1 OR length("forename_std_r") = 1) '
+            'AND substr("forename_std_l", 1, 1) = substr("forename_std_r", 1, 1)',
+            "initial only, agrees",
+        ),
+        _jw("forename_std", 0.84),
+        _else(),
+    ],
+}
+
+SURNAME = {
+    "output_column_name": "surname",
+    "comparison_description": "Family name: exact, swapped with forename, same without spaces, typo "
+    "(Jaro-Winkler), a word in common (double-barrelled), same phonetic code",
+    "comparison_levels": [
+        _null("surname_std"),
+        _exact("surname_std", tf=True, tf_minimum_u_value=NAME_TF_MIN_U),
+        _level(
+            '"forename_std_l" = "surname_std_r" AND "surname_std_l" = "forename_std_r"',
+            SWAPPED_FORENAME,
+        ),
+        _level(
+            'replace("surname_std_l", \' \', \'\') = replace("surname_std_r", \' \', \'\')',
+            "same without spaces",
+        ),
+        _jw("surname_std", 0.92),
+        _level(
+            'len(list_intersect(str_split("surname_std_l", \' \'), str_split("surname_std_r", \' \'))) > 0',
+            "a word in common",
+        ),
+        _level('"surname_phonetic_l" = "surname_phonetic_r"', "same phonetic code"),
+        _jw("surname_std", 0.84),
+        _else(),
+    ],
+}
+
+MIDDLE_NAMES = {
+    "output_column_name": "middle_names",
+    "comparison_description": "Middle names: exact, same first middle name, same first initial",
+    "comparison_levels": [
+        _null("middle_names_std"),
+        _exact("middle_names_std"),
+        _level(
+            'split_part("middle_names_std_l", \' \', 1) = split_part("middle_names_std_r", \' \', 1)',
+            "same first middle name",
+        ),
+        _level(
+            'substr("middle_names_std_l", 1, 1) = substr("middle_names_std_r", 1, 1)',
+            "same first initial",
+        ),
+        _else(),
+    ],
+}
+
+DATE_OF_BIRTH = {
+    "output_column_name": "date_of_birth",
+    "comparison_description": "Date of birth: exact, day and month transposed, one keying error "
+    "(a digit changed or two adjacent digits swapped), within a year",
+    "comparison_levels": [
+        _null("date_of_birth"),
+        # no term-frequency adjustment: with some 25,000 possible dates, the frequency of a date in
+        # a delivery of a few thousand records mostly counts the person's own records
+        _exact("date_of_birth"),
+        _level('"date_of_birth_l" = "dob_transposed_r"', "day and month transposed"),
+        _level('damerau_levenshtein("dob_text_l", "dob_text_r") <= 1', "one keying error"),
+        _level(
+            'abs(date_diff(\'day\', "date_of_birth_l", "date_of_birth_r")) <= 365', "within a year"
+        ),
+        _else(),
+    ],
+}
+
+SEX = {
+    "output_column_name": "sex",
+    "comparison_description": "Sex (M or F; not known or indeterminate is treated as missing)",
+    "comparison_levels": [_null("sex_code"), _exact("sex_code"), _else()],
+}
+
+POSTCODE = {
+    "output_column_name": "postcode",
+    "comparison_description": "Home postcode: exact, same sector, same outward code",
+    "comparison_levels": [
+        _null("postcode_std"),
+        _exact("postcode_std", tf=True, tf_minimum_u_value=1e-5),
+        _level('"postcode_sector_l" = "postcode_sector_r"', "same sector"),
+        _level('"postcode_outward_l" = "postcode_outward_r"', "same outward code"),
+        _else(),
+    ],
+}
+
+PHONE = {
+    "output_column_name": "phone",
+    "comparison_description": "Phone number (E.164)",
+    "comparison_levels": [
+        _null("phone_e164"),
+        _exact("phone_e164", tf=True, tf_minimum_u_value=1e-5),
+        _else(),
+    ],
+}
+
+
+def _identifier(column: str, description: str) -> dict[str, Any]:
+    return {
+        "output_column_name": column,
+        "comparison_description": description,
+        "comparison_levels": [_null(column), _exact(column), _else()],
+    }
+
+
+COMPARISONS = [
+    FORENAME,
+    SURNAME,
+    MIDDLE_NAMES,
+    DATE_OF_BIRTH,
+    SEX,
+    POSTCODE,
+    PHONE,
+    _identifier("pnc_id", "Police National Computer ID (valid check letter only)"),
+    _identifier("cro_number", "Criminal Records Office number (valid check letter only)"),
+    _identifier("nhs_number", "NHS number (valid check digit only)"),
+]
+
+
+def _rule(sql: str, name: str) -> tuple[str, str]:
+    return name, sql
+
+
+# (name, SQL condition): a pair is scored when any rule admits it (Splink removes repeats). Every
+# rule is precise (an identifier, an exact date of birth, or an address with a name or year of
+# birth), so the number of pairs grows about linearly with the data. A pair no rule admits could not
+# be linked anyway: with a date of birth one keying error apart or missing, the edge guards need the
+# same postcode, phone or identifier (each a rule here); with dates further apart they refuse it.
+BLOCKING_RULES = [
+    _rule('l."pnc_id" = r."pnc_id"', "same PNC ID"),
+    _rule('l."nhs_number" = r."nhs_number"', "same NHS number"),
+    _rule('l."cro_number" = r."cro_number"', "same CRO number"),
+    _rule('l."phone_e164" = r."phone_e164"', "same phone"),
+    _rule(
+        'l."date_of_birth" = r."date_of_birth" AND l."surname_phonetic" = r."surname_phonetic"',
+        "same date of birth and phonetic surname",
+    ),
+    _rule(
+        'l."date_of_birth" = r."date_of_birth" AND l."forename_phonetic" = r."forename_phonetic"',
+        "same date of birth and phonetic forename (a changed surname)",
+    ),
+    _rule(
+        'l."dob_transposed" = r."date_of_birth" AND l."surname_phonetic" = r."surname_phonetic"',
+        "day and month of birth transposed, same phonetic surname",
+    ),
+    _rule(
+        'l."forename_phonetic" = r."surname_phonetic" AND l."surname_phonetic" = r."forename_phonetic" '
+        'AND l."dob_year" = r."dob_year"',
+        "forename and surname swapped, same year of birth",
+    ),
+    _rule(
+        'l."postcode_std" = r."postcode_std" AND l."surname_phonetic" = r."surname_phonetic"',
+        "same postcode and phonetic surname",
+    ),
+    _rule(
+        'l."postcode_std" = r."postcode_std" AND l."forename_phonetic" = r."forename_phonetic"',
+        "same postcode and phonetic forename",
+    ),
+    _rule(
+        'l."postcode_std" = r."postcode_std" AND l."dob_year" = r."dob_year"',
+        "same postcode and year of birth",
+    ),
+    _rule(
+        'l."date_of_birth" = r."date_of_birth" AND l."postcode_outward" = r."postcode_outward"',
+        "same date of birth and outward code (a changed name)",
+    ),
+    # a record without a date of birth: a rare name (carried by at most three dates of birth,
+    # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the
+    # threshold alone (one rule per side, so the filter applies before the join)
+    _rule(
+        'l."rare_name_key" = r."rare_name_key" AND l."date_of_birth" IS NULL',
+        "same rare name, no date of birth (left)",
+    ),
+    _rule(
+        'l."rare_name_key" = r."rare_name_key" AND r."date_of_birth" IS NULL',
+        "same rare name, no date of birth (right)",
+    ),
+]
+
+# EM estimates the m probabilities of every comparison not used in its blocking rule: two sessions
+# cover every comparison.
+EM_TRAINING_RULES = [
+    'l."date_of_birth" = r."date_of_birth"',
+    'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std"',
+]
+
+# Rules for the prior (probability that two random records match): pairs these rules admit are
+# almost all true matches; DETERMINISTIC_RULES_RECALL is the share of true matches they are assumed
+# to find (checked against the generator's ground truth in docs/linkage.md).
+DETERMINISTIC_RULES = [
+    'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std" '
+    'AND l."date_of_birth" = r."date_of_birth"',
+    'l."pnc_id" = r."pnc_id"',
+    'l."nhs_number" = r."nhs_number"',
+]
+DETERMINISTIC_RULES_RECALL = 0.65
+
+
+def untrained_settings() -> dict[str, Any]:
+    """The Splink settings dictionary before training (a fresh copy)."""
+    settings = {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": UNIQUE_ID,
+        "probability_two_random_records_match": 1e-5,
+        "em_convergence": 0.0001,
+        "max_iterations": 25,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "comparisons": COMPARISONS,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": sql, "sql_dialect": "duckdb"} for _, sql in BLOCKING_RULES
+        ],
+    }
+    return json.loads(json.dumps(settings))
+
+
+def settings_hash(settings: dict[str, Any] | None = None) -> str:
+    """Hash of what the model *is* (comparisons, levels, blocking rules), not of trained values."""
+    settings = settings if settings is not None else untrained_settings()
+    keep_level_keys = {"sql_condition", "label_for_charts", "is_null_level", "tf_adjustment_column",
+                       "tf_adjustment_weight", "tf_minimum_u_value"}
+    shape = {
+        "link_type": settings["link_type"],
+        "unique_id_column_name": settings.get("unique_id_column_name"),
+        "comparisons": [
+            {
+                "output_column_name": c["output_column_name"],
+                "levels": [
+                    {k: v for k, v in level.items() if k in keep_level_keys}
+                    for level in c["comparison_levels"]
+                ],
+            }
+            for c in settings["comparisons"]
+        ],
+        "blocking_rules": [
+            r["blocking_rule"] if isinstance(r, dict) else r
+            for r in settings["blocking_rules_to_generate_predictions"]
+        ],
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LevelRef:
+    """The comparison vector value (gamma) of a level of a comparison, found by its label."""
+
+    comparison: str
+    label: str
+    gamma: int
+
+
+def level_gammas(settings: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """For each comparison, label -> Splink comparison vector value (null -1, else 0, top n-1)."""
+    result: dict[str, dict[str, int]] = {}
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        gammas: dict[str, int] = {}
+        for level in levels:
+            if level.get("is_null_level"):
+                gammas[level["label_for_charts"]] = -1
+        for position, level in enumerate(non_null):
+            gammas[level["label_for_charts"]] = len(non_null) - 1 - position
+        result[comparison["output_column_name"]] = gammas
+    return result

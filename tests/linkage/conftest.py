@@ -1,0 +1,121 @@
+"""Small, realistic person-record tables for the linkage tests (no generator involved).
+
+Every test table holds a background population of a few hundred distinct people (common and rare
+British names, dates of birth, postcodes), so that term frequencies and the prior behave as they do
+on real deliveries, plus the handful of records a test is about.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from oe_platform.linkage.model import LinkageModel, load_model
+from oe_platform.linkage.pipeline import LinkageRun, link_records
+from oe_platform.linkage.standardise import formal_forename, postcode_parts, soundex
+
+FORENAMES_M = ["JAMES", "JOHN", "ROBERT", "MICHAEL", "WILLIAM", "DAVID", "RICHARD", "THOMAS", "DANIEL", "PAUL",
+               "MARK", "GEORGE", "STEVEN", "ANDREW", "KEVIN", "BRIAN", "JOSHUA", "RYAN", "JACOB", "GARY",
+               "NICHOLAS", "ERIC", "STEPHEN", "JONATHAN", "LEWIS", "CALLUM", "OWEN", "DECLAN", "RHYS", "TOBIAS"]
+FORENAMES_F = ["MARY", "PATRICIA", "JENNIFER", "LINDA", "ELIZABETH", "SUSAN", "JESSICA", "SARAH", "KAREN",
+               "LISA", "NANCY", "EMMA", "MARGARET", "SANDRA", "ASHLEY", "KIMBERLY", "EMILY", "DONNA", "MICHELLE",
+               "CAROL", "AMANDA", "MELISSA", "DEBORAH", "STEPHANIE", "REBECCA", "LAURA", "CHLOE", "FREYA",
+               "ISLA", "MAISIE"]
+SURNAMES = ["SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "JOHNSON", "DAVIES", "ROBINSON", "WRIGHT",
+            "THOMPSON", "EVANS", "WALKER", "WHITE", "ROBERTS", "GREEN", "HALL", "WOOD", "JACKSON", "CLARKE",
+            "PATEL", "KHAN", "LEWIS", "JAMES", "PHILLIPS", "MASON", "MITCHELL", "ROSE", "DAVIS", "RODRIGUEZ",
+            "COX", "ALEXANDER", "GARDEN", "CAMPBELL", "JOHNSTON", "MOORE", "SMYTH", "OLEARY", "PEARSON",
+            "ALDRIDGE", "BARNSLEY", "CRISPIN", "DUNMORE", "ELLWOOD", "FAIRHURST", "GOLIGHTLY", "HATHERSAGE",
+            "INGLEBY", "JESSOP", "KIRKBRIDE", "LOVEDAY", "MALLINSON", "NETTLESHIP", "OAKSHOTT", "PRIESTLEY"]
+# Surnames of the background: the named ones above plus compounds (ASHWORTH, BLACKBURN…), with a
+# Zipf-like frequency, so a common surname is common and most are rare, as in a real population.
+_PREFIXES = ["ASH", "BLACK", "BRAD", "BROOK", "CAL", "COLD", "CRAN", "DAWN", "EAST", "FAIR", "FERN", "GOLD", "GREEN",
+             "HAR", "HEATH", "HOLLY", "KING", "LANG", "LEA", "MARS", "MOOR", "NEW", "NOR", "OAK", "PEN", "RED",
+             "ROCK", "SAND", "SHAW", "STAN", "THORN", "WAL", "WEST", "WHIT", "WIN", "WOOD"]
+_SUFFIXES = ["WORTH", "BURN", "LEY", "FORD", "TON", "FIELD", "WELL", "HAM", "BY", "COTT", "DALE", "HURST",
+             "STOCK", "WICK", "MORE", "BROOK", "SON", "MAN", "WOOD", "LOW"]
+COMPOUND_SURNAMES = [p + s for p in _PREFIXES for s in _SUFFIXES]
+OUTWARDS = ["NR1", "NR2", "NR3", "IP1", "IP4", "CB1", "CB4", "CM1", "CM2", "SS1", "LU1", "MK40", "SG1", "AL1",
+            "ME1", "CT1", "CV1", "WR1", "HR1", "PE1"]
+
+
+def record(record_id: str, forename: str | None, surname: str | None, dob: str | date | None, *,
+           postcode: str | None = None, middle: str | None = None, sex: str | None = None,
+           phone: str | None = None, pnc: str | None = None, cro: str | None = None, nhs: str | None = None,
+           source: str = "crime", force: str = "norfolk", ref: str | None = None) -> dict:
+    """One standardised person record (the int_person_records shape)."""
+    pc, outward, sector = postcode_parts(postcode)
+    formal = formal_forename(forename)
+    return {
+        "person_record_id": record_id, "source_name": source, "force_code": force, "record_ref": ref or record_id,
+        "forename_std": forename, "middle_names_std": middle, "surname_std": surname,
+        "forename_formal": formal, "forename_phonetic": soundex(formal), "surname_phonetic": soundex(surname),
+        "date_of_birth": date.fromisoformat(dob) if isinstance(dob, str) else dob, "sex_code": sex,
+        "postcode_std": pc, "postcode_outward": outward, "postcode_sector": sector, "phone_e164": phone,
+        "pnc_id": pnc, "cro_number": cro, "nhs_number": nhs,
+    }
+
+
+def background(people: int = 1000, seed: int = 5) -> list[dict]:
+    """Distinct people, one or two records each (a second record sometimes at another address)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    surnames = SURNAMES + COMPOUND_SURNAMES
+    weights = 1.0 / np.arange(1, len(surnames) + 1) ** 0.4  # the commonest about 1% (SMITH in the UK)
+    weights /= weights.sum()
+    for i in range(people):
+        male = rng.random() < 0.5
+        forename = str(rng.choice(FORENAMES_M if male else FORENAMES_F))
+        surname = str(rng.choice(surnames, p=weights))
+        dob = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
+        postcode = f"{rng.choice(OUTWARDS)} {rng.integers(1, 9)}{rng.choice(list(letters))}{rng.choice(list(letters))}"
+        for copy in range(1 + int(rng.random() < 0.4)):
+            moved = copy and rng.random() < 0.5
+            rows.append(record(
+                f"bg{i:04d}-{copy}", forename, surname, dob, sex="M" if male else "F",
+                postcode=f"{rng.choice(OUTWARDS)} 5AB" if moved else postcode,
+                force=str(rng.choice(["norfolk", "suffolk", "essex"])), ref=f"BG{i:04d}{copy}",
+            ))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def model() -> LinkageModel:
+    """The committed model (what a normal run uses)."""
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def background_rows() -> list[dict]:
+    return background()
+
+
+@pytest.fixture
+def link(model, background_rows):
+    """link(rows, previous=None) -> LinkageRun over the background population plus `rows`."""
+
+    def run(rows: list[dict], previous: pd.DataFrame | None = None, with_background: bool = True) -> LinkageRun:
+        frame = pd.DataFrame([*(background_rows if with_background else []), *rows])
+        con = duckdb.connect()
+        con.register("test_frame", frame)
+        con.execute("create temp table test_records as select * from test_frame")
+        return link_records(con, "test_records", model=model, previous=previous)
+
+    return run
+
+
+def person_of(run: LinkageRun) -> dict[str, str]:
+    clusters = run.clusters
+    return dict(zip(clusters["person_record_id"], clusters["person_id"], strict=True))
+
+
+def pair_of(run: LinkageRun, a: str, b: str) -> pd.DataFrame:
+    """The scored pair of records a and b (either way round); empty when it was not kept."""
+    pairs = run.pairs
+    left, right = pairs["person_record_id_l"], pairs["person_record_id_r"]
+    return pairs[((left == a) & (right == b)) | ((left == b) & (right == a))]

@@ -1,0 +1,40 @@
+"""The Dagster asset linkage/person_clusters: reads the warehouse read-only, writes the Parquet."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+from dagster import AssetKey, DagsterInstance, materialize
+
+from orchestration.assets.linkage import person_clusters
+from tests.linkage.conftest import record
+
+
+def test_the_asset_links_the_warehouse_records_and_keeps_person_ids(tmp_path, monkeypatch, background_rows):
+    warehouse = tmp_path / "oe.duckdb"
+    frame = pd.DataFrame([
+        *background_rows,
+        record("as-1", "ISLA", "CRISPIN", "2000-12-24", postcode="HR1 2BB", force="west-mercia"),
+        record("as-2", "ISLA", "CRISPIN", "2000-12-24", postcode="HR1 2BB", force="warwickshire"),
+    ])
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema conformed")
+    con.register("frame", frame)
+    con.execute("create table conformed.int_person_records as select * from frame")
+    con.close()
+    monkeypatch.setenv("OE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("OE_LAKE", str(tmp_path / "lake"))
+
+    assert person_clusters.key == AssetKey(["linkage", "person_clusters"])
+    assert AssetKey(["conformed", "int_person_records"]) in person_clusters.dependency_keys
+    first = materialize([person_clusters], instance=DagsterInstance.ephemeral())
+    assert first.success
+    clusters_path = tmp_path / "lake" / "linkage" / "clusters.parquet"
+    clusters = pd.read_parquet(clusters_path).set_index("person_record_id")
+    assert len(clusters) == len(frame)
+    assert clusters.loc["as-1", "person_id"] == clusters.loc["as-2", "person_id"]
+
+    second = materialize([person_clusters], instance=DagsterInstance.ephemeral())
+    assert second.success
+    again = pd.read_parquet(clusters_path).set_index("person_record_id")
+    assert again["person_id"].equals(clusters["person_id"])

@@ -1,0 +1,132 @@
+"""Who is who: the committed model with its guards on small, realistic record sets."""
+
+from __future__ import annotations
+
+from tests.linkage.conftest import pair_of, person_of, record
+
+CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
+
+
+def pnc(year: int, serial: int) -> str:
+    """A PNC ID with a valid check letter (DOMAIN.md)."""
+    return f"{year:04d}/{serial:07d}{CHECK[int(f'{year % 100:02d}{serial:07d}') % 23]}"
+
+
+def test_lookalikes_a_week_apart_at_different_addresses_are_not_merged(link):
+    rows = [
+        # one keying error apart (12 -> 19): a typo or a different person
+        record("la-1", "JAMES", "HATHERSAGE", "1990-05-12", postcode="NR1 1AA", sex="M"),
+        record("la-2", "JAMES", "HATHERSAGE", "1990-05-19", postcode="IP4 2BD", sex="M", force="suffolk"),
+        # two characters apart (03 -> 10)
+        record("lb-1", "SARAH", "PRIESTLEY", "1984-11-03", postcode="CB1 2DE", sex="F"),
+        record("lb-2", "SARAH", "PRIESTLEY", "1984-11-10", postcode="SS1 3FG", sex="F", force="essex"),
+    ]
+    persons = person_of(link(rows))
+    assert persons["la-1"] != persons["la-2"]
+    assert persons["lb-1"] != persons["lb-2"]
+
+
+def test_nickname_with_the_same_date_of_birth_is_merged(link):
+    rows = [
+        record("nn-1", "BILL", "SMITH", "1971-08-23", postcode="NR2 4HJ", sex="M", force="norfolk"),
+        record("nn-2", "WILLIAM", "SMITH", "1971-08-23", sex="M", force="suffolk"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["nn-1"] == persons["nn-2"]
+    assert pair_of(run, "nn-1", "nn-2")["edge_status"].tolist() == ["accepted"]
+
+
+def test_day_and_month_transposed_is_merged(link):
+    rows = [
+        record("tr-1", "REBECCA", "ELLWOOD", "1988-03-04", postcode="IP1 3QT", sex="F", force="suffolk"),
+        record("tr-2", "REBECCA", "ELLWOOD", "1988-04-03", postcode="IP1 3QT", sex="F", force="essex"),
+    ]
+    persons = person_of(link(rows))
+    assert persons["tr-1"] == persons["tr-2"]
+
+
+def test_twins_with_different_forenames_are_not_merged(link):
+    shared = {"postcode": "CM2 7LP", "phone": "+447700900321", "force": "essex"}
+    rows = [
+        record("tw-1", "OLIVER", "NETTLESHIP", "2004-09-17", sex="M", **shared),
+        record("tw-2", "HARRY", "NETTLESHIP", "2004-09-17", sex="M", **shared),
+        record("tw-3", "OLIVER", "NETTLESHIP", "2004-09-17", sex="M", postcode="CM2 7LP", force="kent"),
+    ]
+    persons = person_of(link(rows))
+    assert persons["tw-1"] == persons["tw-3"]
+    assert persons["tw-2"] not in {persons["tw-1"], persons["tw-3"]}
+
+
+def test_family_at_one_address_is_not_merged(link):
+    address = {"postcode": "LU1 3HT", "phone": "+441632960111", "force": "bedfordshire"}
+    rows = [
+        record("fa-1", "JOHN", "GOLIGHTLY", "1966-02-14", sex="M", **address),
+        record("fa-2", "JOHN", "GOLIGHTLY", "1994-07-30", sex="M", **address),  # son named after father
+        record("fa-3", "JACK", "GOLIGHTLY", "1997-01-05", sex="M", **address),
+        record("fa-4", "EMMA", "GOLIGHTLY", "1968-10-09", sex="F", **address),
+    ]
+    persons = person_of(link(rows))
+    assert len({persons[f"fa-{i}"] for i in range(1, 5)}) == 4
+
+
+def test_the_same_pnc_id_links_an_alias(link):
+    rows = [
+        record("al-1", "DECLAN", "OAKSHOTT", "1989-12-01", postcode="ME1 2XY", pnc=pnc(2007, 123456)),
+        record("al-2", "DEAN", "MALLINSON", "1989-12-01", force="kent", pnc=pnc(2007, 123456)),
+    ]
+    persons = person_of(link(rows))
+    assert persons["al-1"] == persons["al-2"]
+
+
+def test_records_of_one_source_key_are_one_person(link):
+    rows = [
+        record("sk-1", "FREYA", "LOVEDAY", "2001-04-22", postcode="CV1 2GT", ref="N7001"),
+        record("sk-2", "FREYA", "HAWKSWORTH", None, ref="N7001"),  # alias row of the same nominal
+    ]
+    persons = person_of(link(rows))
+    assert persons["sk-1"] == persons["sk-2"]
+
+
+def test_two_valid_pnc_ids_in_one_component_are_split_and_reviewed(link):
+    common = {"postcode": "NR3 2AB", "sex": "M"}
+    rows = [
+        record("pc-1", "DANIEL", "KIRKBRIDE", "1992-06-14", pnc=pnc(2010, 555001), force="norfolk", **common),
+        record("pc-2", "DANIEL", "KIRKBRIDE", "1992-06-14", pnc=pnc(2012, 777002), force="suffolk", **common),
+        record("pc-3", "DANIEL", "KIRKBRIDE", "1992-06-14", force="essex", **common),  # matches both
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["pc-1"] != persons["pc-2"]
+    assert persons["pc-3"] in {persons["pc-1"], persons["pc-2"]}
+    review = run.review
+    conflicts = review[review["review_type"] == "cluster_conflict"]
+    assert len(conflicts) == 1
+    assert "pnc_id" in conflicts.iloc[0]["reason"]
+    assert conflicts.iloc[0]["action"].startswith("split into 2 clusters")
+    # the directly conflicting pair itself was never an edge
+    assert pair_of(run, "pc-1", "pc-2")["edge_status"].tolist() == ["identifier_conflict"]
+
+
+def test_a_record_without_date_of_birth_does_not_bridge_father_and_son(link):
+    household = {"postcode": "WR1 4PQ", "force": "west-mercia"}
+    rows = [
+        record("br-1", "GEORGE", "FAIRHURST", "1960-03-02", sex="M", **household),
+        record("br-2", "GEORGE", "FAIRHURST", "1990-08-19", sex="M", **household),
+        record("br-3", "GEORGE", "FAIRHURST", None, sex="M", **household),
+    ]
+    persons = person_of(link(rows))
+    assert persons["br-1"] != persons["br-2"]
+
+
+def test_clusters_report_size_and_confidence(link):
+    rows = [
+        record("cs-1", "TOBIAS", "JESSOP", "1999-09-09", postcode="PE1 1AB", force="norfolk"),
+        record("cs-2", "TOBIAS", "JESSOP", "1999-09-09", postcode="PE1 1AB", force="suffolk"),
+        record("cs-3", "TOBIAS", "JESSOP", "1999-09-09", force="essex"),
+    ]
+    clusters = link(rows).clusters.set_index("person_record_id")
+    assert clusters.loc[["cs-1", "cs-2", "cs-3"], "cluster_size"].tolist() == [3, 3, 3]
+    assert (clusters.loc[["cs-1", "cs-2", "cs-3"], "match_confidence"] >= 0.99).all()
+    singles = clusters[clusters["cluster_size"] == 1]
+    assert len(singles) and singles["match_confidence"].isna().all()
