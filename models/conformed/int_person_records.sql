@@ -3,10 +3,11 @@
 -- is null here, so placeholders such as UNKNOWN never agree with each other). Person resolution
 -- (oe_platform/linkage, Splink) reads this table and writes <lake>/linkage/clusters.parquet.
 --
--- Crime persons today. Intelligence subjects, custody records, missing persons, the national
--- datasets (OCG Mapping nominals, CLICM nominals, NRM referrals, OSINT observations) and canonical
--- partner persons join the union below as their staging models land: one CTE each, selecting the
--- same columns in the same order (see crime_records), then one more `union all` in unioned.
+-- Crime persons (current through their crime's current version), then every other staged person
+-- model's current records: intelligence subjects, custody detainees, missing persons, OCG Mapping
+-- and CLICM nominals, NRM potential victims and alleged exploiters, OSINT subjects and partners'
+-- canonical persons. The macro linkage_person_record_columns selects the standard columns from
+-- each, with a typed null where a source does not hold an attribute.
 with
 
 crime_persons as (
@@ -83,9 +84,28 @@ crime_records as (
 
 ),
 
+{% set other_person_models = [
+    ('stg_intel__subjects', 'intel'),
+    ('stg_custody__detainees', 'custody'),
+    ('stg_missing__missing_persons', 'missing'),
+    ('stg_ocgm__nominals', 'ocgm'),
+    ('stg_clicm__nominals', 'clicm'),
+    ('stg_nrm__potential_victims', 'nrm'),
+    ('stg_nrm__alleged_exploiters', 'nrm'),
+    ('stg_osint__subjects', 'osint'),
+    ('stg_canonical__persons', 'canonical'),
+] %}
+
 unioned as (
 
     select * from crime_records
+    {% for model_name, source_name in other_person_models %}
+    union all
+    select
+        {{ linkage_person_record_columns(model_name, source_name) }}
+    from {{ ref(model_name) }}
+    where is_current
+    {% endfor %}
 
 )
 

@@ -1,0 +1,43 @@
+{#- The linkage input row of one staged person model: the standard person columns, each value kept
+    only when its status says it can be trusted (so placeholders never agree with each other), and a
+    typed null where the source does not hold that attribute at all. Which attributes a source holds
+    is read from the model's documented columns (its YAML), so adding a source is one line in
+    int_person_records. -#}
+{% macro linkage_person_record_columns(model_name, source_name) -%}
+    {%- set node = graph.get('nodes', {}).get('model.' ~ project_name ~ '.' ~ model_name) if execute else none -%}
+    {%- set has = (node.columns.keys() | list) if node else [] -%}
+        person_record_id,
+        '{{ source_name }}' as source_name,
+        force_code,
+        {{ _linkage_pick(has, 'record_ref') }} as record_ref,
+        {{ _linkage_pick(has, 'source_record_ref') }} as source_record_ref,
+        {{ _linkage_pick(has, 'forename', status='forename_status') }} as forename_std,
+        {{ _linkage_pick(has, 'middle_names') }} as middle_names_std,
+        {{ _linkage_pick(has, 'surname', status='surname_status') }} as surname_std,
+        {{ _linkage_pick(has, 'forename_formal', status='forename_status') }} as forename_formal,
+        {{ _linkage_pick(has, 'forename_soundex', status='forename_status') }} as forename_phonetic,
+        {{ _linkage_pick(has, 'surname_soundex', status='surname_status') }} as surname_phonetic,
+        {{ _linkage_pick(has, 'date_of_birth', 'date') }} as date_of_birth,
+        {{ _linkage_pick(has, 'sex_code') }} as sex_code,
+        {{ _linkage_pick(has, 'postcode', status='postcode_status') }} as postcode_std,
+        {{ _linkage_pick(has, 'postcode_outward') }} as postcode_outward,
+        {{ _linkage_pick(has, 'postcode_sector') }} as postcode_sector,
+        {{ _linkage_pick(has, 'phone_e164', status='phone_status') }} as phone_e164,
+        {{ _linkage_pick(has, 'pnc_id', status='pnc_id_status') }} as pnc_id,
+        {{ _linkage_pick(has, 'cro_number', status='cro_number_status') }} as cro_number,
+        {{ _linkage_pick(has, 'nhs_number', status='nhs_number_status') }} as nhs_number,
+        cast(_delivery_date as date) as delivered_on
+{%- endmacro %}
+
+
+{% macro _linkage_pick(has, column, type='varchar', status=none) -%}
+    {%- if column in has and (status is none or status in has) -%}
+        {%- if status -%}
+            case when {{ status }} = 'valid' then cast({{ column }} as {{ type }}) end
+        {%- else -%}
+            cast({{ column }} as {{ type }})
+        {%- endif -%}
+    {%- else -%}
+        cast(null as {{ type }})
+    {%- endif -%}
+{%- endmacro %}
