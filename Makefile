@@ -36,12 +36,15 @@ lint: install  ## ruff, contract/source drift, sqlfluff (dbt templater)
 	$(OE) contracts check
 	$(BIN)/sqlfluff lint models tests/dbt
 
-dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse
+dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse, linkage in between
 	rm -rf $(TEST_DIR)
 	$(TEST_ENV) $(OE) generate --persons 500 --seed 11 --start 2025-01-01 --months 2 \
 		--out $(TEST_DIR)/landing --truth-out $(TEST_DIR)/truth
 	$(TEST_ENV) $(OE) ingest
-	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target
+	# person resolution sits between the two halves of the project, as in the Dagster job
+	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target --exclude source:linkage+
+	$(TEST_ENV) OE_DBT_TARGET=ci $(OE) linkage run
+	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target --select source:linkage+
 
 pytest: install  ## pytest (unit, integration, browser: needs Debian's chromium)
 	@command -v chromium >/dev/null || { echo "chromium is required for the browser tests: apt-get install chromium" >&2; exit 1; }
