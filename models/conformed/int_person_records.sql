@@ -100,11 +100,11 @@ unioned as (
 
     select * from crime_records
     {% for model_name, source_name in other_person_models %}
-    union all
-    select
-        {{ linkage_person_record_columns(model_name, source_name) }}
-    from {{ ref(model_name) }}
-    where is_current
+        union all
+        select
+            {{ linkage_person_record_columns(model_name, source_name) }}
+        from {{ ref(model_name) }}
+        where is_current
     {% endfor %}
 
 )
