@@ -13,6 +13,7 @@ export OE_SHARED_DATA ?= $(abspath ../shared/data)
 
 # A fresh, throw-away warehouse for `make test` (never the demo's).
 TEST_DIR := $(CURDIR)/build/test
+LINT_DIR := $(CURDIR)/build/lint
 TEST_ENV := OE_LANDING=$(TEST_DIR)/landing OE_LAKE=$(TEST_DIR)/lake OE_WAREHOUSE=$(TEST_DIR)/oe.duckdb
 
 .PHONY: help install demo test lint dbt-build-fresh pytest clean spark-install
@@ -34,7 +35,9 @@ demo: install  ## generate a small landing zone, run the whole pipeline through 
 lint: install  ## ruff, contract/source drift, sqlfluff (dbt templater)
 	$(BIN)/ruff check oe_platform orchestration tests
 	$(OE) contracts check
-	$(BIN)/sqlfluff lint models tests/dbt
+	# the dbt templater opens a connection: give it a throw-away warehouse, never the demo's
+	mkdir -p $(LINT_DIR)
+	OE_WAREHOUSE=$(LINT_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
 
 dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a fresh warehouse, linkage in between
 	rm -rf $(TEST_DIR)
