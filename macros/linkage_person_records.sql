@@ -26,6 +26,7 @@
         {{ _linkage_pick(has, 'pnc_id', status='pnc_id_status') }} as pnc_id,
         {{ _linkage_pick(has, 'cro_number', status='cro_number_status') }} as cro_number,
         {{ _linkage_pick(has, 'nhs_number', status='nhs_number_status') }} as nhs_number,
+        {{ _linkage_pick(has, 'aliases') }} as aliases_std,
         cast(_delivery_date as date) as delivered_on
 {%- endmacro %}
 

@@ -76,6 +76,9 @@ crime_records as (
         case when cro_number_status = 'valid' then cro_number end as cro_number,
         cast(null as varchar) as nhs_number,
 
+        -- other names (no crime layout carries them)
+        cast(null as varchar) as aliases_std,
+
         -- lineage
         cast(_delivery_date as date) as delivered_on
 
@@ -139,6 +142,9 @@ select
     pnc_id,
     cro_number,
     nhs_number,
+
+    -- other names
+    aliases_std,
 
     -- lineage
     delivered_on

@@ -131,8 +131,16 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
         _fail(f"no linkage run found ({snapshot} is missing); run the pipeline or `oe linkage run` first")
     con = duckdb.connect()
     con.execute(f"create temp table lk_input as select * from read_parquet('{snapshot}')")
+    prior = None
+    if (directory / "quality.parquet").exists():
+        found = con.execute(
+            f"select value from read_parquet('{directory / 'quality.parquet'}') "
+            "where section = 'summary' and metric = 'prior_probability_two_random_records_match'"
+        ).fetchall()
+        prior = found[0][0] if found else None
     try:
-        explanation = explain_pair(con, "lk_input", record_a, record_b, _model(model_path), _config(threshold))
+        explanation = explain_pair(con, "lk_input", record_a, record_b, _model(model_path), _config(threshold),
+                                   prior=prior)
     except RecordNotFound as error:
         _fail(str(error))
     clusters = directory / "clusters.parquet"

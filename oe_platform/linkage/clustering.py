@@ -22,7 +22,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from oe_platform.linkage.spec import CONFLICT_IDENTIFIERS, ELSE, EXACT, NULL, SWAPPED, TRUSTED_IDENTIFIERS
+from oe_platform.linkage.spec import (
+    ALIAS_OF_OTHER,
+    CONFLICT_IDENTIFIERS,
+    ELSE,
+    EXACT,
+    NULL,
+    SAME_NAME_SET,
+    SWAPPED,
+    TRUSTED_IDENTIFIERS,
+)
 
 DEFAULT_THRESHOLD = 0.999
 
@@ -42,6 +51,9 @@ class ClusteringConfig:
     """Two valid dates of birth further apart than this in one cluster, and not one keying error
     apart, are a conflict: a match-probability edge that would join them is not used (an edge of
     the source record key or a trusted identifier is kept, and the cluster is flagged for review)."""
+    estimate_prior: bool = True
+    """Estimate the run's prior from its own pairs (oe_platform.linkage.prior) instead of using the
+    trained prior rescaled to the number of profiles."""
     trust_source_record_key: bool = True
     """Profiles with the same source, force/partner and record_ref are the same person."""
     strict_missing_dob: bool = False
@@ -68,7 +80,8 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     - identifier_conflict: a PNC ID, CRO or NHS number present on both and different.
     - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
       typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
-      (a badly mistyped forename). A twin or a sibling shares surname, address, phone and sometimes
+      (a badly mistyped forename) or one record lists the other's full name among its other names
+      (an alias on file). A twin or a sibling shares surname, address, phone and sometimes
       date of birth; the given name tells them apart.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address).
@@ -90,20 +103,22 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
     household = f"gamma_postcode = {gammas['postcode'][EXACT]} or gamma_phone = {gammas['phone'][EXACT]}"
     same_forename = ", ".join(str(fore[label]) for label in
-                              (EXACT, SWAPPED, "same formal name (nickname or first word)", "jaro-winkler >= 0.92"))
+                              (EXACT, SWAPPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
+    alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
-            f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob}))"
+            f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
+            f"and not ({alias_listed})"
         ),
         "dob_conflict": f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]})",
         "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
         "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
         "household_relative": (
-            f"gamma_date_of_birth = {dob[NULL]} and ({household}) and not ({identifiers}) "
+            f"gamma_date_of_birth = {dob[NULL]} and ({household}) and not ({identifiers} or {alias_listed}) "
             f"and (gamma_forename not in ({same_forename}) or gamma_sex = {gammas['sex'][ELSE]} or {namesake_check})"
         ),
     }

@@ -99,8 +99,10 @@ def explain_pair(
     record_b: str,
     model: LinkageModel,
     config: ClusteringConfig | None = None,
+    prior: float | None = None,
 ) -> Explanation:
-    """Explain the pair (record_a, record_b) among the records of `source_table`."""
+    """Explain the pair (record_a, record_b) among the records of `source_table`, under `prior` (the
+    prior the run estimated; default the trained prior rescaled to the number of profiles)."""
     config = config or ClusteringConfig()
     prepared = prepare_records(con, source_table)
     found = dict(con.execute(
@@ -111,6 +113,8 @@ def explain_pair(
         if record not in found:
             raise RecordNotFound(f"person_record_id {record!r} is not among the {prepared.records} records linked")
     settings = model.settings_for(prepared.profiles)
+    if prior is not None:
+        settings["probability_two_random_records_match"] = prior
     linker = make_linker(con, settings)
     db_api = linker._db_api
     for side, record in (("a", record_a), ("b", record_b)):

@@ -20,7 +20,8 @@ import pandas as pd
 from oe_platform.config import Settings
 from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
-from oe_platform.linkage.model import LinkageModel, load_model
+from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
+from oe_platform.linkage.prior import PriorEstimate, apply_prior, estimate_prior
 from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy, quality_table, write_histogram_chart
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, score_pairs
@@ -92,6 +93,14 @@ def link_records(
     timings["score_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    trained_prior = settings["probability_two_random_records_match"]
+    prior = (estimate_prior(con, "lk_pairs", prepared.profiles, trained_prior, MAX_PRIOR) if config.estimate_prior
+             else PriorEstimate(trained_prior, trained_prior, 0, trained_prior * max(prepared.profiles - 1, 0)))
+    apply_prior(con, "lk_pairs", trained_prior, prior.estimated, PAIR_FLOOR_PROBABILITY)
+    settings["probability_two_random_records_match"] = prior.estimated
+    timings["prior_seconds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     gammas = level_gammas(settings)
     result = cluster_profiles(con, gammas, config)
     timings["cluster_seconds"] = time.perf_counter() - started
@@ -119,11 +128,14 @@ def link_records(
     summary = {
         "model_version": model.version,
         "threshold_match_probability": config.threshold,
-        "prior_probability_two_random_records_match": settings["probability_two_random_records_match"],
+        "prior_probability_two_random_records_match": prior.estimated,
+        "prior_trained_rescaled": prior.trained,
+        "prior_estimate_iterations": prior.iterations,
+        "expected_matches_per_profile": round(prior.expected_matches_per_profile, 4),
         "person_records": prepared.records,
         "profiles": prepared.profiles,
         "pairs_compared": scored.compared,
-        "pairs_kept_at_or_above_floor": scored.kept,
+        "pairs_kept_at_or_above_floor": con.execute("select count(*) from lk_pairs").fetchall()[0][0],
         "pair_floor_probability": PAIR_FLOOR_PROBABILITY,
         "pairs_at_or_above_threshold": sum(v for k, v in edge_counts.items() if k != "below_threshold"),
         "pairs_accepted": edge_counts.get("accepted", 0),
@@ -132,6 +144,8 @@ def link_records(
         **{f"edges_{k}": v for k, v in sorted(kinds.items())},
         "edges_not_used_by_cluster_guard": int((~result.edges["used"]).sum()),
         "components_split_by_guard": len(result.review),
+        **{f"review_{k}": v for k, v in sorted(con.execute(
+            "select review_type, count(*) from lk_review group by 1").fetchall())},
         **_cluster_summary(con),
     }
     timings["quality_seconds"] = time.perf_counter() - started
@@ -259,7 +273,66 @@ def _build_review(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
             null as detail
         from lk_pairs_out
         where edge_status not in ('accepted', 'below_threshold') and not linked
+        union all
+        select * from ({NAME_ONLY_CANDIDATES})
     """)
+
+
+# A person record that carries a name and nothing else (no date of birth, postcode, phone or
+# identifier) cannot reach the threshold against anyone: a full name alone is not 999-in-1,000
+# evidence. When such a record stands alone and exactly one resolved person with a date of birth has
+# the same surname and a forename that may stand for the same name, that person is offered to an
+# analyst as a candidate (never linked automatically).
+NAME_ONLY_CANDIDATES = """
+    with profile_cluster as (
+        select p.*, l.cluster_id
+        from lk_profiles p join lk_profile_labels l using (profile_id)
+    ),
+    name_only_clusters as (
+        select cluster_id
+        from profile_cluster
+        group by cluster_id
+        having bool_and(
+            date_of_birth is null and postcode_std is null and phone_e164 is null
+            and pnc_id is null and cro_number is null and nhs_number is null
+        )
+    ),
+    name_only as (
+        select profile_id, representative_record_id, surname_std, forename_std, forename_names, cluster_id
+        from profile_cluster
+        where cluster_id in (select cluster_id from name_only_clusters)
+            and surname_std is not null and forename_names is not null
+    ),
+    candidates as (
+        select
+            n.profile_id,
+            n.representative_record_id,
+            n.forename_std || ' ' || n.surname_std as name,
+            c.cluster_id as candidate_cluster,
+            min(c.representative_record_id) as candidate_record
+        from name_only n
+        join profile_cluster c
+            on c.surname_std = n.surname_std
+            and len(list_intersect(c.forename_names, n.forename_names)) > 0
+            and c.date_of_birth is not null
+            and c.cluster_id != n.cluster_id
+        group by all
+    )
+    select
+        'name_only_candidate' as review_type,
+        representative_record_id as person_record_id,
+        any_value(candidate_record) as other_person_record_id,
+        'a name and nothing else that identifies: below the threshold against anyone' as reason,
+        'not linked: the only resolved person with a date of birth and this name; for an analyst to confirm'
+            as action,
+        2 as profiles,
+        null as records,
+        null as match_probability,
+        any_value(name) as detail
+    from candidates
+    group by profile_id, representative_record_id
+    having count(distinct candidate_cluster) = 1
+"""
 
 
 def _cluster_summary(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from oe_platform.linkage.standardise import fill_derived_columns
+from oe_platform.linkage.standardise import fill_derived_columns, nickname_pairs
 
 # Columns of the standardised person record (int_person_records), with their DuckDB types.
 RECORD_COLUMNS: dict[str, str] = {
@@ -37,6 +37,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "pnc_id": "varchar",
     "cro_number": "varchar",
     "nhs_number": "varchar",
+    "aliases_std": "varchar",
 }
 
 # The attributes a profile is made of (everything Splink compares).
@@ -53,7 +54,12 @@ PLAIN_FALLBACKS = {
     "sex_code": "sex",
     "postcode_std": "postcode",
     "phone_e164": "phone",
+    "aliases_std": "aliases",
 }
+
+NAME_CORRECTION_MIN_LENGTH = 4
+"""A given name absent from the nickname seed is read as a possible typo of a seed name one edit away
+(Damerau-Levenshtein 1) only when both have at least this many letters."""
 
 RARE_NAME_MAX_PEOPLE = 3
 """A surname and formal forename carried by at most this many dates of birth is a rare name."""
@@ -104,6 +110,13 @@ def _postcode(column: str) -> str:
             f"else nullif({compact}, '') end")
 
 
+def _aliases(column: str) -> str:
+    """Other names separated by ';', each as upper-case ASCII words (idempotent on staged values)."""
+    names = f"list_transform(str_split(cast({column} as varchar), ';'), lambda x: {_name('x')})"
+    kept = f"list_sort(list_distinct(list_filter({names}, lambda x: x is not null)))"
+    return f"nullif(array_to_string({kept}, ';'), '')"
+
+
 def _pattern(column: str, pattern: str) -> str:
     value = _upper_text(column)
     return f"case when regexp_full_match({value}, '{pattern}') then {value} end"
@@ -152,7 +165,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
                 then {_text(col('phone_e164'))} end as phone_e164,
             {_pattern(col('pnc_id'), PNC_PATTERN)} as pnc_id,
             {_pattern(col('cro_number'), CRO_PATTERN)} as cro_number,
-            {_pattern(col('nhs_number'), NHS_PATTERN)} as nhs_number
+            {_pattern(col('nhs_number'), NHS_PATTERN)} as nhs_number,
+            {_aliases(col('aliases_std'))} as aliases_std
         from {source_table}
     """
     con.execute(f"create or replace temp table lk_cleaned as {cleaned}")
@@ -197,6 +211,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             count(*) as record_count,
             {", ".join(f"any_value({c}) as {c}" for c in MATCHING_COLUMNS)},
             strftime(any_value(date_of_birth), '%Y-%m-%d') as dob_text,
+            str_split(any_value(aliases_std), ';') as alias_names,
+            any_value(forename_std) || ' ' || any_value(surname_std) as full_name,
             year(any_value(date_of_birth)) as dob_year,
             case
                 when day(any_value(date_of_birth)) <= 12
@@ -211,6 +227,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
         group by profile_id
         order by profile_id
     """)
+    _add_forename_names(con)
     # A name carried by few people (few distinct dates of birth among its profiles) is the blocking
     # key for records without a date of birth: their names are then the evidence worth scoring.
     con.execute(f"""
@@ -231,3 +248,61 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
     records = con.execute("select count(*) from lk_records").fetchall()[0][0]
     profiles = con.execute("select count(*) from lk_profiles").fetchall()[0][0]
     return PreparedRecords(records=records, profiles=profiles)
+
+
+def _add_forename_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Add `forename_names` to lk_profiles: every name the given name may stand for.
+
+    The set holds the first word of the forename, the formal name staging chose, and every formal
+    name the nickname seed gives for the word, ambiguous ones included (SANDY: ALEXANDER and SANDRA;
+    JACK: JACOB and JOHN), where staging keeps none. A word the seed does not know, of at least
+    NAME_CORRECTION_MIN_LENGTH letters, also stands for each seed name one keying error away and that
+    name's formal names (DQVID: DAVID; LENY: LENNY, LEONARD; FERDDIE: FREDDIE, FREDERICK). Two records
+    whose sets meet may name one person; the comparison's level for it is trained like any other.
+    """
+    con.execute("create or replace temp table lk_nicknames (nickname varchar, formal_name varchar)")
+    con.executemany("insert into lk_nicknames values (?, ?)", nickname_pairs())
+    con.execute(f"""
+        create or replace temp table lk_forename_names as
+        with words as (
+            select distinct split_part(forename_std, ' ', 1) as word, forename_formal
+            from lk_profiles
+            where forename_std is not null
+        ),
+        vocabulary as (
+            select nickname as name from lk_nicknames
+            union
+            select formal_name from lk_nicknames
+        ),
+        readings as (
+            -- the word itself, and for an unknown word every seed name one keying error away
+            select word, word as reading from (select distinct word from words)
+            union
+            select w.word, v.name
+            from (select distinct word from words) w
+            join vocabulary v
+                on length(w.word) >= {NAME_CORRECTION_MIN_LENGTH}
+                and length(v.name) >= {NAME_CORRECTION_MIN_LENGTH}
+                and abs(length(w.word) - length(v.name)) <= 1
+                and damerau_levenshtein(w.word, v.name) = 1
+            where w.word not in (select name from vocabulary)
+        ),
+        names as (
+            select word, reading as name from readings
+            union
+            select r.word, n.formal_name from readings r join lk_nicknames n on n.nickname = r.reading
+            union
+            select word, forename_formal from words where forename_formal is not null
+        )
+        select word, list_sort(list(distinct name)) as forename_names
+        from names
+        group by word
+    """)
+    con.execute("""
+        create or replace temp table lk_profiles as
+        select p.*, n.forename_names
+        from lk_profiles p
+        left join lk_forename_names n on n.word = split_part(p.forename_std, ' ', 1)
+        order by p.profile_id
+    """)
+    con.execute("drop table lk_forename_names")

@@ -24,6 +24,7 @@ EXACT = "exact"
 ELSE = "else"
 SWAPPED = "swapped with surname"
 SWAPPED_FORENAME = "swapped with forename"
+SAME_NAME_SET = "may stand for the same name (nickname, first word or one keying error)"
 
 TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
 """Identifiers whose agreement links two records deterministically (valid check character only):
@@ -76,7 +77,7 @@ FORENAME = {
         _level(
             '"forename_std_l" = "surname_std_r" AND "surname_std_l" = "forename_std_r"', SWAPPED
         ),
-        _level('"forename_formal_l" = "forename_formal_r"', "same formal name (nickname or first word)"),
+        _level('len(list_intersect("forename_names_l", "forename_names_r")) > 0', SAME_NAME_SET),
         _jw("forename_std", 0.92),
         _level(
             'list_contains(str_split("middle_names_std_r", \' \'), "forename_formal_l") '
@@ -185,6 +186,27 @@ PHONE = {
 }
 
 
+ALIAS_OF_OTHER = "one's name is an other name of the other"
+ALIAS = {
+    "output_column_name": "aliases",
+    "comparison_description": "Other names (aliases, street names, a name under a previous surname): the full "
+    "name of one record listed among the other's other names; an other name in common",
+    "comparison_levels": [
+        _level(
+            '("alias_names_l" IS NULL OR "full_name_r" IS NULL) AND ("alias_names_r" IS NULL OR "full_name_l" IS NULL)',
+            NULL,
+            is_null_level=True,
+        ),
+        _level(
+            'list_contains("alias_names_l", "full_name_r") OR list_contains("alias_names_r", "full_name_l")',
+            ALIAS_OF_OTHER,
+        ),
+        _level('len(list_intersect("alias_names_l", "alias_names_r")) > 0', "an other name in common"),
+        _else(),
+    ],
+}
+
+
 def _identifier(column: str, description: str) -> dict[str, Any]:
     return {
         "output_column_name": column,
@@ -201,6 +223,7 @@ COMPARISONS = [
     SEX,
     POSTCODE,
     PHONE,
+    ALIAS,
     _identifier("pnc_id", "Police National Computer ID (valid check letter only)"),
     _identifier("cro_number", "Criminal Records Office number (valid check letter only)"),
     _identifier("nhs_number", "NHS number (valid check digit only)"),

@@ -73,6 +73,13 @@ def nickname_map() -> dict[str, str]:
     return {nick: next(iter(names)) for nick, names in formal.items() if len(names) == 1}
 
 
+def nickname_pairs() -> list[tuple[str, str]]:
+    """Every (nickname, formal name) row of the seed, upper case, ambiguous nicknames included."""
+    with NICKNAMES_SEED.open(newline="", encoding="utf-8") as handle:
+        return sorted({(row["nickname"].strip().upper(), row["formal_name"].strip().upper())
+                       for row in csv.DictReader(handle)})
+
+
 def formal_forename(forename_std: str | None) -> str | None:
     """The formal name of a forename's first word (BILL -> WILLIAM), else the first word itself."""
     if not forename_std:

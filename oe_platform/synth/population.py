@@ -65,6 +65,9 @@ class Population:
     prev_surname: np.ndarray
     alias_forename: np.ndarray
     alias_surname: np.ndarray
+    alias_on_file: np.ndarray
+    """Whether the false name the person gives is on file as an other name (AKA) in the records that
+    list other names: true for half the population, independently of everything else."""
     street_name: np.ndarray
     ethnicity: np.ndarray
     nationality: np.ndarray
@@ -103,18 +106,16 @@ class Population:
         return (np.asarray(days) - self.dob[persons]) // 365.25
 
     def aliases_text(self, persons: np.ndarray) -> np.ndarray:
-        """Known other names of each person as a record would list them ('' when none)."""
-        out = np.full(len(persons), "", dtype=object)
-        street = self.street_name[persons]
-        prev = self.prev_surname[persons]
-        has_street = street != ""
-        has_prev = prev != ""
-        out[has_street] = street[has_street]
-        both = has_street & has_prev
-        maiden = (self.forename[persons] + " " + prev).astype(object)
-        out[has_prev & ~has_street] = maiden[has_prev & ~has_street]
-        out[both] = (street[both] + "; " + maiden[both]).astype(object)
-        return out
+        """Known other names of each person as a record would list them ('' when none): street
+        name, name under a previous surname, and the false name when it is on file."""
+        parts = [
+            self.street_name[persons],
+            np.where(self.prev_surname[persons] != "",
+                     (self.forename[persons] + " " + self.prev_surname[persons]).astype(object), ""),
+            np.where(self.alias_on_file[persons],
+                     (self.alias_forename[persons] + " " + self.alias_surname[persons]).astype(object), ""),
+        ]
+        return np.array(["; ".join(p for p in names if p) for names in zip(*parts, strict=True)], dtype=object)
 
 
 def _unique_ints(rng: np.random.Generator, count: int, low: int, high: int) -> np.ndarray:
@@ -360,7 +361,9 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
         pid=np.array([f"P{i + 1:07d}" for i in range(persons)], dtype=object),
         sex=sex, dob=dob, dob_iso=iso_days(dob), forename=forename, middle=middle, surname=surname,
         prev_surname=prev_surname, alias_forename=alias_forename.astype(object),
-        alias_surname=alias_surname.astype(object), street_name=street_name, ethnicity=ethnicity,
+        alias_surname=alias_surname.astype(object),
+        alias_on_file=stream(seed, "population", "alias-on-file").random(persons) < 0.5,
+        street_name=street_name, ethnicity=ethnicity,
         nationality=nationality, household=household, res_addr=res_addr, res_from=res_from,
         addresses=addresses, pnc=pnc, cro=cro, nhs=nhs, email=email, handle=handle,
         mobile=np.full(persons, "", dtype=object), landline=np.full(persons, "", dtype=object),

@@ -26,7 +26,8 @@ def persons_table(pop: Population) -> pd.DataFrame:
     return pd.DataFrame({
         "person_id": pop.pid, "forename": pop.forename, "middle_names": pop.middle, "surname": pop.surname,
         "previous_surname": pop.prev_surname, "alias_forename": pop.alias_forename,
-        "alias_surname": pop.alias_surname, "street_name": pop.street_name, "date_of_birth": pop.dob_iso,
+        "alias_surname": pop.alias_surname, "alias_on_file": pop.alias_on_file, "street_name": pop.street_name,
+        "date_of_birth": pop.dob_iso,
         "sex": pop.sex, "ethnicity": pop.ethnicity, "nationality": pop.nationality,
         "household_id": pop.household.astype(np.int64), "pnc_id": pop.pnc, "cro_number": pop.cro,
         "nhs_number": pop.nhs, "mobile": pop.mobile, "landline": pop.landline, "email": pop.email,

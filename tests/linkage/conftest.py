@@ -46,7 +46,8 @@ OUTWARDS = ["NR1", "NR2", "NR3", "IP1", "IP4", "CB1", "CB4", "CM1", "CM2", "SS1"
 def record(record_id: str, forename: str | None, surname: str | None, dob: str | date | None, *,
            postcode: str | None = None, middle: str | None = None, sex: str | None = None,
            phone: str | None = None, pnc: str | None = None, cro: str | None = None, nhs: str | None = None,
-           source: str = "crime", force: str = "norfolk", ref: str | None = None) -> dict:
+           source: str = "crime", force: str = "norfolk", ref: str | None = None,
+           aliases: str | None = None) -> dict:
     """One standardised person record (the int_person_records shape)."""
     pc, outward, sector = postcode_parts(postcode)
     formal = formal_forename(forename)
@@ -56,7 +57,7 @@ def record(record_id: str, forename: str | None, surname: str | None, dob: str |
         "forename_formal": formal, "forename_phonetic": soundex(formal), "surname_phonetic": soundex(surname),
         "date_of_birth": date.fromisoformat(dob) if isinstance(dob, str) else dob, "sex_code": sex,
         "postcode_std": pc, "postcode_outward": outward, "postcode_sector": sector, "phone_e164": phone,
-        "pnc_id": pnc, "cro_number": cro, "nhs_number": nhs,
+        "pnc_id": pnc, "cro_number": cro, "nhs_number": nhs, "aliases_std": aliases,
     }
 
 

@@ -45,7 +45,7 @@ def test_explain_shows_every_comparison_with_its_weight(written_run, model):
     for comparison in model.settings["comparisons"]:
         name = comparison["output_column_name"]
         assert any(line.startswith(name + " ") for line in lines), f"{name} missing from:\n{result.output}"
-    assert "same formal name (nickname or first word)" in result.output
+    assert "may stand for the same name (nickname, first word or one keying error)" in result.output
     assert "match probability" in result.output
     assert "decision: linked on this pair's evidence" in result.output
     assert "same person: yes" in result.output

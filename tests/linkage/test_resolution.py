@@ -37,6 +37,42 @@ def test_nickname_with_the_same_date_of_birth_is_merged(link):
     assert pair_of(run, "nn-1", "nn-2")["edge_status"].tolist() == ["accepted"]
 
 
+def test_ambiguous_and_mistyped_nicknames_are_merged(link):
+    rows = [
+        # SANDY is short for ALEXANDER or SANDRA; JACK for JACOB or JOHN: staging maps them to neither
+        record("an-1", "SANDY", "MALLINSON", "1993-06-21", postcode="NR3 1TB", sex="M", force="norfolk"),
+        record("an-2", "ALEXANDER", "MALLINSON", "1993-06-21", postcode="NR3 1TB", sex="M", force="suffolk"),
+        record("an-3", "JACK", "OAKSHOTT", "1979-12-02", postcode="CB4 3JP", sex="M", force="essex"),
+        record("an-4", "JOHN", "OAKSHOTT", "1979-12-02", postcode="CB4 3JP", sex="M", force="kent"),
+        # a nickname against a mistyped formal name: DAVE (DAVID) and DQVID (one keying error from DAVID)
+        record("an-5", "DAVE", "KIRKBRIDE", "1985-02-14", postcode="ME1 2LS", sex="M", force="kent"),
+        record("an-6", "DQVID", "KIRKBRIDE", "1985-02-14", postcode="ME1 2LS", sex="M", force="essex"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["an-1"] == persons["an-2"]
+    assert persons["an-3"] == persons["an-4"]
+    assert persons["an-5"] == persons["an-6"]
+    for a, b in (("an-1", "an-2"), ("an-3", "an-4"), ("an-5", "an-6")):
+        assert pair_of(run, a, b)["edge_status"].tolist() == ["accepted"]
+
+
+def test_a_false_name_on_file_as_an_alias_is_merged_and_without_it_is_not(link):
+    rows = [
+        # custody lists the false name the man gave when arrested in Kent
+        record("al-1", "CALLUM", "DUNMORE", "1996-10-08", postcode="CT1 2EH", sex="M", force="custody-kent",
+               source="custody", aliases="DUNNY;LEE FAIRHURST"),
+        record("al-2", "LEE", "FAIRHURST", "1996-10-08", postcode="CT1 2EH", sex="M", force="kent"),
+        # the same situation with no alias on file: a different name is a different person
+        record("al-3", "RHYS", "LOVEDAY", "1991-01-30", postcode="WR1 1PQ", sex="M", force="west-mercia"),
+        record("al-4", "OWEN", "JESSOP", "1991-01-30", postcode="WR1 1PQ", sex="M", force="warwickshire"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["al-1"] == persons["al-2"]
+    assert persons["al-3"] != persons["al-4"]
+
+
 def test_day_and_month_transposed_is_merged(link):
     rows = [
         record("tr-1", "REBECCA", "ELLWOOD", "1988-03-04", postcode="IP1 3QT", sex="F", force="suffolk"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import duckdb
@@ -11,8 +12,10 @@ import pytest
 
 from oe_platform.linkage.clustering import ClusteringConfig, connected_components, dobs_conflict, split_component
 from oe_platform.linkage.model import load_model
+from oe_platform.linkage.prior import apply_prior, estimate_prior
 from oe_platform.linkage.quality import pairwise_accuracy
 from oe_platform.linkage.records import RecordsError, prepare_records
+from oe_platform.linkage.scoring import identity_term_frequencies
 from oe_platform.linkage.spec import level_gammas, settings_hash, untrained_settings
 from oe_platform.linkage.standardise import formal_forename, normalise_name, postcode_parts, soundex
 
@@ -115,3 +118,57 @@ def test_level_gammas_number_levels_as_splink_does():
     assert gammas["sex"] == {"null": -1, "exact": 1, "else": 0}
     assert gammas["date_of_birth"]["exact"] == 4
     assert gammas["date_of_birth"]["day and month transposed"] == 3
+
+
+def test_term_frequencies_count_each_source_key_once():
+    con = duckdb.connect()
+    # one prolific nominal: ten profiles of one source key named NETTLESHIP; ten people named JONES
+    con.execute("""
+        create temp table profiles as
+        select 'ref|crime|norfolk|N1' as source_key, 'NETTLESHIP' as surname_std from range(10)
+        union all
+        select 'ref|crime|norfolk|J' || range, 'JONES' from range(10)
+    """)
+    table = identity_term_frequencies(con, "profiles", "surname_std")
+    tf = dict(con.execute(f"select surname_std, tf_surname_std from {table}").fetchall())
+    assert tf == pytest.approx({"NETTLESHIP": 1 / 11, "JONES": 10 / 11})
+
+
+def test_the_prior_estimate_recovers_the_share_of_matching_pairs():
+    con = duckdb.connect()
+    profiles = 5_000
+    start = 1e-5
+    # 3,000 true pairs with overwhelming evidence, 50,000 blocked non-matches with strong evidence against
+    con.execute(f"""
+        create temp table pairs as
+        select match_weight, 1.0 / (1.0 + pow(2.0, -match_weight)) as match_probability
+        from (
+            select 30.0 + {math.log2(start / (1 - start))} as match_weight from range(3000)
+            union all
+            select -25.0 + {math.log2(start / (1 - start))} from range(50000)
+        )
+    """)
+    estimate = estimate_prior(con, "pairs", profiles, start, max_prior=1e-3)
+    expected = 3000 / (profiles * (profiles - 1) / 2)
+    assert estimate.estimated == pytest.approx(expected, rel=1e-3)
+    assert estimate.expected_matches_per_profile == pytest.approx(2 * 3000 / profiles, rel=1e-3)
+    assert estimate.iterations > 1
+    # the weights are re-expressed under the estimate; pairs below the floor are dropped
+    apply_prior(con, "pairs", start, estimate.estimated, floor_probability=0.01)
+    assert con.execute("select count(*), min(match_probability) from pairs").fetchall()[0][0] == 3000
+
+
+def test_forename_names_cover_ambiguous_nicknames_and_single_keying_errors():
+    con = duckdb.connect()
+    frame = pd.DataFrame([
+        {"person_record_id": str(i), "forename": name, "surname": "SMITH"}
+        for i, name in enumerate(["SANDY", "DQVID", "LENY", "AL", "ZORAN"])
+    ])
+    con.register("frame", frame)
+    prepare_records(con, "frame")
+    names = dict(con.execute("select forename_std, forename_names from lk_profiles").fetchall())
+    assert {"ALEXANDER", "SANDRA", "SANDY"} <= set(names["SANDY"])
+    assert "DAVID" in names["DQVID"]
+    assert {"LENNY", "LEONARD"} <= set(names["LENY"])
+    assert {"ALAN", "ALBERT", "ALEXANDER"} <= set(names["AL"])  # too short to be read as a typo
+    assert names["ZORAN"] == ["ZORAN"]
