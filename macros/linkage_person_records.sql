@@ -19,7 +19,7 @@
         {{ _linkage_pick(has, 'surname_soundex', status='surname_status') }} as surname_phonetic,
         {{ _linkage_pick(has, 'date_of_birth', 'date') }} as date_of_birth,
         {{ _linkage_pick(has, 'sex_code') }} as sex_code,
-        {{ _linkage_pick(has, 'postcode', status='postcode_status') }} as postcode_std,
+        {{ _linkage_postcode(has) }} as postcode_std,
         {{ _linkage_pick(has, 'postcode_outward') }} as postcode_outward,
         {{ _linkage_pick(has, 'postcode_sector') }} as postcode_sector,
         {{ _linkage_pick(has, 'phone_e164', status='phone_status') }} as phone_e164,
@@ -27,6 +27,7 @@
         {{ _linkage_pick(has, 'cro_number', status='cro_number_status') }} as cro_number,
         {{ _linkage_pick(has, 'nhs_number', status='nhs_number_status') }} as nhs_number,
         {{ _linkage_pick(has, 'aliases') }} as aliases_std,
+        {{ _linkage_pick(has, 'address') }} as address_std,
         cast(_delivery_date as date) as delivered_on
 {%- endmacro %}
 
@@ -41,4 +42,26 @@
     {%- else -%}
         cast(null as {{ type }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A valid UK postcode; or a postal code from abroad as delivered (normalised), recognised by starting
+    with a digit, which no UK postcode does (US 10001, AU 2615, FR 75001, NL 1012 AB, JP 100-0001): a
+    partner's record of someone living abroad still compares on it. Anything else (a placeholder such
+    as NFA, a malformed UK postcode) is null. -#}
+{% macro _linkage_postcode(has) -%}
+    {%- if 'postcode' in has and 'postcode_status' in has -%}
+        case
+            when postcode_status = 'valid' then cast(postcode as varchar)
+            when postcode_status = 'invalid_format' and {{ regex_matches('postcode', foreign_postal_code_pattern()) }}
+                then cast(postcode as varchar)
+        end
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro foreign_postal_code_pattern() -%}
+    {{ return('^[0-9][0-9A-Z -]{2,9}$') }}
 {%- endmacro %}

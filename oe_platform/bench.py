@@ -367,3 +367,56 @@ def bench_generate_command(persons: int, months: int, workdir: Path | None) -> N
     finally:
         if workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+LINKAGE_TARGET_SECONDS = 180.0
+
+
+@bench_command.command("linkage")
+@click.option("--persons", default=200_000, show_default=True,
+              help="Population size of the synthetic landing zone (200,000 × 12 months ≈ 940,000 person records).")
+@click.option("--months", default=12, show_default=True, help="Months of deliveries.")
+@click.option("--seed", default=7, show_default=True, help="Generator seed.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the landing zone and warehouse; a warehouse already built there is reused "
+                   "[default: a temporary folder, removed afterwards].")
+def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | None) -> None:
+    """Time a normal linkage run (prepare, score, prior, cluster, ids, outputs) over one landing zone's
+    person records (target: about a million records in under 3 minutes)."""
+    import resource
+
+    import duckdb
+
+    from oe_platform.linkage.evaluate import build_warehouse, workdir_settings
+    from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, link_records, write_outputs
+    from oe_platform.synth import generate
+
+    scratch = workdir or Path(tempfile.mkdtemp(prefix="oe-bench-linkage-"))
+    try:
+        settings = workdir_settings(scratch)
+        if not settings.warehouse.exists():
+            click.echo(f"building a landing zone of {persons:,} persons × {months} months in {scratch} …")
+            generate(persons=persons, seed=seed, start=date(2025, 1, 1), months=months, out=settings.landing,
+                     truth_out=scratch / "truth")
+            build_warehouse(settings, scratch / "target")
+        con = duckdb.connect()
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+        con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")
+        con.execute("detach warehouse")
+        started = time.perf_counter()
+        run = link_records(con, "lk_input")
+        write_outputs(run, scratch / "lake" / "linkage")
+        seconds = time.perf_counter() - started
+        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+        s = run.summary
+        click.echo(f"linkage: {s['person_records']:,} person records ({s['profiles']:,} profiles), "
+                   f"{s['pairs_compared']:,} candidate pairs, {s['persons']:,} persons in {seconds:.1f} s "
+                   f"(target < {LINKAGE_TARGET_SECONDS:.0f} s); peak memory of this process {peak_gb:.1f} GB")
+        click.echo("  " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in run.timings.items())
+                   + f", outputs {seconds - sum(run.timings.values()):.1f} s")
+        if seconds >= LINKAGE_TARGET_SECONDS:
+            raise click.ClickException(f"linkage took {seconds:.0f} s, over the {LINKAGE_TARGET_SECONDS:.0f} s target")
+    finally:
+        if workdir is None:
+            shutil.rmtree(scratch, ignore_errors=True)

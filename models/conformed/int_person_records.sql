@@ -78,6 +78,7 @@ crime_records as (
 
         -- other names (no crime layout carries them)
         cast(null as varchar) as aliases_std,
+        address as address_std,
 
         -- lineage
         cast(_delivery_date as date) as delivered_on
@@ -143,8 +144,9 @@ select
     cro_number,
     nhs_number,
 
-    -- other names
+    -- other names and the address line
     aliases_std,
+    address_std,
 
     -- lineage
     delivered_on

@@ -12,6 +12,10 @@ import click
 from oe_platform.config import load_settings
 
 _THRESHOLD_HELP = "Match probability at or above which a pair links (default: the documented threshold)."
+_ENGINE_OPTION = click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+    help="Where the pairs are scored: DuckDB in this process, or Spark (Splink's SparkAPI on a local session, "
+    "$OE_SPARK_DIR); clustering and outputs are the same.")
 
 
 def _fail(message: str) -> None:
@@ -93,7 +97,8 @@ def train_command(persons: int, seed: int, months: int, from_warehouse: bool, wo
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
-def run_command(model_path: Path | None, threshold: float | None) -> None:
+@_ENGINE_OPTION
+def run_command(model_path: Path | None, threshold: float | None, engine: str) -> None:
     """Link conformed.int_person_records (read-only) and write <lake>/linkage/*.parquet."""
     from oe_platform.linkage.pipeline import link_warehouse
     from oe_platform.linkage.quality import format_report
@@ -101,7 +106,7 @@ def run_command(model_path: Path | None, threshold: float | None) -> None:
     settings = load_settings()
     if not settings.warehouse.exists():
         _fail(f"no warehouse at {settings.warehouse}; run the pipeline first (oe run)")
-    run = link_warehouse(settings, model=_model(model_path), config=_config(threshold))
+    run = link_warehouse(settings, model=_model(model_path), config=_config(threshold), engine=engine)
     click.echo(format_report(run.quality))
     click.echo("written: " + ", ".join(str(p) for p in run.written))
 
@@ -185,8 +190,9 @@ def report_command() -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+@_ENGINE_OPTION
 def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
-                     model_path: Path | None, threshold: float | None) -> None:
+                     model_path: Path | None, threshold: float | None, engine: str) -> None:
     """Generate a landing zone, build int_person_records, link it and print pairwise precision,
     recall and F1 against the generator's truth, with timings."""
     from oe_platform.linkage.evaluate import evaluate
@@ -195,7 +201,7 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
-                      config=_config(threshold), progress=True)
+                      config=_config(threshold), progress=True, engine=engine)
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")

@@ -28,7 +28,10 @@ from oe_platform.linkage.spec import (
     ELSE,
     EXACT,
     NULL,
+    SAME_ADDRESS,
     SAME_NAME_SET,
+    SAME_POSTCODE,
+    SAME_POSTCODE_OTHER_ADDRESS,
     SWAPPED,
     TRUSTED_IDENTIFIERS,
 )
@@ -101,7 +104,9 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     """
     fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
-    household = f"gamma_postcode = {gammas['postcode'][EXACT]} or gamma_phone = {gammas['phone'][EXACT]}"
+    address = gammas["address"]
+    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[SAME_POSTCODE_OTHER_ADDRESS]}, "
+                 f"{address[SAME_POSTCODE]}) or gamma_phone = {gammas['phone'][EXACT]}")
     same_forename = ", ".join(str(fore[label]) for label in
                               (EXACT, SWAPPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"

@@ -91,6 +91,7 @@ def evaluate(
     model: LinkageModel | None = None,
     config: ClusteringConfig | None = None,
     progress: bool = False,
+    engine: str = "duckdb",
 ) -> Evaluation:
     """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
 
@@ -136,8 +137,16 @@ def evaluate(
                 "where person_record_id in (select person_record_id from lk_input)")
     with_truth = con.execute("select count(*) from lk_truth").fetchall()[0][0]
     model = model or load_model()
+    spark = None
+    if engine == "spark":  # a local session under the work folder, timed on its own
+        from oe_platform.linkage.spark_backend import local_spark_session
+
+        started = time.perf_counter()
+        spark = local_spark_session(workdir / "spark")
+        timings["spark_session"] = time.perf_counter() - started
     started = time.perf_counter()
-    run = link_records(con, "lk_input", model=model, config=config, truth_table="lk_truth")
+    run = link_records(con, "lk_input", model=model, config=config, truth_table="lk_truth", engine=engine,
+                       spark=spark)
     timings["link"] = time.perf_counter() - started
     started = time.perf_counter()
     write_outputs(run, workdir / "lake" / "linkage")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -26,6 +27,9 @@ from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy, qua
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, score_pairs
 from oe_platform.linkage.spec import level_gammas
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 WAREHOUSE_RELATION = "conformed.int_person_records"
 OUTPUT_FILES = ("clusters.parquet", "pairs.parquet", "review.parquet", "quality.parquet")
@@ -73,12 +77,18 @@ def link_records(
     config: ClusteringConfig | None = None,
     previous: pd.DataFrame | None = None,
     truth_table: str | None = None,
+    engine: str = "duckdb",
+    spark: SparkSession | None = None,
 ) -> LinkageRun:
     """Link the person records in `source_table` (a table or view in `con`).
 
     `previous` (person_record_id, person_id) carries person ids forward from an earlier run;
     `truth_table` (person_record_id, true_person_id) adds pairwise accuracy to the quality report.
+    `engine` "spark" scores the pairs on Spark (`spark`, else a local session; spark_backend.py):
+    the same pairs come back into lk_pairs, and everything else runs here as with "duckdb".
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     model = model or load_model()
     config = config or ClusteringConfig()
     timings: dict[str, float] = {}
@@ -89,7 +99,7 @@ def link_records(
 
     started = time.perf_counter()
     settings = model.settings_for(prepared.profiles)
-    scored = score_pairs(con, settings) if prepared.profiles > 1 else _empty_pairs(con, settings)
+    scored = _score(con, settings, engine, spark) if prepared.profiles > 1 else _empty_pairs(con, settings)
     timings["score_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -154,6 +164,17 @@ def link_records(
     con.register("lk_quality_frame", quality)
     con.execute("create or replace temp table lk_quality as select * from lk_quality_frame")
     return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy)
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _score(con: duckdb.DuckDBPyConnection, settings: dict, engine: str, spark: SparkSession | None) -> ScoredPairs:
+    if engine == "spark":
+        from oe_platform.linkage.spark_backend import score_pairs_on_spark
+
+        return score_pairs_on_spark(con, settings, spark)
+    return score_pairs(con, settings)
 
 
 REVIEW_COLUMNS = ["review_type", "person_record_id", "other_person_record_id", "reason", "action",
@@ -246,7 +267,6 @@ def _build_pairs_output(con: duckdb.DuckDBPyConnection, settings: dict) -> None:
         join lk_profiles b on b.profile_id = p.profile_id_r
         join lk_profile_labels la on la.profile_id = p.profile_id_l
         join lk_profile_labels lb on lb.profile_id = p.profile_id_r
-        order by p.match_weight desc, 1, 2
     """)
 
 
@@ -303,6 +323,16 @@ NAME_ONLY_CANDIDATES = """
         where cluster_id in (select cluster_id from name_only_clusters)
             and surname_std is not null and forename_names is not null
     ),
+    -- a name of one side in the other side's set of names, on the same surname: an equi-join
+    name_keys as (
+        select profile_id, surname_std, unnest(forename_names) as name from name_only
+    ),
+    person_keys as (
+        select profile_id, representative_record_id, cluster_id, surname_std, unnest(forename_names) as name
+        from profile_cluster
+        where date_of_birth is not null and forename_names is not null
+            and surname_std in (select surname_std from name_only)
+    ),
     candidates as (
         select
             n.profile_id,
@@ -311,11 +341,8 @@ NAME_ONLY_CANDIDATES = """
             c.cluster_id as candidate_cluster,
             min(c.representative_record_id) as candidate_record
         from name_only n
-        join profile_cluster c
-            on c.surname_std = n.surname_std
-            and len(list_intersect(c.forename_names, n.forename_names)) > 0
-            and c.date_of_birth is not null
-            and c.cluster_id != n.cluster_id
+        join name_keys k on k.profile_id = n.profile_id
+        join person_keys c on c.surname_std = k.surname_std and c.name = k.name and c.cluster_id != n.cluster_id
         group by all
     )
     select
@@ -371,9 +398,12 @@ def link_warehouse(
     model: LinkageModel | None = None,
     config: ClusteringConfig | None = None,
     relation: str = WAREHOUSE_RELATION,
+    engine: str = "duckdb",
+    spark: SparkSession | None = None,
 ) -> LinkageRun:
     """Read the person records from the warehouse (read-only), link them with the committed model,
-    carry person ids forward from <lake>/linkage/clusters.parquet and write the outputs there."""
+    carry person ids forward from <lake>/linkage/clusters.parquet and write the outputs there.
+    `engine` and `spark`: as for link_records."""
     out_dir = settings.lake / "linkage"
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -381,6 +411,6 @@ def link_warehouse(
     con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
     con.execute("detach warehouse")
     previous = read_previous_assignments(out_dir / "clusters.parquet")
-    run = link_records(con, "lk_input", model=model, config=config, previous=previous)
+    run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark)
     write_outputs(run, out_dir)
     return run

@@ -38,6 +38,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "cro_number": "varchar",
     "nhs_number": "varchar",
     "aliases_std": "varchar",
+    "address_std": "varchar",
 }
 
 # The attributes a profile is made of (everything Splink compares).
@@ -55,6 +56,7 @@ PLAIN_FALLBACKS = {
     "postcode_std": "postcode",
     "phone_e164": "phone",
     "aliases_std": "aliases",
+    "address_std": "address",
 }
 
 NAME_CORRECTION_MIN_LENGTH = 4
@@ -108,6 +110,12 @@ def _postcode(column: str) -> str:
     return (f"case when regexp_full_match({compact}, '{UK_POSTCODE_SHAPE}') "
             f"then left({compact}, length({compact}) - 3) || ' ' || right({compact}, 3) "
             f"else nullif({compact}, '') end")
+
+
+def _address(column: str) -> str:
+    """An address line as upper-case ASCII words and digits, single-spaced (staging's normalise_text)."""
+    upper = f"upper(strip_accents(cast({column} as varchar)))"
+    return f"nullif(trim(regexp_replace({upper}, '[^A-Z0-9]+', ' ', 'g')), '')"
 
 
 def _aliases(column: str) -> str:
@@ -166,7 +174,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             {_pattern(col('pnc_id'), PNC_PATTERN)} as pnc_id,
             {_pattern(col('cro_number'), CRO_PATTERN)} as cro_number,
             {_pattern(col('nhs_number'), NHS_PATTERN)} as nhs_number,
-            {_aliases(col('aliases_std'))} as aliases_std
+            {_aliases(col('aliases_std'))} as aliases_std,
+            {_address(col('address_std'))} as address_std
         from {source_table}
     """
     con.execute(f"create or replace temp table lk_cleaned as {cleaned}")

@@ -85,9 +85,11 @@ def score_pairs(
     # gamma (level) columns are only kept with the matching columns
     settings = {**settings, "retain_intermediate_calculation_columns": False, "retain_matching_columns": True}
     linker = make_linker(con, settings)
-    counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(record_sample_proportion=1.0)
-    compared = int(counts[-1]["cumulative_comparison_count"]) if counts else 0
+    # the candidate pairs, computed once: counted here, then scored by predict from Splink's cache
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    compared = con.execute(f"select count(*) from {blocked.physical_name}").fetchall()[0][0]
     predictions = linker.inference.predict(threshold_match_probability=floor_probability, warning_mode="never")
+    blocked.drop_table_from_database_and_remove_from_cache()
     gamma_columns = [
         f"gamma_{c['output_column_name']}" for c in settings["comparisons"]
     ]

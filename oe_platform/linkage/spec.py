@@ -24,6 +24,9 @@ EXACT = "exact"
 ELSE = "else"
 SWAPPED = "swapped with surname"
 SWAPPED_FORENAME = "swapped with forename"
+SAME_ADDRESS = "same address line"
+SAME_POSTCODE = "same postcode"
+SAME_POSTCODE_OTHER_ADDRESS = "same postcode, another address line"
 SAME_NAME_SET = "may stand for the same name (nickname, first word or one keying error)"
 
 TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
@@ -46,14 +49,15 @@ def _else() -> dict[str, Any]:
     return _level("ELSE", ELSE)
 
 
-def _exact(column: str, tf: bool = False, tf_minimum_u_value: float | None = None) -> dict[str, Any]:
+def _exact(column: str, tf: bool = False, tf_minimum_u_value: float | None = None, label: str = EXACT
+           ) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if tf:
         extra["tf_adjustment_column"] = column
         extra["tf_adjustment_weight"] = 1.0
         if tf_minimum_u_value:
             extra["tf_minimum_u_value"] = tf_minimum_u_value
-    return _level(f'"{column}_l" = "{column}_r"', EXACT, **extra)
+    return _level(f'"{column}_l" = "{column}_r"', label, **extra)
 
 
 def _jw(column: str, threshold: float) -> dict[str, Any]:
@@ -163,12 +167,27 @@ SEX = {
     "comparison_levels": [_null("sex_code"), _exact("sex_code"), _else()],
 }
 
-POSTCODE = {
-    "output_column_name": "postcode",
-    "comparison_description": "Home postcode: exact, same sector, same outward code",
+ADDRESS = {
+    "output_column_name": "address",
+    "comparison_description": "Home address: the same address line; the same postcode with another address "
+    "line; the same postcode (an address line missing); same sector; same outward code",
     "comparison_levels": [
-        _null("postcode_std"),
-        _exact("postcode_std", tf=True, tf_minimum_u_value=1e-5),
+        _level(
+            '("address_std_l" IS NULL OR "address_std_r" IS NULL) '
+            'AND ("postcode_std_l" IS NULL OR "postcode_std_r" IS NULL)',
+            NULL,
+            is_null_level=True,
+        ),
+        _exact("address_std", tf=True, tf_minimum_u_value=1e-5, label=SAME_ADDRESS),
+        # two address lines in one postcode: neighbours as often as one person keyed two ways
+        _level(
+            '"postcode_std_l" = "postcode_std_r" AND "address_std_l" != "address_std_r"',
+            SAME_POSTCODE_OTHER_ADDRESS,
+        ),
+        # the same postcode where a side has no address line (OSINT, NRM): the postcode is all there is.
+        # No term-frequency adjustment here: Splink scales a value's frequency by this level's u, which
+        # also holds the chance that an address line is missing, so every postcode would look common.
+        _exact("postcode_std", label=SAME_POSTCODE),
         _level('"postcode_sector_l" = "postcode_sector_r"', "same sector"),
         _level('"postcode_outward_l" = "postcode_outward_r"', "same outward code"),
         _else(),
@@ -221,7 +240,7 @@ COMPARISONS = [
     MIDDLE_NAMES,
     DATE_OF_BIRTH,
     SEX,
-    POSTCODE,
+    ADDRESS,
     PHONE,
     ALIAS,
     _identifier("pnc_id", "Police National Computer ID (valid check letter only)"),
@@ -272,6 +291,14 @@ BLOCKING_RULES = [
     _rule(
         'l."postcode_std" = r."postcode_std" AND l."dob_year" = r."dob_year"',
         "same postcode and year of birth",
+    ),
+    _rule(
+        'l."address_std" = r."address_std" AND l."surname_phonetic" = r."surname_phonetic"',
+        "same address line and phonetic surname",
+    ),
+    _rule(
+        'l."address_std" = r."address_std" AND l."forename_phonetic" = r."forename_phonetic"',
+        "same address line and phonetic forename",
     ),
     _rule(
         'l."date_of_birth" = r."date_of_birth" AND l."postcode_outward" = r."postcode_outward"',

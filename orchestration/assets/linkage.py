@@ -1,24 +1,39 @@
 """Person resolution as an asset: conformed.int_person_records (warehouse, read-only) -> Splink with
 the committed model -> <lake>/linkage/{clusters,pairs,review,quality}.parquet (docs/linkage.md)."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from collections.abc import Iterator
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from oe_platform.config import load_settings
 
 PERSON_CLUSTERS_KEY = AssetKey(["linkage", "person_clusters"])
+LINKAGE_QUALITY_KEY = AssetKey(["linkage", "linkage_quality"])
+LINKAGE_REVIEW_KEY = AssetKey(["linkage", "linkage_review"])
 PERSON_RECORDS_KEY = AssetKey(["conformed", "int_person_records"])
+_OWNERS = ["data-engineering@oe-platform.example"]
+_KINDS = {"python", "splink", "parquet"}
 
 
-@asset(
-    key=PERSON_CLUSTERS_KEY,
-    deps=[PERSON_RECORDS_KEY],
-    group_name="conformed",
-    kinds={"python", "splink", "parquet"},
-    description="Person clusters: every person record with its stable person_id and match confidence, "
-    "the scored pairs, the review list and the quality report, as Parquet under <lake>/linkage/.",
-    owners=["data-engineering@oe-platform.example"],
+@multi_asset(
+    name="person_resolution",
+    specs=[
+        AssetSpec(
+            PERSON_CLUSTERS_KEY, deps=[PERSON_RECORDS_KEY], group_name="conformed", kinds=_KINDS, owners=_OWNERS,
+            description="Person clusters: every person record with its stable person_id and match confidence "
+            "(<lake>/linkage/clusters.parquet; the scored pairs beside it in pairs.parquet).",
+        ),
+        AssetSpec(
+            LINKAGE_QUALITY_KEY, deps=[PERSON_RECORDS_KEY], group_name="conformed", kinds=_KINDS, owners=_OWNERS,
+            description="The run's quality report (<lake>/linkage/quality.parquet) and its match-weight chart.",
+        ),
+        AssetSpec(
+            LINKAGE_REVIEW_KEY, deps=[PERSON_RECORDS_KEY], group_name="conformed", kinds=_KINDS, owners=_OWNERS,
+            description="What the run wants a person to look at (<lake>/linkage/review.parquet).",
+        ),
+    ],
 )
-def person_clusters(context: AssetExecutionContext) -> MaterializeResult:
+def person_clusters(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     """Link the person records with the committed model (never trains); carry person ids forward."""
     # imported here, not at module load: Splink and pandas would slow every import of the code location
     from oe_platform.linkage.pipeline import link_warehouse
@@ -40,4 +55,15 @@ def person_clusters(context: AssetExecutionContext) -> MaterializeResult:
         "outputs": MetadataValue.md("\n".join(f"- `{path}`" for path in run.written)),
     }
     metadata.update({k: float(v) for k, v in run.timings.items()})
-    return MaterializeResult(asset_key=PERSON_CLUSTERS_KEY, metadata=metadata)
+    yield MaterializeResult(asset_key=PERSON_CLUSTERS_KEY, metadata=metadata)
+    accuracy = run.accuracy
+    yield MaterializeResult(asset_key=LINKAGE_QUALITY_KEY, metadata={
+        "prior_probability_two_random_records_match": float(summary["prior_probability_two_random_records_match"]),
+        "expected_matches_per_profile": float(summary["expected_matches_per_profile"]),
+        "rows": len(run.quality),
+        **({"precision": accuracy.precision, "recall": accuracy.recall} if accuracy else {}),
+    })
+    review_counts = dict(run.con.execute("select review_type, count(*) from lk_review group by 1").fetchall())
+    yield MaterializeResult(asset_key=LINKAGE_REVIEW_KEY, metadata={
+        f"{kind}_rows": int(count) for kind, count in sorted(review_counts.items())
+    } or {"rows": 0})

@@ -39,6 +39,9 @@ _PREFIXES = ["ASH", "BLACK", "BRAD", "BROOK", "CAL", "COLD", "CRAN", "DAWN", "EA
 _SUFFIXES = ["WORTH", "BURN", "LEY", "FORD", "TON", "FIELD", "WELL", "HAM", "BY", "COTT", "DALE", "HURST",
              "STOCK", "WICK", "MORE", "BROOK", "SON", "MAN", "WOOD", "LOW"]
 COMPOUND_SURNAMES = [p + s for p in _PREFIXES for s in _SUFFIXES]
+STREETS = ["CHURCH", "STATION", "MILL", "MANOR", "PARK", "VICTORIA", "QUEENS", "KINGS", "GROVE", "ORCHARD",
+           "MEADOW", "BROOK", "CASTLE", "ABBEY", "ELM", "OAK", "ASH", "BEECH", "WILLOW", "CEDAR"]
+STREET_TYPES = ["ROAD", "LANE", "CLOSE", "AVENUE", "WAY", "DRIVE", "GARDENS", "CRESCENT"]
 OUTWARDS = ["NR1", "NR2", "NR3", "IP1", "IP4", "CB1", "CB4", "CM1", "CM2", "SS1", "LU1", "MK40", "SG1", "AL1",
             "ME1", "CT1", "CV1", "WR1", "HR1", "PE1"]
 
@@ -47,7 +50,7 @@ def record(record_id: str, forename: str | None, surname: str | None, dob: str |
            postcode: str | None = None, middle: str | None = None, sex: str | None = None,
            phone: str | None = None, pnc: str | None = None, cro: str | None = None, nhs: str | None = None,
            source: str = "crime", force: str = "norfolk", ref: str | None = None,
-           aliases: str | None = None) -> dict:
+           aliases: str | None = None, address: str | None = None) -> dict:
     """One standardised person record (the int_person_records shape)."""
     pc, outward, sector = postcode_parts(postcode)
     formal = formal_forename(forename)
@@ -58,6 +61,7 @@ def record(record_id: str, forename: str | None, surname: str | None, dob: str |
         "date_of_birth": date.fromisoformat(dob) if isinstance(dob, str) else dob, "sex_code": sex,
         "postcode_std": pc, "postcode_outward": outward, "postcode_sector": sector, "phone_e164": phone,
         "pnc_id": pnc, "cro_number": cro, "nhs_number": nhs, "aliases_std": aliases,
+        "address_std": address,
     }
 
 
@@ -75,11 +79,13 @@ def background(people: int = 1000, seed: int = 5) -> list[dict]:
         surname = str(rng.choice(surnames, p=weights))
         dob = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
         postcode = f"{rng.choice(OUTWARDS)} {rng.integers(1, 9)}{rng.choice(list(letters))}{rng.choice(list(letters))}"
+        address = f"{rng.integers(1, 200)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
         for copy in range(1 + int(rng.random() < 0.4)):
             moved = copy and rng.random() < 0.5
             rows.append(record(
                 f"bg{i:04d}-{copy}", forename, surname, dob, sex="M" if male else "F",
                 postcode=f"{rng.choice(OUTWARDS)} 5AB" if moved else postcode,
+                address=f"{rng.integers(1, 200)} HIGH STREET" if moved else address,
                 force=str(rng.choice(["norfolk", "suffolk", "essex"])), ref=f"BG{i:04d}{copy}",
             ))
     return rows

@@ -25,7 +25,8 @@ def test_the_asset_links_the_warehouse_records_and_keeps_person_ids(tmp_path, mo
     monkeypatch.setenv("OE_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("OE_LAKE", str(tmp_path / "lake"))
 
-    assert person_clusters.key == AssetKey(["linkage", "person_clusters"])
+    assert person_clusters.keys == {AssetKey(["linkage", name])
+                                    for name in ("person_clusters", "linkage_quality", "linkage_review")}
     assert AssetKey(["conformed", "int_person_records"]) in person_clusters.dependency_keys
     first = materialize([person_clusters], instance=DagsterInstance.ephemeral())
     assert first.success

@@ -166,3 +166,39 @@ def test_clusters_report_size_and_confidence(link):
     assert (clusters.loc[["cs-1", "cs-2", "cs-3"], "match_confidence"] >= 0.99).all()
     singles = clusters[clusters["cluster_size"] == 1]
     assert len(singles) and singles["match_confidence"].isna().all()
+
+
+def test_a_name_alone_is_not_linked_but_the_only_candidate_is_offered_for_review(link):
+    rows = [
+        record("no-1", "TOBIAS", "GOLIGHTLY", "1999-04-11", postcode="LU1 3ET", sex="M", force="bedfordshire"),
+        record("no-2", "TOBY", "GOLIGHTLY", None, source="osint", force="national", ref="OS-1"),
+        # two resolved people share this name: no single candidate to offer
+        record("no-3", "FREYA", "CRISPIN", "1990-02-01", postcode="SG1 1AA", sex="F", force="hertfordshire"),
+        record("no-4", "FREYA", "CRISPIN", "1972-07-19", postcode="MK40 2BB", sex="F", force="bedfordshire"),
+        record("no-5", "FREYA", "CRISPIN", None, source="osint", force="national", ref="OS-2"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["no-2"] != persons["no-1"]
+    assert persons["no-5"] not in {persons["no-3"], persons["no-4"]}
+    review = run.review
+    offered = review[review["review_type"] == "name_only_candidate"]
+    assert offered[["person_record_id", "other_person_record_id"]].values.tolist() == [["no-2", "no-1"]]
+
+
+def test_the_same_address_line_counts_where_there_is_no_uk_postcode(link):
+    rows = [
+        # a partner abroad: a foreign postal code (starts with a digit) and the address line
+        record("ab-1", "MAISIE", "HATHERSAGE", None, address="14 RUE DES LILAS 75011 PARIS", postcode="75011",
+               sex="F", source="canonical", force="interpol-demo"),
+        record("ab-2", "MAISIE", "HATHERSAGE", None, address="14 RUE DES LILAS 75011 PARIS", sex="F",
+               source="canonical", force="interpol-demo", ref="X-2"),
+        # her sister at the same address: the same surname and address, another forename
+        record("ab-3", "ISLA", "HATHERSAGE", None, address="14 RUE DES LILAS 75011 PARIS", sex="F",
+               source="canonical", force="interpol-demo", ref="X-3"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["ab-1"] == persons["ab-2"]
+    assert persons["ab-3"] != persons["ab-1"]
+    assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [5]
