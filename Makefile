@@ -24,10 +24,10 @@ help:  ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the platform (pinned by constraints.txt)
+install: $(STAMP)  ## create .venv and install the platform with its Spark engine (pinned by constraints.txt)
 
 demo: install  ## generate a small landing zone, run the whole pipeline through Dagster, build the docs
 	$(OE) demo
@@ -55,8 +55,7 @@ pytest: install  ## pytest (unit, integration, browser: needs Debian's chromium)
 
 test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest
 
-spark-install: install  ## add dbt-spark and pyspark (the scale-out target; ~450 MB)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+spark-install: install  ## dbt-spark and pyspark (the scale-out target; ~490 MB): part of install since linkage runs on Spark too
 
 clean:  ## remove generated data, lake, warehouse, docs site and dbt artefacts (keeps .venv)
 	rm -rf data lake warehouse site target logs build .dagster_home

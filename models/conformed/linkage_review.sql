@@ -28,7 +28,7 @@ final as (
         other_record.person_id as other_person_id,
         other_record.source_name as other_source_name,
         cast(review.reason as {{ dbt.type_string() }}) as reason,
-        cast(review.action as {{ dbt.type_string() }}) as action,
+        cast(review.action as {{ dbt.type_string() }}) as action_taken,
         cast(review.profiles as integer) as profiles,
         cast(review.records as integer) as records,
         cast(review.match_probability as double) as match_probability,

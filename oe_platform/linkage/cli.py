@@ -13,9 +13,10 @@ from oe_platform.config import load_settings
 
 _THRESHOLD_HELP = "Match probability at or above which a pair links (default: the documented threshold)."
 _ENGINE_OPTION = click.option(
-    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+    "--engine", type=click.Choice(["duckdb", "spark"]), default=None,
     help="Where the pairs are scored: DuckDB in this process, or Spark (Splink's SparkAPI on a local session, "
-    "$OE_SPARK_DIR); clustering and outputs are the same.")
+    "$OE_SPARK_DIR); clustering and outputs are the same. [default: $OE_LINKAGE_ENGINE, else spark on the "
+    "spark dbt target, else duckdb]")
 
 
 def _fail(message: str) -> None:
@@ -106,7 +107,10 @@ def run_command(model_path: Path | None, threshold: float | None, engine: str) -
     settings = load_settings()
     if not settings.warehouse.exists():
         _fail(f"no warehouse at {settings.warehouse}; run the pipeline first (oe run)")
-    run = link_warehouse(settings, model=_model(model_path), config=_config(threshold), engine=engine)
+    from oe_platform.linkage.pipeline import default_engine
+
+    run = link_warehouse(settings, model=_model(model_path), config=_config(threshold),
+                         engine=engine or default_engine())
     click.echo(format_report(run.quality))
     click.echo("written: " + ", ".join(str(p) for p in run.written))
 
@@ -201,7 +205,7 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
-                      config=_config(threshold), progress=True, engine=engine)
+                      config=_config(threshold), progress=True, engine=engine or "duckdb")
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")

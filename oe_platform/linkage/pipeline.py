@@ -167,6 +167,18 @@ def link_records(
 
 
 ENGINES = ("duckdb", "spark")
+ENGINE_ENV = "OE_LINKAGE_ENGINE"
+
+
+def default_engine() -> str:
+    """The scoring engine of a pipeline run: $OE_LINKAGE_ENGINE, else spark when dbt runs on its spark
+    target ($OE_DBT_TARGET=spark), else duckdb."""
+    import os
+
+    engine = os.environ.get(ENGINE_ENV) or ("spark" if os.environ.get("OE_DBT_TARGET") == "spark" else "duckdb")
+    if engine not in ENGINES:
+        raise ValueError(f"${ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
 
 
 def _score(con: duckdb.DuckDBPyConnection, settings: dict, engine: str, spark: SparkSession | None) -> ScoredPairs:

@@ -18,6 +18,11 @@ transpositions, prefix of up to four characters weighted 0.1 above 0.7, the boos
 multiply-add), bit-for-bit equal to DuckDB on the test strings. `oe_damerau_levenshtein` is the
 jar's, returning NULL for a NULL argument as DuckDB does (the jar returns 100).
 
+Splink on Spark. Splink writes its Spark SQL through a Python subclass of sqlglot's Spark generator,
+which sqlglot's compiled build (sqlglotc, installed by dagster-dbt) cannot instantiate; the SparkAPI
+here uses sqlglot's own Spark dialect instead (`splink_spark_sql`). DuckDB's NULL semantics hold
+while scoring (`SCORING_CONF`). docs/linkage.md, "Running on Spark", has the whole picture.
+
     spark = local_spark_session(Path("/tmp/spark-oe"))
     pairs = score_pairs_spark(spark, profiles, model.settings_for(n))   # pandas, like lk_pairs
 """
@@ -99,12 +104,17 @@ def local_spark_session(
     logging, UTC, an in-memory catalogue, Splink's similarity jar on the class path, and its
     warehouse, scratch space and checkpoints under `workdir` [default: $OE_SPARK_DIR, else
     <tmp>/oe-spark]; `conf` adds or overrides Spark settings; `java_options` are the driver JVM's
-    (QUICK_JIT by default). A session already running in this process is returned as it is (its
-    static settings cannot change), with the checkpoint folder set."""
+    (QUICK_JIT by default). A session already active in this process (dbt-spark's) is returned as it
+    is, given a checkpoint folder if it has none."""
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
     workdir = Path(workdir or default_spark_dir()).resolve()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        if active.sparkContext._jsc.sc().getCheckpointDir().isEmpty():
+            active.sparkContext.setCheckpointDir(str(workdir / "checkpoints"))
+        return active
     scratch = workdir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     log_config = workdir / "log4j2.properties"
@@ -501,6 +511,9 @@ def check_translation(spark: SparkSession, settings: Mapping[str, Any], table: s
             selected = ", ".join(f"({sql}) AS c{i}" for i, (_, sql, s) in enumerate(group) if s == source)
             spark.sql(f"SELECT {selected} FROM {source}")
 
+    # pyspark logs every failed analysis with its stack trace: here failures are expected and reported
+    query_log = logging.getLogger("SQLQueryContextLogger")
+    was_disabled, query_log.disabled = query_log.disabled, True
     try:
         analyse(checks)  # two analyses when all is well, then one per condition to name the culprit
     except (AnalysisException, ParseException):
@@ -511,6 +524,8 @@ def check_translation(spark: SparkSession, settings: Mapping[str, Any], table: s
                 message = str(error).splitlines()[0]
                 raise TranslationError(f"{check[0]}: Spark cannot run {check[1]!r}: {message}") from error
         raise
+    finally:
+        query_log.disabled = was_disabled
 
 
 # --------------------------------------------------------------------------------------------------
@@ -552,6 +567,15 @@ def _double_literal(node: exp.Expr) -> exp.Expr:
     return node
 
 
+SCORING_CONF = {
+    # DuckDB SQL returns NULL where ANSI Spark raises (a list index out of range, division by zero):
+    # the model's conditions are evaluated with Spark's NULL-returning semantics…
+    "spark.sql.ansi.enabled": "false",
+    # …except size(NULL), which is -1 without ANSI: DuckDB's len(NULL) is NULL
+    "spark.sql.legacy.sizeOfNull": "false",
+}
+
+
 @contextmanager
 def scoring_conf(spark: SparkSession) -> Iterator[None]:
     """The SQL settings of SCORING_CONF for the duration of a block, then the session's own again."""
@@ -566,15 +590,6 @@ def scoring_conf(spark: SparkSession) -> Iterator[None]:
                 spark.conf.unset(key)
             else:
                 spark.conf.set(key, value)
-
-
-SCORING_CONF = {
-    # DuckDB SQL returns NULL where ANSI Spark raises (a list index out of range, division by zero):
-    # the model's conditions are evaluated with Spark's NULL-returning semantics…
-    "spark.sql.ansi.enabled": "false",
-    # …except size(NULL), which is -1 without ANSI: DuckDB's len(NULL) is NULL
-    "spark.sql.legacy.sizeOfNull": "false",
-}
 
 
 def to_spark_frame(spark: SparkSession, frame: pd.DataFrame | pa.Table | SparkDataFrame) -> SparkDataFrame:
@@ -628,8 +643,11 @@ def predict_on_spark(
     count_compared: bool = True,
 ) -> SparkScores:
     """Score the blocked pairs of `profiles` (the lk_profiles columns, source_key included) with the
-    DuckDB-SQL `settings` on Spark; keep pairs at or above the floor."""
+    DuckDB-SQL `settings` on Spark; keep pairs at or above the floor. When Spark cannot run Splink's
+    SQL, `check_translation` names the comparison level or blocking rule (TranslationError)."""
+    from pyspark.errors import AnalysisException, ParseException
     from splink import Linker
+    from splink.internals.exceptions import SplinkException
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -637,8 +655,11 @@ def predict_on_spark(
     register_functions(spark)
     # held in memory once: every blocking rule reads the profiles twice, and a frame made from local
     # data would otherwise be shipped from the driver for each read (25,000 profiles: 30 s, not 3)
-    frame = to_spark_frame(spark, profiles).persist()
-    frame.count()
+    frame = to_spark_frame(spark, profiles)
+    cached_here = not frame.is_cached
+    if cached_here:
+        frame = frame.persist()
+        frame.count()
     # a fresh name per run: Splink and the lookups refer to it by name in a shared session
     suffix = f"{os.getpid()}_{time.monotonic_ns()}"
     input_view = f"oe_lk_profiles_{suffix}"
@@ -646,7 +667,6 @@ def predict_on_spark(
     array_columns = [f.name for f in frame.schema.fields if f.dataType.typeName() == "array"]
     spark_settings = translate_settings(settings, array_columns)
     spark_settings.update(retain_intermediate_calculation_columns=False, retain_matching_columns=True)
-    check_translation(spark, spark_settings, input_view)
     seconds["spark_prepare"] = time.perf_counter() - started
 
     views = [input_view]
@@ -684,10 +704,14 @@ def predict_on_spark(
             """).toArrow()
             seconds["spark_predict"] = time.perf_counter() - started
             linker.table_management.delete_tables_created_by_splink_from_db()
+    except (SplinkException, AnalysisException, ParseException):
+        check_translation(spark, spark_settings, input_view)  # raises TranslationError naming the culprit
+        raise
     finally:
         for view in views:
             spark.catalog.dropTempView(view)
-        frame.unpersist()
+        if cached_here:
+            frame.unpersist()
         _remove_new_checkpoints(spark, checkpoints_before)
     return SparkScores(pairs=pairs, compared=compared, seconds=seconds)
 

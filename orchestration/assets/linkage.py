@@ -36,15 +36,17 @@ _KINDS = {"python", "splink", "parquet"}
 def person_clusters(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
     """Link the person records with the committed model (never trains); carry person ids forward."""
     # imported here, not at module load: Splink and pandas would slow every import of the code location
-    from oe_platform.linkage.pipeline import link_warehouse
+    from oe_platform.linkage.pipeline import default_engine, link_warehouse
     from oe_platform.linkage.quality import format_report
 
     settings = load_settings()
-    run = link_warehouse(settings)
+    engine = default_engine()
+    run = link_warehouse(settings, engine=engine)
     context.log.info(format_report(run.quality))
     summary = run.summary
     metadata = {
         "model_version": int(run.model.version),
+        "engine": engine,
         "threshold": float(run.config.threshold),
         "person_records": int(summary["person_records"]),
         "persons": int(summary["persons"]),

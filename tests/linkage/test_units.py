@@ -172,3 +172,18 @@ def test_forename_names_cover_ambiguous_nicknames_and_single_keying_errors():
     assert {"LENNY", "LEONARD"} <= set(names["LENY"])
     assert {"ALAN", "ALBERT", "ALEXANDER"} <= set(names["AL"])  # too short to be read as a typo
     assert names["ZORAN"] == ["ZORAN"]
+
+
+def test_the_pipeline_engine_follows_the_dbt_target_unless_set(monkeypatch):
+    from oe_platform.linkage.pipeline import default_engine
+
+    monkeypatch.delenv("OE_LINKAGE_ENGINE", raising=False)
+    monkeypatch.delenv("OE_DBT_TARGET", raising=False)
+    assert default_engine() == "duckdb"
+    monkeypatch.setenv("OE_DBT_TARGET", "spark")
+    assert default_engine() == "spark"
+    monkeypatch.setenv("OE_LINKAGE_ENGINE", "duckdb")
+    assert default_engine() == "duckdb"
+    monkeypatch.setenv("OE_LINKAGE_ENGINE", "polars")
+    with pytest.raises(ValueError, match="OE_LINKAGE_ENGINE"):
+        default_engine()
