@@ -7,7 +7,8 @@ holding most of their records (their main identity), so a split never flatters t
 
 Targets (issue 9): planted exploited children and cuckooed adults in the top decile of
 mart_safeguarding__vulnerable_persons; planted OCG principals and line holders in the top decile
-of mart_oe__high_harm_offenders; innocent look-alikes rarely in either top decile; every planted
+of mart_oe__high_harm_offenders; innocent look-alikes (pair members with no other scenario role)
+rarely in either top decile; every planted
 person whose records come from two or more forces in mart_oe__cross_border_nominals.
 """
 
@@ -140,11 +141,12 @@ def evaluate_marts(warehouse: Path, truth_dir: Path) -> MartsEvaluation:
                   for name, roles in VULNERABLE_GROUPS.items()]
         groups += [_group(con, name, "mart_oe__high_harm_offenders", "offender", roles)
                    for name, roles in OFFENDER_GROUPS.items()]
-        # The innocent of each look-alike pair: role lookalike_b, unless they are planted elsewhere too.
+        # Innocent look-alikes: members of a look-alike pair who hold no other scenario role.
         innocent, innocent_top = con.sql("""
-            select count(*), count(*) filter (where vulnerable_decile = 1 or offender_decile = 1)
+            select count(distinct true_person_id),
+                   count(distinct true_person_id) filter (where vulnerable_decile = 1 or offender_decile = 1)
             from ev_members
-            where role = 'lookalike_b'
+            where scenario_type = 'lookalike'
               and true_person_id not in (select true_person_id from ev_members where scenario_type != 'lookalike')
         """).fetchall()[0]
         planted_cb, in_mart = con.sql(f"""
