@@ -18,10 +18,10 @@ CRIME_RATE = 1.3
 INTEL_RATE = 0.7
 CUSTODY_SHARE = 0.5  # of suspects, arrested and booked into custody
 OSINT_RATE = 0.1
-NRM_RATE = 0.004
+NRM_RATE = 0.008
 BTP_RATE = 0.05
 FLAG_ON_CONCERN = 0.7  # share of a concerned child's missing episodes that carry the exploitation flag
-PRECAUTION_FLAG = 0.01  # share of other children's episodes flagged as a precaution
+PRECAUTION_FLAG = 0.03  # share of other children's episodes flagged as a precaution
 
 # Home Office class, share of crimes, victim kind, chance of an identified suspect, mean extra suspects.
 OFFENCE_MIX = (

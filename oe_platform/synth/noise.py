@@ -130,10 +130,12 @@ def transposable_share(dobs: np.ndarray) -> float:
     return float(np.mean((day <= 12) & (day != month)))
 
 
-def _pick(u: np.ndarray, rate: float, eligible: np.ndarray, share: float) -> np.ndarray:
-    if rate <= 0 or share <= 0:
+def _pick(u: np.ndarray, rate: float, eligible: np.ndarray, share: float | np.ndarray) -> np.ndarray:
+    share = np.asarray(share, dtype=float)
+    if rate <= 0 or not (share > 0).any():
         return np.zeros(len(u), dtype=bool)
-    return eligible & (u < min(1.0, rate / share))
+    p = np.minimum(1.0, rate / np.where(share > 0, share, np.inf))
+    return eligible & (u < p)
 
 
 def apply_nominal_noise(attrs: dict[str, np.ndarray], draws, rates: NoiseRates, extra: dict[str, np.ndarray],
@@ -167,7 +169,8 @@ def apply_nominal_noise(attrs: dict[str, np.ndarray], draws, rates: NoiseRates, 
 
         nick = ref.nicknames()
         eligible = np.array([f in nick for f in fore], dtype=bool)
-        chosen = _pick(draws(1), rates.nickname, eligible, shares.get("nickname", 1.0))
+        share = np.where(extra["sex"] == "F", shares.get("nickname_F", 1.0), shares.get("nickname_M", 1.0))
+        chosen = _pick(draws(1), rates.nickname, eligible, share)
         option = draws(2)
         for i in np.flatnonzero(chosen):
             options = nick[fore[i]]

@@ -23,12 +23,13 @@ SLOTS = 3  # residences per person: where they lived at the start, a household m
 MIN_PERSONS = 500
 MOVE_HORIZON_DAYS = 3 * 365  # moves happen within three years of the start, whatever --months says
 PROLIFIC_SHARE = 0.04  # of people with a record aged 16-44: prolific offenders
-PROLIFIC_FACTOR = 6.0  # their offending weight against others with a record
+PROLIFIC_FACTOR = 4.0  # their offending weight against others with a record
+MAX_OFFENDING = 3.0  # cap on the offending weight (a few dozen crimes a year as a suspect at most)
 FEMALE_OFFENDING = 0.45  # a woman's offending weight against a man's with the same record
-REPEAT_RUNAWAY_SHARE = 0.04  # of children aged 10-17 (not looked after) who go missing repeatedly
-CONCERN_CHILD = 0.01  # chance of a CSE (or CCE) concern on a child 10-17
-CONCERN_REPEAT = 0.08  # ... on a repeat runaway
-CONCERN_LAC = 0.12  # ... on a looked-after child
+REPEAT_RUNAWAY_SHARE = 0.08  # of children aged 10-17 (not looked after) who go missing repeatedly
+CONCERN_CHILD = 0.01  # base chance of a CSE (and, apart, of a CCE) concern on a child 10-17
+CONCERN_REPEAT = 0.12  # ... on a repeat runaway
+CONCERN_LAC = 0.15  # ... on a looked-after child
 HANDLE_WORDS = ("real", "lil", "big", "young", "official", "its", "the", "mr", "x", "og")
 
 
@@ -359,9 +360,9 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
     # Offending weight: heavy-tailed among people with a record (a few prolific offenders commit a
     # large share), women offend less often than men (arrests are about 85% male), and people with
     # no record offend rarely.
-    offend_w = np.where(known, arng.lognormal(-0.6, 1.0, persons), np.where(male, 0.02, 0.008))
+    offend_w = np.where(known, arng.lognormal(-0.6, 0.9, persons), np.where(male, 0.02, 0.008))
     prolific = known & (age >= 16) & (age < 45) & (arng.random(persons) < PROLIFIC_SHARE)
-    offend_w = np.where(prolific, offend_w * PROLIFIC_FACTOR, offend_w)
+    offend_w = np.minimum(np.where(prolific, offend_w * PROLIFIC_FACTOR, offend_w), MAX_OFFENDING)
     offend_w = offend_w * np.where(male, 1.0, FEMALE_OFFENDING) * np.where((age >= 15) & (age < 35), 1.5, 1.0)
     victim_w = np.where(age < 12, 0.25, 1.0) * np.where(known, 1.6, 1.0) * arng.gamma(2.0, 0.5, persons)
     looked_after = (age >= 10) & (age < 18) & (arng.random(persons) < 0.03)
@@ -370,8 +371,8 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
     # (repeat runaways), looked-after children most of all; adults rarely, unless unwell.
     child10 = (age >= 10) & (age < 18)
     runaway = child10 & ~looked_after & (arng.random(persons) < REPEAT_RUNAWAY_SHARE)
-    missing_w = np.where(child10, 0.08, 0.01)
-    missing_w = np.where(runaway, arng.gamma(2.0, 2.0, persons), missing_w)
+    missing_w = np.where(child10, 0.12, 0.01)
+    missing_w = np.where(runaway, arng.gamma(2.0, 2.5, persons), missing_w)
     missing_w = np.where(looked_after, arng.gamma(2.0, 2.5, persons), missing_w)
     missing_w = np.where(mental_health, 0.8, missing_w)
     # Professional concern that a child is being exploited (what a missing-person flag records): on

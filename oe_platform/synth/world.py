@@ -301,7 +301,9 @@ def materialise_people(frame: pd.DataFrame, pop: Population, source: str, entity
     dup_out = np.zeros(len(frame), dtype=bool)
     values = {c: np.full(len(frame), "", dtype=object) for c in person_cols}
     clean_values = {c: np.full(len(frame), "", dtype=object) for c in person_cols}
-    shares = {"nickname": nickname_share(pop.forename), "dob_transposed": transposable_share(pop.dob_iso)}
+    shares = {"nickname_M": nickname_share(pop.forename[pop.sex == "M"]),
+              "nickname_F": nickname_share(pop.forename[pop.sex == "F"]),
+              "dob_transposed": transposable_share(pop.dob_iso)}
     orgs = frame["_org"].to_numpy().astype(str)
     for month in np.unique(months):
         rows = np.flatnonzero(months == month)
@@ -334,7 +336,7 @@ def materialise_people(frame: pd.DataFrame, pop: Population, source: str, entity
         for col in person_cols:
             clean_values[col][rows] = attrs[col].copy()
         extra = {"prev_surname": pop.prev_surname[persons], "alias_forename": pop.alias_forename[persons],
-                 "alias_surname": pop.alias_surname[persons]}
+                 "alias_surname": pop.alias_surname[persons], "sex": pop.sex[persons]}
         labels = apply_nominal_noise(attrs, draws, rates, extra, shares) + apply_record_noise(attrs, rng, rates)
         if has_person_key:
             dup_out[rows] = dup
