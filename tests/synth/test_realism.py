@@ -18,10 +18,14 @@ from tests.synth.realism import (
     custody_male_share,
     intel_names,
     missing_flag_rates,
-    nrm_types as landing_nrm_types,
     osint_measures,
     outward_codes_valid,
     reference_consistency,
+)
+from tests.synth.realism import (
+    nrm_types as landing_nrm_types,
+)
+from tests.synth.realism import (
     scenario_counts as landing_scenario_counts,
 )
 
