@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from oe_platform.contracts import Contract, load_contracts
+from oe_platform.contracts import DATE_PATTERNS, Contract, load_contracts
 from oe_platform.synth import reference as ref
 from tests.synth.landing_reader import read_source
 
@@ -76,6 +76,21 @@ def _first(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.sort_values(["_file"], kind="stable").drop_duplicates(key, keep="first")
 
 
+def _reported(z: Landing, ep: pd.DataFrame) -> pd.Series:
+    """The reported date-time of each episode, parsed in its layout's date format."""
+    layouts = {layout.name: layout for layout in z.contracts["missing"].layouts}
+    out = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
+    for name, rows in ep.groupby("_layout").groups.items():
+        layout = layouts[name]
+        values = ep.loc[rows, "reported_datetime"]
+        if layout.format in ("csv", "jsonl"):
+            parsed = pd.to_datetime(values.astype(str), format=DATE_PATTERNS[layout.date_format][1], errors="coerce")
+        else:
+            parsed = pd.to_datetime(values, errors="coerce")
+        out.loc[rows] = parsed.to_numpy()
+    return out
+
+
 def missing_flag_rates(z: Landing) -> dict[str, float]:
     """Share of episodes with an exploitation flag (CSE, CCE, county lines): planted, background,
     background by kind of person, and the share of flagged episodes that are planted."""
@@ -86,8 +101,7 @@ def missing_flag_rates(z: Landing) -> dict[str, float]:
     persons = z.truth_table("persons").set_index("person_id")
     ep["lac"] = persons.loc[ep["person_id"], "looked_after_child"].to_numpy()
     dob = pd.to_datetime(persons.loc[ep["person_id"], "date_of_birth"]).to_numpy()
-    ep["child"] = (pd.to_datetime(ep["reported_datetime"].astype(str).str[:10], format="mixed", dayfirst=False,
-                                  errors="coerce").to_numpy() - dob) < np.timedelta64(int(18 * 365.25), "D")
+    ep["child"] = (_reported(z, ep).to_numpy() - dob) < np.timedelta64(int(18 * 365.25), "D")
     episodes_per_person = ep.groupby("person_id")["episode_ref"].transform("count")
     bg = ep[~planted]
     repeat = bg[(episodes_per_person[~planted] >= 3) & bg["child"]]
