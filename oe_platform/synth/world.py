@@ -59,9 +59,21 @@ def coverage(source: str, column: str) -> float:
     return COVERAGE.get((source, column), COVERAGE.get(column, 1.0))
 
 
+FORCE_NOMINAL_SOURCES = ("crime", "intel", "custody", "missing")
+
+
+def nominal_index(source: str, entity: str, org: str) -> tuple[str, ...]:
+    """Which index of nominal records a person reference belongs to: a force keeps one nominal
+    index for all its extracts (crime, intelligence, custody, missing persons), so a person has one
+    nominal number, name and date of birth in the force whichever extract delivers them; national
+    datasets and partners keep their own per entity."""
+    return ("force", org) if source in FORCE_NOMINAL_SOURCES else (source, entity, org)
+
+
 def nominal_key(seed: int, source: str, entity: str, org: str) -> int:
-    """A 64-bit key of one system's nominal records (source, entity, organisation) under a seed."""
-    digest = hashlib.blake2b(f"{seed}|{source}|{entity}|{org}".encode(), digest_size=8).digest()
+    """A 64-bit key of one index of nominal records under a seed."""
+    index = "|".join(nominal_index(source, entity, org))
+    digest = hashlib.blake2b(f"{seed}|{index}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -225,7 +237,7 @@ class RefBook:
         self._perm: dict[tuple, np.ndarray] = {}
 
     def numbers(self, source: str, entity: str, org: str) -> np.ndarray:
-        key = (source, entity, org)
+        key = nominal_index(source, entity, org)
         if key not in self._perm:
             rng = stream(self.seed, "refs", *key)
             self._perm[key] = rng.permutation(self.n * 2) + 1000
