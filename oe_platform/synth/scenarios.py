@@ -304,14 +304,15 @@ def plant(ctx: Context, plans: dict[str, list]) -> None:
 
 
 def _ordinary_records(ctx: Context, sid: str, people: list[int]) -> None:
-    """One ordinary record for each person of a look-alike pair, around the start of the deliveries
-    (so that both are in every landing zone, however short): a crime they were the victim or a
+    """One ordinary record for each person of a look-alike pair, in the first three weeks of the
+    deliveries (so that both are in every landing zone, however short, and delivered before any
+    deletion of the record): a crime they were the victim or a
     witness of, a low-level offence (shoplifting, criminal damage, common assault) for those with a
     police record or now and then, or for a child a missing episode from home."""
     rng = stream(ctx.seed, "scenario", sid, "ordinary")
     pop = ctx.pop
     for person in people:
-        day = ctx.start_day + int(rng.integers(-28, 21))
+        day = ctx.start_day + int(rng.integers(0, 21))
         force_idx = int(pop.force_at(np.array([person]), day)[0])
         force = ctx.force_codes[force_idx]
         age = float(pop.age_at(np.array([person]), day)[0])
