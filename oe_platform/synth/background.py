@@ -8,6 +8,7 @@ import pandas as pd
 
 from oe_platform.synth import reference as ref
 from oe_platform.synth.context import Context, MonthView, street_of, town_of
+from oe_platform.synth.noise import typo
 from oe_platform.synth.population import iso_days
 from oe_platform.synth.streams import stream
 from oe_platform.synth.world import iso_datetime
@@ -17,8 +18,10 @@ CRIME_RATE = 1.3
 INTEL_RATE = 0.7
 CUSTODY_SHARE = 0.5  # of suspects, arrested and booked into custody
 OSINT_RATE = 0.1
-NRM_RATE = 0.004
+NRM_RATE = 0.008
 BTP_RATE = 0.05
+FLAG_ON_CONCERN = 0.7  # share of a concerned child's missing episodes that carry the exploitation flag
+PRECAUTION_FLAG = 0.03  # share of other children's episodes flagged as a precaution
 
 # Home Office class, share of crimes, victim kind, chance of an identified suspect, mean extra suspects.
 OFFENCE_MIX = (
@@ -59,7 +62,7 @@ CUSTODY_OUTCOMES = (("charged", 0.25), ("released_under_investigation", 0.3), ("
 PLATFORMS = ("snapchat", "instagram", "telegram", "facebook", "tiktok", "x", "classifieds")
 
 
-def _choice(rng: np.random.Generator, table: tuple, size: int) -> np.ndarray:
+def weighted_choice(rng: np.random.Generator, table: tuple, size: int) -> np.ndarray:
     values = np.array([t[0] for t in table], dtype=object)
     probs = np.array([t[1] for t in table], dtype=float)
     return values[rng.choice(len(values), size=size, p=probs / probs.sum())]
@@ -69,6 +72,12 @@ def custody_suites(force_code: str) -> list[str]:
     force = next(f for f in ref.forces() if f.code == force_code)
     towns = [ref.TOWNS[a][0] for a in force.areas]
     return [f"{t} Police Station Custody Suite" for t in towns]
+
+
+def premises_text(rng: np.random.Generator, address: str) -> str:
+    """A crime location as officers describe it: premises on the street of an address."""
+    premises = ref.PREMISES[int(rng.integers(len(ref.PREMISES)))]
+    return premises.format(n=int(rng.integers(1, 150)), street=street_of(address))
 
 
 # --- crime --------------------------------------------------------------------------------------
@@ -193,7 +202,7 @@ def custody_rows(ctx: Context, rng: np.random.Generator, persons: np.ndarray, fo
     seconds = rng.integers(0, 86400, n)
     arrival = arrest_day + (rng.random(n) < 0.1)
     if outcome is None:
-        outcome = _choice(rng, CUSTODY_OUTCOMES, n)
+        outcome = weighted_choice(rng, CUSTODY_OUTCOMES, n)
     outcome = np.where((outcome == "charged") & (rng.random(n) < 0.1), "remanded", outcome)
     decided = arrival + (seconds > 50000)
     desc = ref.offence_classes()
@@ -239,6 +248,36 @@ def grading(rng: np.random.Generator, n: int, legacy_share: float = 0.05) -> dic
     }
 
 
+def text_names(rng: np.random.Generator, pop, persons: np.ndarray) -> np.ndarray:
+    """How an officer writes a subject into free text: never the person's true full name as it is
+    on file. A full name always carries a keying error or a nickname; otherwise a surname alone, an
+    initial and surname, a forename or nickname alone, a street name, or no name at all."""
+    nick = ref.nicknames()
+    out = np.empty(len(persons), dtype=object)
+    u = rng.random(len(persons))
+    for i, p in enumerate(persons):
+        fore, sur, sex = str(pop.forename[p]), str(pop.surname[p]), pop.sex[p]
+        short = nick[fore][int(rng.integers(len(nick[fore])))] if fore in nick else ""
+        if u[i] < 0.30:
+            if short and rng.random() < 0.5:
+                out[i] = f"{short} {sur}"
+            elif rng.random() < 0.5:
+                out[i] = f"{typo(fore, rng)} {sur}"
+            else:
+                out[i] = f"{fore} {typo(sur, rng)}"
+        elif u[i] < 0.50:
+            out[i] = sur.upper()
+        elif u[i] < 0.65:
+            out[i] = f"{fore[:1]}. {sur}"
+        elif u[i] < 0.80:
+            out[i] = short or fore
+        elif u[i] < 0.90 and pop.street_name[p]:
+            out[i] = f"A {'male' if sex == 'M' else 'female'} known as {pop.street_name[p]}"
+        else:
+            out[i] = ("An unknown male", "An unknown female")[sex != "M"] if rng.random() < 0.7 else "A youth"
+    return out
+
+
 def intel_text(topic: str, name: str, place: str, town: str, phone: str) -> str:
     text = INTEL_TEXT[topic].format(name=name, place=place, town=town)
     return f"{text} Uses phone {phone}." if phone else text
@@ -255,7 +294,7 @@ def intel_month(ctx: Context, view: MonthView) -> None:
         return
     eid = data.eids(n)
     day = view.first_day + rng.integers(0, view.days, n)
-    topic = _choice(rng, INTEL_TOPICS, n)
+    topic = weighted_choice(rng, INTEL_TOPICS, n)
     subject = np.full(n, -1, dtype=np.int64)
     inv_eid, inv_person, inv_role = [], [], []
     for fi in range(len(ctx.forces)):
@@ -280,7 +319,7 @@ def intel_month(ctx: Context, view: MonthView) -> None:
     texts = pop.addresses.text_arr[addr]
     mention = np.isin(topic, ["drugs", "county_lines"]) & (rng.random(n) < 0.4) & (pop.mobile[subject] != "")
     phone = np.where(mention, pop.mobile[subject], "").astype(object)
-    names = pop.forename[subject] + " " + pop.surname[subject]
+    names = text_names(rng, pop, subject)
     text = np.array([intel_text(t, nm, pl, town_of(pl), ph)
                      for t, nm, pl, ph in zip(topic, names, texts, phone, strict=True)], dtype=object)
     data.add_main({
@@ -362,6 +401,64 @@ def missing_episode_rows(ctx: Context, rng: np.random.Generator, persons: np.nda
     return eid
 
 
+def risk_grades(rng: np.random.Generator, age: np.ndarray, looked_after: np.ndarray, flagged: np.ndarray
+                ) -> np.ndarray:
+    """Risk grades as officers assess them from what they know: exploitation flags and being in
+    care raise the risk; the same rule for every episode, planted or not."""
+    n = len(age)
+    return np.where(
+        flagged, weighted_choice(rng, (("high", 0.5), ("medium", 0.45), ("low", 0.05)), n),
+        np.where(looked_after, weighted_choice(rng, (("medium", 0.5), ("high", 0.2), ("low", 0.3)), n),
+                 np.where(age < 18, weighted_choice(rng, (("low", 0.5), ("medium", 0.4), ("high", 0.1)), n),
+                          weighted_choice(rng, (("absent", 0.08), ("very_low", 0.12), ("low", 0.4), ("medium", 0.3),
+                                        ("high", 0.1)), n)))).astype(object)
+
+
+def concern_flags(ctx: Context, rng: np.random.Generator, persons: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Exploitation flags an officer records on an episode from the concern already held about the
+    person (population.cse_concern…): on FLAG_ON_CONCERN of a concerned child's episodes, and as a
+    precaution on PRECAUTION_FLAG of other children's episodes."""
+    pop = ctx.pop
+    n = len(persons)
+    child = age < 18
+    record = rng.random(n) < FLAG_ON_CONCERN
+    precaution = child & (rng.random(n) < PRECAUTION_FLAG)
+    kind = rng.random(n)
+    female = pop.sex[persons] == "F"
+    cse = child & ((pop.cse_concern[persons] & record) | (precaution & (kind < np.where(female, 0.6, 0.15))))
+    cce = child & ((pop.cce_concern[persons] & record) | (precaution & (kind >= np.where(female, 0.6, 0.15))))
+    cl = cce & (pop.county_lines_concern[persons] | (rng.random(n) < 0.2))
+    return join_flags(cse=cse, cce=cce, county_lines=cl)
+
+
+def join_flags(**masks: np.ndarray) -> np.ndarray:
+    """Semicolon-separated flags from boolean masks named after the flags."""
+    n = len(next(iter(masks.values())))
+    out = np.full(n, "", dtype=object)
+    for name, mask in masks.items():
+        out = np.where(mask, np.where(out == "", name, out + ";" + name), out).astype(object)
+    return out
+
+
+def status_flags(ctx: Context, rng: np.random.Generator, persons: np.ndarray, age: np.ndarray,
+                 exploitation: np.ndarray) -> np.ndarray:
+    """The flags of an episode: what is known of the person (in care, mental health; recorded on
+    most episodes) and the exploitation flags given."""
+    pop = ctx.pop
+    n = len(persons)
+    lac = pop.looked_after[persons] & (age < 18) & (rng.random(n) < 0.9)
+    mh = pop.mental_health[persons] & (rng.random(n) < 0.85)
+    status = join_flags(mental_health=mh, looked_after_child=lac)
+    both = (status != "") & (exploitation != "")
+    return np.where(both, exploitation + ";" + status, np.where(status != "", status, exploitation)).astype(object)
+
+
+HOME_FOUND = (("Returned to home address", 0.6), ("Found at a friend's address", 0.3), ("Returned of own accord", 0.1))
+AWAY_FOUND = (("Found in the street by officers", 0.5), ("Found at an address", 0.3),
+              ("Found at a friend's address", 0.15), ("Found at the address of an adult male", 0.05))
+BTP_FOUND = (("Railway station", 0.5), ("Railway station, stopped by BTP officers", 0.5))
+
+
 def missing_month(ctx: Context, view: MonthView) -> None:
     rng = stream(ctx.seed, "background", "missing", view.index)
     pop = ctx.pop
@@ -372,9 +469,13 @@ def missing_month(ctx: Context, view: MonthView) -> None:
     if n == 0:
         return
     rep = (view.first_day + rng.integers(0, view.days, n)).astype(np.int64) * 86400 + rng.integers(0, 86400, n)
-    hours = np.minimum(rng.lognormal(np.log(14), 1.0, n), 24 * 20)
+    age = pop.age_at(persons, rep // 86400)
+    exploitation = concern_flags(ctx, rng, persons, age)
+    flagged = exploitation != ""
+    # Children of concern stay away longer and are found further from home more often.
+    hours = np.minimum(rng.lognormal(np.log(14), 1.0, n) * np.where(flagged, 2.0, 1.0), 24 * 20)
     home = pop.force_at(persons, rep // 86400)
-    elsewhere = rng.random(n)
+    elsewhere = rng.random(n) * np.where(flagged, 0.4, 1.0)
     other = rng.integers(0, len(ctx.forces), n)
     other = np.where(other == home, (other + 1) % len(ctx.forces), other)
     codes = np.array(ctx.force_codes, dtype=object)
@@ -383,17 +484,15 @@ def missing_month(ctx: Context, view: MonthView) -> None:
     found_addr = ctx.random_addresses(rng, found_force_idx)
     away = elsewhere < 0.13
     found_pc = np.where(away | (rng.random(n) < 0.3), pop.addresses.postcode_arr[found_addr], "").astype(object)
-    found_loc = np.where(found_force == "btp", "Railway station",
-                         np.where(found_pc != "", "Found in the street by officers", "")).astype(object)
-    age = pop.age_at(persons, rep // 86400)
+    away_loc = weighted_choice(rng, AWAY_FOUND, n)
+    adult_male = flagged & (pop.sex[persons] == "F") & (rng.random(n) < 0.3)
+    away_loc = np.where(adult_male, "Found at the address of an adult male", away_loc)
+    found_loc = np.where(found_force == "btp", weighted_choice(rng, BTP_FOUND, n),
+                         np.where(found_pc != "", away_loc, weighted_choice(rng, HOME_FOUND, n))).astype(object)
     lac = pop.looked_after[persons]
-    risk = np.where(lac, _choice(rng, (("medium", 0.5), ("high", 0.2), ("low", 0.3)), n),
-                    np.where(age < 18, _choice(rng, (("low", 0.5), ("medium", 0.4), ("high", 0.1)), n),
-                             _choice(rng, (("absent", 0.08), ("very_low", 0.12), ("low", 0.4), ("medium", 0.3),
-                                           ("high", 0.1)), n)))
-    flags = np.where(lac, "looked_after_child",
-                     np.where(pop.mental_health[persons], "mental_health", "")).astype(object)
-    missing_episode_rows(ctx, rng, persons, rep, found_force, found_pc, found_loc, hours, risk.astype(object), flags)
+    risk = risk_grades(rng, age, lac & (age < 18), flagged)
+    flags = status_flags(ctx, rng, persons, age, exploitation)
+    missing_episode_rows(ctx, rng, persons, rep, found_force, found_pc, found_loc, hours, risk, flags)
 
 
 # --- national: NRM, OSINT; partner: BTP ---------------------------------------------------------
@@ -457,6 +556,25 @@ def nrm_rows(ctx: Context, rng: np.random.Generator, victims: np.ndarray, referr
     return eid
 
 
+NRM_TYPES = ("criminal", "sexual", "labour", "domestic_servitude", "unknown")
+NRM_CHILD = np.array([0.55, 0.18, 0.07, 0.05, 0.15])  # children: mostly criminal exploitation
+NRM_ADULT = np.array([0.17, 0.20, 0.38, 0.10, 0.15])  # adults: mostly labour exploitation
+NRM_SEX_TILT = {"F": np.array([0.6, 2.5, 0.6, 1.5, 1.0]), "M": np.array([1.3, 0.3, 1.3, 0.6, 1.0])}
+
+
+def nrm_types(rng: np.random.Generator, child: np.ndarray, female: np.ndarray) -> np.ndarray:
+    """Exploitation types of background referrals, by age and sex (see docs/generator.md)."""
+    out = np.empty(len(child), dtype=object)
+    for is_child in (True, False):
+        for is_female in (True, False):
+            rows = np.flatnonzero((child == is_child) & (female == is_female))
+            if not len(rows):
+                continue
+            p = (NRM_CHILD if is_child else NRM_ADULT) * NRM_SEX_TILT["F" if is_female else "M"]
+            out[rows] = np.array(NRM_TYPES, dtype=object)[rng.choice(len(NRM_TYPES), size=len(rows), p=p / p.sum())]
+    return out
+
+
 def nrm_month(ctx: Context, view: MonthView) -> None:
     rng = stream(ctx.seed, "background", "nrm", view.index)
     k = int(rng.poisson(ctx.pop.n * NRM_RATE * view.days / 365.0))
@@ -464,8 +582,7 @@ def nrm_month(ctx: Context, view: MonthView) -> None:
         return
     victims = ctx.sampler(view, None, "vulnerable", "victim").draw(rng, k)
     day = view.first_day + rng.integers(0, view.days, k)
-    typ = _choice(rng, (("criminal", 0.35), ("sexual", 0.2), ("labour", 0.3), ("domestic_servitude", 0.1),
-                        ("unknown", 0.05)), k)
+    typ = nrm_types(rng, ctx.pop.age_at(victims, day) < 18, ctx.pop.sex[victims] == "F")
     force = ctx.pop.force_at(victims, day)
     police = rng.random(k) < 0.55
     responder = np.where(police, np.array(ctx.force_codes, dtype=object)[force], "").astype(object)
@@ -481,13 +598,17 @@ def nrm_month(ctx: Context, view: MonthView) -> None:
 
 def osint_rows(ctx: Context, rng: np.random.Generator, persons: np.ndarray, seconds: np.ndarray,
                platform: np.ndarray, phone: np.ndarray, summary: np.ndarray, line_name: np.ndarray,
-               confidence: np.ndarray, scenario: str = "") -> np.ndarray:
+               confidence: np.ndarray, scenario: str = "", handles: np.ndarray | None = None) -> np.ndarray:
+    """Observations of accounts; ``handles`` (an account that is not the person's own, e.g. a line's
+    advertising account) override the person's handle where not empty."""
     data = ctx.sources["osint"]
     n = len(persons)
     if n == 0:
         return np.empty(0, dtype=np.int64)
     eid = data.eids(n)
     handle = ctx.pop.handle[persons]
+    if handles is not None:
+        handle = np.where(handles != "", handles, handle).astype(object)
     url = np.array([f"https://{p}.example/{h}" for p, h in zip(platform, handle, strict=True)], dtype=object)
     data.add_main({
         "_eid": eid, "_org": "national", "_day": seconds // 86400, "_person": persons, "_role": "subject",
@@ -498,20 +619,56 @@ def osint_rows(ctx: Context, rng: np.random.Generator, persons: np.ndarray, seco
     return eid
 
 
+LINE_HANDLE_SUFFIXES = ("line", "_line", "ting", "247", ".plug", "_deliveries", "x", "")
+ADVERT_PLATFORMS = (("snapchat", 0.6), ("telegram", 0.2), ("instagram", 0.2))
+OSINT_GENERAL = ("Posts showing large amounts of cash.", "Profile photo matches the named person.",
+                 "Posts referring to a rival group.", "Advertising designer goods for sale.",
+                 "Check-ins at licensed premises.")
+DRUG_ADVERT_SHARE = 0.15  # of background observations: a deal line's bulk advertising
+LINE_LINKED_SHARE = 0.6  # of drug adverts an analyst links to a named line
+GROOMING_SHARE = 0.01  # of background observations of adult men: adding local schoolgirls
+
+
+def line_handle(rng: np.random.Generator, brand: str) -> str:
+    """An advertising account's handle, from the line's brand name."""
+    suffix = LINE_HANDLE_SUFFIXES[int(rng.integers(len(LINE_HANDLE_SUFFIXES)))]
+    digits = str(int(rng.integers(1, 99))) if rng.random() < 0.4 else ""
+    return f"{brand.lower()}{suffix}{digits}"
+
+
+def advert_summary(brand: str, town: str) -> str:
+    return f"Bulk message advertising the {brand} line in {town}."
+
+
 def osint_month(ctx: Context, view: MonthView) -> None:
     rng = stream(ctx.seed, "background", "osint", view.index)
-    k = int(rng.poisson(ctx.pop.n * OSINT_RATE * view.days / 365.0))
+    pop = ctx.pop
+    k = int(rng.poisson(pop.n * OSINT_RATE * view.days / 365.0))
     if k == 0:
         return
     persons = ctx.sampler(view, None, "young_offender", "offend").draw(rng, k)
     secs = (view.first_day + rng.integers(0, view.days, k)).astype(np.int64) * 86400 + rng.integers(0, 86400, k)
     platform = np.array(PLATFORMS, dtype=object)[rng.integers(0, len(PLATFORMS), k)]
-    phone = np.where(rng.random(k) < 0.4, ctx.pop.mobile[persons], "").astype(object)
-    summaries = np.array(["Posts showing large amounts of cash.", "Profile photo matches the named person.",
-                          "Posts referring to a rival group.", "Advertising designer goods for sale.",
-                          "Check-ins at licensed premises."], dtype=object)
-    osint_rows(ctx, rng, persons, secs, platform, phone, summaries[rng.integers(0, len(summaries), k)],
-               np.full(k, "", dtype=object), _choice(rng, (("high", 0.3), ("medium", 0.5), ("low", 0.2)), k))
+    phone = np.where(rng.random(k) < 0.4, pop.mobile[persons], "").astype(object)
+    summary = np.array(OSINT_GENERAL, dtype=object)[rng.integers(0, len(OSINT_GENERAL), k)]
+    confidence = weighted_choice(rng, (("high", 0.3), ("medium", 0.5), ("low", 0.2)), k)
+    line_name = np.full(k, "", dtype=object)
+    handles = np.full(k, "", dtype=object)
+    # Deal lines nobody has planted: a local dealer's bulk adverts, sometimes linked to a line name.
+    advert = rng.random(k) < DRUG_ADVERT_SHARE
+    brands = np.array(ref.LINE_BRANDS, dtype=object)[rng.integers(0, len(ref.LINE_BRANDS), k)]
+    towns = np.array([town_of(t) for t in pop.addresses.text_arr[pop.address_at(persons, secs // 86400)]],
+                     dtype=object)
+    for i in np.flatnonzero(advert):
+        handles[i] = line_handle(rng, brands[i])
+        summary[i] = advert_summary(brands[i], towns[i])
+        if rng.random() < LINE_LINKED_SHARE:
+            line_name[i] = f"{brands[i]} line"
+    platform = np.where(advert, weighted_choice(rng, ADVERT_PLATFORMS, k), platform).astype(object)
+    adult_male = (pop.sex[persons] == "M") & (view.age[persons] >= 18)
+    grooming = ~advert & adult_male & (rng.random(k) < GROOMING_SHARE)
+    summary = np.where(grooming, "Account adding local schoolgirls as contacts.", summary).astype(object)
+    osint_rows(ctx, rng, persons, secs, platform, phone, summary, line_name, confidence, handles=handles)
 
 
 def btp_rows(ctx: Context, rng: np.random.Generator, force: np.ndarray, seconds: np.ndarray, event_type: np.ndarray,
@@ -538,6 +695,12 @@ def btp_rows(ctx: Context, rng: np.random.Generator, force: np.ndarray, seconds:
     return eid
 
 
+STOP_SEARCH_TEXTS = (("Stop and search on station concourse", 0.45), ("Stop and search on train; nothing found", 0.25),
+                     ("Stop and search on station concourse; cannabis found", 0.15),
+                     ("Stop and search on train; cash and phones found", 0.10),
+                     ("Stop and search on train; knife found", 0.05))
+
+
 def btp_month(ctx: Context, view: MonthView) -> None:
     rng = stream(ctx.seed, "background", "btp", view.index)
     k = int(rng.poisson(ctx.pop.n * BTP_RATE * view.days / 365.0))
@@ -545,10 +708,11 @@ def btp_month(ctx: Context, view: MonthView) -> None:
         return
     force = rng.choice(len(ctx.forces), size=k)
     secs = (view.first_day + rng.integers(0, view.days, k)).astype(np.int64) * 86400 + rng.integers(0, 86400, k)
-    etype = _choice(rng, (("stop_search", 0.5), ("crime", 0.35), ("incident", 0.15)), k)
-    offence = np.where(etype == "crime", _choice(rng, (("49", 0.4), ("45", 0.2), ("105A", 0.25), ("92D", 0.15)), k),
+    etype = weighted_choice(rng, (("stop_search", 0.5), ("crime", 0.35), ("incident", 0.15)), k)
+    offence = np.where(etype == "crime",
+                       weighted_choice(rng, (("49", 0.4), ("45", 0.2), ("105A", 0.25), ("92D", 0.15)), k),
                        "").astype(object)
-    desc = np.where(etype == "stop_search", "Stop and search on station concourse",
+    desc = np.where(etype == "stop_search", weighted_choice(rng, STOP_SEARCH_TEXTS, k),
                     np.where(etype == "crime", "Crime reported on the railway",
                              "Disturbance on a train")).astype(object)
     people = []
@@ -560,6 +724,20 @@ def btp_month(ctx: Context, view: MonthView) -> None:
             group.append((int(ctx.sampler(view, None, "adult", "victim").draw(rng, 1)[0]), "victim"))
         people.append([g for g in group if g[0] >= 0])
     btp_rows(ctx, rng, force, secs, etype, offence, desc, people)
+
+
+# Principal criminality of mapped groups nobody planted: county lines and exploitation too, so that
+# a group's criminality is evidence, not a label.
+OCG_CRIMINALITY = (("drugs_supply", 0.3), ("county_lines", 0.15), ("acquisitive", 0.25), ("firearms", 0.08),
+                   ("fraud", 0.15), ("labour_exploitation", 0.04), ("cse", 0.03))
+
+
+def ocg_name(rng: np.random.Generator, town: str) -> str:
+    """A mapped group's name: after its town or a street brand, the same way planted or not."""
+    if rng.random() < 0.5:
+        return f"{town} {('Firm', 'Crew', 'Network', 'Family')[int(rng.integers(4))]}"
+    brand = (ref.LINE_BRANDS + ref.STREET_NAMES)[int(rng.integers(len(ref.LINE_BRANDS) + len(ref.STREET_NAMES)))]
+    return f"{brand} {('Crew', 'Gang', 'Boys', 'Network')[int(rng.integers(4))]}"
 
 
 def ocgm_background(ctx: Context) -> None:
@@ -574,10 +752,9 @@ def ocgm_background(ctx: Context) -> None:
         members = members[members >= 0]
         if not len(members):
             continue
-        crim = str(_choice(rng, (("drugs_supply", 0.4), ("acquisitive", 0.3), ("firearms", 0.1), ("fraud", 0.2)), 1)[0])
-        add_ocg(ctx, rng, f"bg-ocg-{i}", ctx.force_codes[fi], members.tolist(), crim,
-                name=f"{town_of(ctx.pop.addresses.text_arr[ctx.pop.address_at(members[:1], ctx.start_day)[0]])} "
-                     f"{('Firm', 'Crew', 'Network', 'Family')[int(rng.integers(4))]}",
+        crim = str(weighted_choice(rng, OCG_CRIMINALITY, 1)[0])
+        town = town_of(ctx.pop.addresses.text_arr[ctx.pop.address_at(members[:1], ctx.start_day)[0]])
+        add_ocg(ctx, rng, f"bg-ocg-{i}", ctx.force_codes[fi], members.tolist(), crim, name=ocg_name(rng, town),
                 mapped_day=ctx.start_day - int(rng.integers(60, 2000)), scenario="")
 
 

@@ -1,7 +1,9 @@
 """Noise applied to person records, at configurable rates, with every change recorded for the truth.
 
-Rates are the share of person records (first deliveries) that get each kind of noise. Where a kind
-applies only to some records (a nickname needs a forename that has one, a day/month swap needs a
+Rates are the share of person records (first deliveries) that get each kind of noise. Name and
+date-of-birth noise belongs to the nominal record (one person reference in one system), so every
+record delivered under that reference carries it; postcode and phone noise belongs to each record.
+Where a kind applies only to some records (a nickname needs a forename that has one, a day/month swap needs a
 day of 12 or less), eligible records are chosen more often so that the overall share still meets
 the configured rate whenever enough records are eligible.
 """
@@ -101,12 +103,51 @@ def _choose(rng: np.random.Generator, rate: float, eligible: np.ndarray) -> np.n
     return eligible & (rng.random(n) < p)
 
 
-def apply_person_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, rates: NoiseRates,
-                       extra: dict[str, np.ndarray]) -> np.ndarray:
-    """Apply noise in place to the person columns present in ``attrs``; return the labels per row.
+def hashed_uniforms(key: int, slots: np.ndarray, column: int) -> np.ndarray:
+    """Uniform numbers in [0, 1) that depend only on ``key``, the slot and the column (splitmix64):
+    the same nominal record gets the same draws whichever records, months or runs ask for it."""
+    with np.errstate(over="ignore"):
+        x = (np.asarray(slots, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             + np.uint64(key & 0xFFFFFFFFFFFFFFFF) + np.uint64(column) * np.uint64(0xD1B54A32D192ED03))
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
 
-    ``extra`` holds per-row helpers: ``prev_surname``, ``alias_forename``, ``alias_surname``.
-    Labels are semicolon-separated noise kinds ('' for a clean record).
+
+def nickname_share(forenames: np.ndarray) -> float:
+    """Share of forenames that have a nickname: how eligible a population is for nickname noise."""
+    nick = ref.nicknames()
+    return float(np.mean([f in nick for f in forenames])) if len(forenames) else 0.0
+
+
+def transposable_share(dobs: np.ndarray) -> float:
+    """Share of ISO dates of birth whose day and month can be swapped into another valid date."""
+    if not len(dobs):
+        return 0.0
+    day = np.array([int(d[8:10]) for d in dobs])
+    month = np.array([int(d[5:7]) for d in dobs])
+    return float(np.mean((day <= 12) & (day != month)))
+
+
+def _pick(u: np.ndarray, rate: float, eligible: np.ndarray, share: float | np.ndarray) -> np.ndarray:
+    share = np.asarray(share, dtype=float)
+    if rate <= 0 or not (share > 0).any():
+        return np.zeros(len(u), dtype=bool)
+    p = np.minimum(1.0, rate / np.where(share > 0, share, np.inf))
+    return eligible & (u < p)
+
+
+def apply_nominal_noise(attrs: dict[str, np.ndarray], draws, rates: NoiseRates, extra: dict[str, np.ndarray],
+                        shares: dict[str, float]) -> np.ndarray:
+    """Noise of the nominal record itself (names and date of birth), applied in place.
+
+    A force system keys a person's name and date of birth once, on the nominal record, and every
+    record under that reference carries the same values: ``draws(k)`` gives the k-th uniform number
+    of each row's nominal record (the same for every record of one reference), so a keying error,
+    a nickname or a missing date of birth stays with the reference. ``shares`` holds the share of
+    the population eligible for nickname and day/month noise, so that the configured rates hold.
+    Returns the labels per row.
     """
     n = len(next(iter(attrs.values())))
     labels = np.full(n, "", dtype=object)
@@ -114,11 +155,10 @@ def apply_person_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, r
     def mark(mask: np.ndarray, name: str) -> None:
         labels[mask] = labels[mask] + (name + ";")
 
-    has_names = "forename" in attrs and "surname" in attrs
-    if has_names:
+    if "forename" in attrs and "surname" in attrs:
         fore, sur = attrs["forename"], attrs["surname"]
         present = (fore != "") & (sur != "")
-        chosen = _choose(rng, rates.alias, present)
+        chosen = _pick(draws(0), rates.alias, present, 1.0)
         prev = extra["prev_surname"]
         use_prev = chosen & (prev != "")
         sur[use_prev] = prev[use_prev]
@@ -129,21 +169,25 @@ def apply_person_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, r
 
         nick = ref.nicknames()
         eligible = np.array([f in nick for f in fore], dtype=bool)
-        chosen = _choose(rng, rates.nickname, eligible)
+        share = np.where(extra["sex"] == "F", shares.get("nickname_F", 1.0), shares.get("nickname_M", 1.0))
+        chosen = _pick(draws(1), rates.nickname, eligible, share)
+        option = draws(2)
         for i in np.flatnonzero(chosen):
             options = nick[fore[i]]
-            fore[i] = options[int(rng.integers(len(options)))]
+            fore[i] = options[int(option[i] * len(options))]
         mark(chosen, "nickname")
 
-        chosen = _choose(rng, rates.name_swap, present)
+        chosen = _pick(draws(3), rates.name_swap, present, 1.0)
         tmp = fore[chosen].copy()
         fore[chosen] = sur[chosen]
         sur[chosen] = tmp
         mark(chosen, "name_swap")
 
-        chosen = _choose(rng, rates.name_typo, present)
-        which = rng.random(n) < 0.5
+        chosen = _pick(draws(4), rates.name_typo, present, 1.0)
+        which = draws(5) < 0.5
+        seeds = draws(6)
         for i in np.flatnonzero(chosen):
+            rng = np.random.default_rng(int(seeds[i] * 2**53))
             if which[i]:
                 fore[i] = typo(fore[i], rng)
             else:
@@ -153,18 +197,29 @@ def apply_person_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, r
     if "date_of_birth" in attrs:
         dob = attrs["date_of_birth"]
         present = dob != ""
-        chosen = _choose(rng, rates.dob_missing, present)
+        chosen = _pick(draws(7), rates.dob_missing, present, 1.0)
         dob[chosen] = ""
         mark(chosen, "dob_missing")
         present = dob != ""
         day = np.array([int(d[8:10]) if d else 0 for d in dob])
         month = np.array([int(d[5:7]) if d else 0 for d in dob])
         eligible = present & (day <= 12) & (day != month)
-        chosen = _choose(rng, rates.dob_transposed, eligible)
+        chosen = _pick(draws(8), rates.dob_transposed, eligible, shares.get("dob_transposed", 1.0))
         for i in np.flatnonzero(chosen):
             d = dob[i]
             dob[i] = f"{d[:4]}-{d[8:10]}-{d[5:7]}"
         mark(chosen, "dob_transposed")
+    return labels
+
+
+def apply_record_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, rates: NoiseRates) -> np.ndarray:
+    """Noise of one record (a postcode left out, a phone typed another way), applied in place;
+    returns the labels per row."""
+    n = len(next(iter(attrs.values())))
+    labels = np.full(n, "", dtype=object)
+
+    def mark(mask: np.ndarray, name: str) -> None:
+        labels[mask] = labels[mask] + (name + ";")
 
     if "postcode" in attrs:
         pc = attrs["postcode"]

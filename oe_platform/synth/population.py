@@ -14,6 +14,7 @@ import numpy as np
 
 from oe_platform.synth import identifiers as ids
 from oe_platform.synth import reference as ref
+from oe_platform.synth.noise import typo
 from oe_platform.synth.streams import stream, sub_seed
 
 EPOCH = date(1970, 1, 1)
@@ -21,6 +22,15 @@ NEVER = np.int32(2**31 - 1)
 SLOTS = 3  # residences per person: where they lived at the start, a household move, a personal move
 MIN_PERSONS = 500
 MOVE_HORIZON_DAYS = 3 * 365  # moves happen within three years of the start, whatever --months says
+PROLIFIC_SHARE = 0.04  # of people with a record aged 16-44: prolific offenders
+PROLIFIC_FACTOR = 4.0  # their offending weight against others with a record
+MAX_OFFENDING = 3.0  # cap on the offending weight (a few dozen crimes a year as a suspect at most)
+FEMALE_OFFENDING = 0.55  # a woman's offending weight against a man's with the same record
+REPEAT_RUNAWAY_SHARE = 0.08  # of children aged 10-17 (not looked after) who go missing repeatedly
+CONCERN_CHILD = 0.01  # base chance of a CSE (and, apart, of a CCE) concern on a child 10-17
+CONCERN_REPEAT = 0.12  # ... on a repeat runaway
+CONCERN_LAC = 0.15  # ... on a looked-after child
+HANDLE_WORDS = ("real", "lil", "big", "young", "official", "its", "the", "mr", "x", "og")
 
 
 def day_number(d: date) -> int:
@@ -87,6 +97,9 @@ class Population:
     missing_w: np.ndarray
     looked_after: np.ndarray
     mental_health: np.ndarray
+    cse_concern: np.ndarray
+    cce_concern: np.ndarray
+    county_lines_concern: np.ndarray
     reserved: np.ndarray  # taken by a planted scenario: background sampling leaves them alone
     deal_numbers: list[str] = field(default_factory=list)
 
@@ -134,7 +147,8 @@ def _pick(rng: np.random.Generator, pool: tuple[np.ndarray, np.ndarray], size: i
 
 
 class AddressFactory:
-    """Street segments per postcode area, each with one postcode; houses pick a segment and a number."""
+    """Street segments per force, each in one postal town with one postcode in a real district of
+    the force (reference.FORCE_DISTRICTS); houses pick a segment and a number."""
 
     def __init__(self, seed: int, expected: int):
         self.rng = stream(seed, "addresses")
@@ -143,22 +157,25 @@ class AddressFactory:
         self.segments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         per_area = max(20, expected // 6 // max(1, sum(len(f.areas) for f in self.forces)))
         for force in self.forces:
-            for area in force.areas:
-                self.segments[area] = self._segments(area, per_area)
+            self.segments[force.code] = self._segments(force.code, per_area * len(force.areas))
 
-    def _segments(self, area: str, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _segments(self, force_code: str, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = self.rng
-        towns = np.array(ref.TOWNS.get(area, (area,)), dtype=object)
-        town_idx = rng.integers(0, len(towns), size=count)
-        district = rng.integers(1, 25, size=count)
+        towns = ref.FORCE_DISTRICTS[force_code]
+        weights = np.array([w for _, _, w in towns])
+        town_idx = rng.choice(len(towns), size=count, p=weights / weights.sum())
+        pick = rng.random(count)
+        district = np.array([towns[t][1][int(u * len(towns[t][1]))] for t, u in zip(town_idx, pick, strict=True)],
+                            dtype=object)
         sector = rng.integers(0, 10, size=count)
         letters = np.array(list(ids.INWARD_LETTERS))
         unit = letters[rng.integers(0, len(letters), size=(count, 2))]
         postcodes = np.array(
-            [f"{area}{d} {s}{u[0]}{u[1]}" for d, s, u in zip(district, sector, unit, strict=True)], dtype=object
+            [f"{d} {s}{u[0]}{u[1]}" for d, s, u in zip(district, sector, unit, strict=True)], dtype=object
         )
         streets = self.streets[rng.integers(0, len(self.streets), size=count)]
-        return streets, towns[town_idx], postcodes
+        names = np.array([towns[t][0] for t in town_idx], dtype=object)
+        return streets, names, postcodes
 
     def make(self, force_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rng = self.rng
@@ -166,28 +183,55 @@ class AddressFactory:
         text = np.empty(n, dtype=object)
         postcode = np.empty(n, dtype=object)
         for fi, force in enumerate(self.forces):
-            rows = np.flatnonzero(force_idx == fi)
-            if not len(rows):
+            sub = np.flatnonzero(force_idx == fi)
+            if not len(sub):
                 continue
-            areas = np.array(force.areas, dtype=object)[rng.integers(0, len(force.areas), size=len(rows))]
-            for area in force.areas:
-                sub = rows[areas == area]
-                if not len(sub):
-                    continue
-                streets, towns, pcs = self.segments[area]
-                seg = rng.integers(0, len(streets), size=len(sub))
-                numbers = rng.integers(1, 180, size=len(sub))
-                flat = rng.random(len(sub)) < 0.08
-                flat_no = rng.integers(1, 12, size=len(sub))
-                for j, row in enumerate(sub):
-                    line = f"{numbers[j]} {streets[seg[j]]}, {towns[seg[j]]}"
-                    text[row] = f"Flat {flat_no[j]}, {line}" if flat[j] else line
-                    postcode[row] = pcs[seg[j]]
+            streets, towns, pcs = self.segments[force.code]
+            seg = rng.integers(0, len(streets), size=len(sub))
+            numbers = rng.integers(1, 180, size=len(sub))
+            flat = rng.random(len(sub)) < 0.08
+            flat_no = rng.integers(1, 12, size=len(sub))
+            for j, row in enumerate(sub):
+                line = f"{numbers[j]} {streets[seg[j]]}, {towns[seg[j]]}"
+                text[row] = f"Flat {flat_no[j]}, {line}" if flat[j] else line
+                postcode[row] = pcs[seg[j]]
         return text, postcode
 
     def in_area(self, force_code: str, count: int = 1) -> tuple[np.ndarray, np.ndarray]:
         fi = [f.code for f in self.forces].index(force_code)
         return self.make(np.full(count, fi))
+
+
+def social_handles(rng: np.random.Generator, forename: np.ndarray, surname: np.ndarray,
+                   street_name: np.ndarray) -> np.ndarray:
+    """Social media handles as people choose them: mostly from a forename or nickname, a street
+    name, initials or words and numbers; from the surname only now and then, and then shortened or
+    misspelt, never the plain surname."""
+    n = len(forename)
+    nick = ref.nicknames()
+    fore = np.array([(nick.get(f, (f,))[0] if rng.random() < 0.4 else f).lower().replace(" ", "").replace("-", "")
+                     for f in forename], dtype=object)
+    sur = np.array([s.lower().replace(" ", "").replace("-", "").replace("'", "") for s in surname], dtype=object)
+    words = np.array(HANDLE_WORDS, dtype=object)[rng.integers(0, len(HANDLE_WORDS), n)]
+    digits = rng.integers(1, 2010, n).astype(str).astype(object)
+    sep = np.array(["", "_", "."], dtype=object)[rng.integers(0, 3, n)]
+    style = rng.random(n)
+    street = np.array([s.lower().replace(" ", "") for s in street_name], dtype=object)
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        u = style[i]
+        if street[i] and u < 0.5:
+            out[i] = f"{words[i]}{sep[i]}{street[i]}{digits[i] if u < 0.3 else ''}"
+        elif u < 0.45:
+            out[i] = f"{fore[i]}{sep[i]}{digits[i]}"
+        elif u < 0.65:
+            out[i] = f"{words[i]}{sep[i]}{fore[i]}{digits[i] if u < 0.55 else ''}"
+        elif u < 0.85:
+            out[i] = f"{fore[i][:1]}{sur[i][:1]}{sep[i]}{digits[i]}"
+        else:  # from the surname: shortened or with a keying error
+            base = sur[i][: max(3, len(sur[i]) - 2)] if u < 0.93 else typo(sur[i], rng)
+            out[i] = f"{fore[i][:1]}{sep[i]}{base}{digits[i]}"
+    return out
 
 
 def build_population(persons: int, seed: int, start: date) -> tuple[Population, AddressFactory]:
@@ -308,19 +352,38 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
     # Who is known to the police, and how active each person is.
     arng = stream(seed, "activity")
     male = sex == "M"
-    record_p = np.where((age >= 12) & (age < 18), 0.06, 0.0)
-    record_p = np.where((age >= 18) & (age < 30), np.where(male, 0.34, 0.12), record_p)
-    record_p = np.where((age >= 30) & (age < 50), np.where(male, 0.24, 0.08), record_p)
-    record_p = np.where((age >= 50) & (age < 70), np.where(male, 0.10, 0.03), record_p)
+    record_p = np.where((age >= 12) & (age < 18), np.where(male, 0.08, 0.04), 0.0)
+    record_p = np.where((age >= 18) & (age < 30), np.where(male, 0.34, 0.10), record_p)
+    record_p = np.where((age >= 30) & (age < 50), np.where(male, 0.24, 0.07), record_p)
+    record_p = np.where((age >= 50) & (age < 70), np.where(male, 0.10, 0.025), record_p)
     known = arng.random(persons) < record_p
-    offend_w = np.where(known, arng.gamma(0.8, 1.0, persons) + 0.05, 0.02)
-    offend_w = offend_w * np.where((age >= 15) & (age < 35), 1.5, 1.0)
+    # Offending weight: heavy-tailed among people with a record (a few prolific offenders commit a
+    # large share), women offend less often than men (arrests are about 85% male), and people with
+    # no record offend rarely.
+    offend_w = np.where(known, arng.lognormal(-0.6, 0.9, persons), np.where(male, 0.02, 0.008))
+    prolific = known & (age >= 16) & (age < 45) & (arng.random(persons) < PROLIFIC_SHARE)
+    offend_w = np.minimum(np.where(prolific, offend_w * PROLIFIC_FACTOR, offend_w), MAX_OFFENDING)
+    offend_w = offend_w * np.where(male, 1.0, FEMALE_OFFENDING) * np.where((age >= 15) & (age < 35), 1.5, 1.0)
     victim_w = np.where(age < 12, 0.25, 1.0) * np.where(known, 1.6, 1.0) * arng.gamma(2.0, 0.5, persons)
     looked_after = (age >= 10) & (age < 18) & (arng.random(persons) < 0.03)
     mental_health = (age >= 18) & (arng.random(persons) < 0.025)
-    missing_w = np.where((age >= 10) & (age < 18), 0.12, 0.01)
-    missing_w = np.where(looked_after, 6.0, missing_w)
+    # Missing: most children who are reported missing go once; a few run away again and again
+    # (repeat runaways), looked-after children most of all; adults rarely, unless unwell.
+    child10 = (age >= 10) & (age < 18)
+    runaway = child10 & ~looked_after & (arng.random(persons) < REPEAT_RUNAWAY_SHARE)
+    missing_w = np.where(child10, 0.12, 0.01)
+    missing_w = np.where(runaway, arng.gamma(2.0, 2.5, persons), missing_w)
+    missing_w = np.where(looked_after, arng.gamma(2.0, 2.5, persons), missing_w)
     missing_w = np.where(mental_health, 0.8, missing_w)
+    # Professional concern that a child is being exploited (what a missing-person flag records): on
+    # some children, more often on repeat runaways and looked-after children; CSE concern mostly
+    # for girls, CCE (and county-lines) concern mostly for boys. Most such children are not victims
+    # of any planted scenario: a flag is evidence, not a label.
+    concern_p = np.where(looked_after, CONCERN_LAC, np.where(runaway, CONCERN_REPEAT, CONCERN_CHILD)) * child10
+    female = sex == "F"
+    cse_concern = arng.random(persons) < concern_p * np.where(female, 1.6, 0.4)
+    cce_concern = arng.random(persons) < concern_p * np.where(female, 0.5, 1.5)
+    cl_concern = cce_concern & (arng.random(persons) < 0.5)
 
     irng = stream(seed, "identifiers")
     birth_year = (1970 + dob // 365.25).astype(int)
@@ -348,13 +411,7 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
     gets_street = known & (age < 35) & (irng.random(persons) < 0.35)
     street_name[gets_street] = np.array(ref.STREET_NAMES, dtype=object)[
         irng.integers(0, len(ref.STREET_NAMES), int(gets_street.sum()))]
-    handle = (np.char.lower(forename.astype(str)).astype(object) + "_"
-              + np.char.lower(np.char.replace(surname.astype(str), " ", "")).astype(object)
-              + irng.integers(10, 999, persons).astype(str).astype(object)).astype(object)
-    sh = street_name != ""
-    handle[sh] = (np.char.lower(np.char.replace(street_name[sh].astype(str), " ", "")).astype(object)
-                  + irng.integers(1, 99, int(sh.sum())).astype(str).astype(object)
-                  + "_" + np.char.lower(surname[sh].astype(str)).astype(object)).astype(object)
+    handle = social_handles(irng, forename, surname, street_name)
 
     pop = Population(
         n=persons, start_day=start_day,
@@ -368,7 +425,8 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
         addresses=addresses, pnc=pnc, cro=cro, nhs=nhs, email=email, handle=handle,
         mobile=np.full(persons, "", dtype=object), landline=np.full(persons, "", dtype=object),
         offend_w=offend_w, victim_w=victim_w, missing_w=missing_w, looked_after=looked_after,
-        mental_health=mental_health, reserved=np.zeros(persons, dtype=bool),
+        mental_health=mental_health, cse_concern=cse_concern, cce_concern=cce_concern,
+        county_lines_concern=cl_concern, reserved=np.zeros(persons, dtype=bool),
     )
     return pop, factory
 

@@ -35,31 +35,131 @@ _POPULATION_WEIGHTS = {
     "norfolk": 0.92, "suffolk": 0.77, "warwickshire": 0.60, "west-mercia": 1.31,
 }
 
-# Towns by postcode area (the areas of seeds/forces.csv).
-TOWNS = {
-    "LU": ("Luton", "Dunstable", "Leighton Buzzard", "Houghton Regis"),
-    "MK": ("Bedford", "Kempston", "Ampthill", "Flitwick"),
-    "CB": ("Cambridge", "Ely", "Histon", "Soham"),
-    "PE": ("Peterborough", "Huntingdon", "Wisbech", "March", "St Ives", "St Neots"),
-    "CM": ("Chelmsford", "Harlow", "Braintree", "Maldon", "Witham"),
-    "CO": ("Colchester", "Clacton-on-Sea", "Harwich", "Frinton-on-Sea"),
-    "SS": ("Southend-on-Sea", "Basildon", "Rayleigh", "Canvey Island", "Wickford"),
-    "RM": ("Grays", "Tilbury", "Purfleet", "South Ockendon"),
-    "AL": ("St Albans", "Harpenden", "Hatfield", "Welwyn Garden City"),
-    "SG": ("Stevenage", "Hitchin", "Letchworth Garden City", "Hertford", "Royston"),
-    "WD": ("Watford", "Borehamwood", "Bushey", "Rickmansworth"),
-    "HP": ("Hemel Hempstead", "Berkhamsted", "Tring"),
-    "ME": ("Maidstone", "Chatham", "Gillingham", "Rochester", "Sittingbourne"),
-    "CT": ("Canterbury", "Margate", "Ramsgate", "Dover", "Folkestone", "Herne Bay"),
-    "TN": ("Tunbridge Wells", "Tonbridge", "Ashford", "Sevenoaks"),
-    "DA": ("Dartford", "Gravesend", "Swanley"),
-    "NR": ("Norwich", "Great Yarmouth", "Dereham", "Cromer", "Wymondham", "Thetford"),
-    "IP": ("Ipswich", "Bury St Edmunds", "Felixstowe", "Stowmarket", "Sudbury"),
-    "CV": ("Nuneaton", "Rugby", "Leamington Spa", "Warwick", "Stratford-upon-Avon", "Bedworth"),
-    "WR": ("Worcester", "Malvern", "Evesham", "Droitwich Spa", "Redditch"),
-    "HR": ("Hereford", "Leominster", "Ross-on-Wye"),
-    "SY": ("Shrewsbury", "Oswestry", "Ludlow"),
-    "TF": ("Telford", "Wellington", "Newport"),
+# Postal towns and their real outward codes (postcode districts) per force, with a rough share of
+# the force's households. Only districts inside the force's postcode areas (seeds/forces.csv) are
+# listed, so that the area of a postcode names its force: towns of a force that sit in another
+# force's postcode area (King's Lynn PE30 and Thetford IP24 in Norfolk, Lowestoft NR32-33 and
+# Sudbury CO10 in Suffolk, Redditch B97-98 and Kidderminster DY10-11 in West Mercia, Biggleswade
+# SG18 in Bedfordshire, Bishop's Stortford CM23 in Hertfordshire) and districts of the same area
+# policed by another force (Milton Keynes MK1-19, Romford RM1-14, Coventry CV1-7, Bexley DA5-8)
+# are left out.
+FORCE_DISTRICTS: dict[str, tuple[tuple[str, tuple[str, ...], float], ...]] = {
+    "bedfordshire": (
+        ("Luton", ("LU1", "LU2", "LU3", "LU4"), 3.0), ("Dunstable", ("LU5", "LU6"), 1.2),
+        ("Houghton Regis", ("LU5",), 0.5), ("Leighton Buzzard", ("LU7",), 0.8),
+        ("Bedford", ("MK40", "MK41", "MK42"), 2.5), ("Kempston", ("MK42", "MK43"), 0.6), ("Ampthill", ("MK45",), 0.4),
+        ("Flitwick", ("MK45",), 0.4), ("Cranfield", ("MK43",), 0.2),
+    ),
+    "cambridgeshire": (
+        ("Cambridge", ("CB1", "CB2", "CB3", "CB4", "CB5"), 3.0), ("Ely", ("CB6", "CB7"), 0.6),
+        ("Histon", ("CB24",), 0.3),
+        ("Soham", ("CB7",), 0.3), ("Sawston", ("CB22",), 0.3), ("Cambourne", ("CB23",), 0.3),
+        ("Peterborough", ("PE1", "PE2", "PE3", "PE4", "PE7"), 3.0), ("Huntingdon", ("PE29",), 0.7),
+        ("Wisbech", ("PE13", "PE14"), 0.6), ("March", ("PE15",), 0.4), ("St Ives", ("PE27",), 0.5),
+        ("St Neots", ("PE19",), 0.6), ("Chatteris", ("PE16",), 0.2), ("Whittlesey", ("PE7",), 0.2),
+    ),
+    "essex": (
+        ("Chelmsford", ("CM1", "CM2", "CM3"), 2.0), ("Harlow", ("CM17", "CM18", "CM19", "CM20"), 1.2),
+        ("Braintree", ("CM7", "CM77"), 0.9), ("Maldon", ("CM9",), 0.4), ("Witham", ("CM8",), 0.4),
+        ("Brentwood", ("CM13", "CM14", "CM15"), 0.8), ("Billericay", ("CM11", "CM12"), 0.5),
+        ("Great Dunmow", ("CM6",), 0.3), ("Epping", ("CM16",), 0.3),
+        ("Colchester", ("CO1", "CO2", "CO3", "CO4", "CO6"), 2.0), ("Clacton-on-Sea", ("CO15", "CO16"), 0.9),
+        ("Harwich", ("CO12",), 0.3), ("Frinton-on-Sea", ("CO13",), 0.2), ("Halstead", ("CO9",), 0.2),
+        ("Brightlingsea", ("CO7",), 0.2),
+        ("Southend-on-Sea", ("SS0", "SS1", "SS2", "SS3"), 2.0), ("Leigh-on-Sea", ("SS9",), 0.5),
+        ("Basildon", ("SS13", "SS14", "SS15", "SS16"), 1.8), ("Rayleigh", ("SS6",), 0.6),
+        ("Canvey Island", ("SS8",), 0.5), ("Wickford", ("SS11", "SS12"), 0.5), ("Benfleet", ("SS7",), 0.5),
+        ("Hockley", ("SS5",), 0.3), ("Rochford", ("SS4",), 0.3), ("Stanford-le-Hope", ("SS17",), 0.4),
+        ("Grays", ("RM16", "RM17", "RM20"), 1.0), ("Tilbury", ("RM18",), 0.4), ("Purfleet", ("RM19",), 0.3),
+        ("South Ockendon", ("RM15",), 0.4),
+    ),
+    "hertfordshire": (
+        ("St Albans", ("AL1", "AL2", "AL3", "AL4"), 1.5), ("Harpenden", ("AL5",), 0.6),
+        ("Hatfield", ("AL9", "AL10"), 0.7),
+        ("Welwyn Garden City", ("AL7", "AL8"), 0.8), ("Welwyn", ("AL6",), 0.2),
+        ("Stevenage", ("SG1", "SG2"), 1.5), ("Hitchin", ("SG4", "SG5"), 0.7), ("Letchworth Garden City", ("SG6",), 0.6),
+        ("Hertford", ("SG13", "SG14"), 0.6), ("Royston", ("SG8",), 0.3), ("Ware", ("SG12",), 0.4),
+        ("Baldock", ("SG7",), 0.2),
+        ("Watford", ("WD17", "WD18", "WD19", "WD24", "WD25"), 1.5), ("Borehamwood", ("WD6",), 0.6),
+        ("Bushey", ("WD23",), 0.4), ("Rickmansworth", ("WD3",), 0.4), ("Abbots Langley", ("WD5",), 0.3),
+        ("Kings Langley", ("WD4",), 0.2), ("Radlett", ("WD7",), 0.2),
+        ("Hemel Hempstead", ("HP1", "HP2", "HP3"), 1.5), ("Berkhamsted", ("HP4",), 0.4), ("Tring", ("HP23",), 0.2),
+    ),
+    "kent": (
+        ("Maidstone", ("ME14", "ME15", "ME16", "ME17"), 1.5), ("Chatham", ("ME4", "ME5"), 1.2),
+        ("Gillingham", ("ME7", "ME8"), 1.2), ("Rochester", ("ME1", "ME2", "ME3"), 1.0),
+        ("Sittingbourne", ("ME9", "ME10"), 0.8), ("Sheerness", ("ME12",), 0.4), ("Faversham", ("ME13",), 0.3),
+        ("Snodland", ("ME6",), 0.3), ("West Malling", ("ME19",), 0.3), ("Aylesford", ("ME20",), 0.3),
+        ("Canterbury", ("CT1", "CT2", "CT3", "CT4"), 1.0), ("Margate", ("CT9",), 0.7),
+        ("Ramsgate", ("CT11", "CT12"), 0.6),
+        ("Dover", ("CT15", "CT16", "CT17"), 0.6), ("Folkestone", ("CT18", "CT19", "CT20"), 0.7),
+        ("Herne Bay", ("CT6",), 0.5),
+        ("Whitstable", ("CT5",), 0.4), ("Deal", ("CT14",), 0.4), ("Broadstairs", ("CT10",), 0.4),
+        ("Hythe", ("CT21",), 0.3),
+        ("Tunbridge Wells", ("TN1", "TN2", "TN4"), 0.8), ("Tonbridge", ("TN9", "TN10", "TN11"), 0.8),
+        ("Ashford", ("TN23", "TN24", "TN25", "TN26", "TN27"), 1.0), ("Sevenoaks", ("TN13", "TN14", "TN15"), 0.6),
+        ("Paddock Wood", ("TN12",), 0.2), ("Edenbridge", ("TN8",), 0.1), ("Tenterden", ("TN30",), 0.1),
+        ("New Romney", ("TN28",), 0.15),
+        ("Dartford", ("DA1", "DA2", "DA4"), 1.0), ("Gravesend", ("DA11", "DA12", "DA13"), 1.0),
+        ("Swanscombe", ("DA10",), 0.3), ("Greenhithe", ("DA9",), 0.3), ("Longfield", ("DA3",), 0.3),
+    ),
+    "norfolk": (
+        ("Norwich", ("NR1", "NR2", "NR3", "NR4", "NR5", "NR6", "NR7", "NR8"), 3.0),
+        ("Great Yarmouth", ("NR29", "NR30", "NR31"), 1.0), ("Dereham", ("NR19", "NR20"), 0.5),
+        ("Cromer", ("NR27",), 0.3),
+        ("Wymondham", ("NR18",), 0.4), ("Attleborough", ("NR17",), 0.3), ("North Walsham", ("NR28",), 0.3),
+        ("Fakenham", ("NR21",), 0.2), ("Aylsham", ("NR11",), 0.2), ("Holt", ("NR25",), 0.15),
+    ),
+    "suffolk": (
+        ("Ipswich", ("IP1", "IP2", "IP3", "IP4", "IP5", "IP8"), 3.0),
+        ("Bury St Edmunds", ("IP28", "IP30", "IP31", "IP32", "IP33"), 1.2), ("Felixstowe", ("IP11",), 0.6),
+        ("Stowmarket", ("IP14",), 0.6), ("Woodbridge", ("IP12",), 0.4), ("Hadleigh", ("IP7",), 0.2),
+        ("Mildenhall", ("IP28",), 0.3), ("Needham Market", ("IP6",), 0.2), ("Leiston", ("IP16",), 0.2),
+        ("Brandon", ("IP27",), 0.2), ("Halesworth", ("IP19",), 0.1), ("Framlingham", ("IP13",), 0.1),
+    ),
+    "warwickshire": (
+        ("Nuneaton", ("CV10", "CV11"), 1.2), ("Bedworth", ("CV12",), 0.5), ("Rugby", ("CV21", "CV22", "CV23"), 1.0),
+        ("Leamington Spa", ("CV31", "CV32", "CV33"), 0.9), ("Warwick", ("CV34", "CV35"), 0.7),
+        ("Stratford-upon-Avon", ("CV37",), 0.6), ("Kenilworth", ("CV8",), 0.4), ("Atherstone", ("CV9",), 0.3),
+        ("Southam", ("CV47",), 0.2), ("Shipston-on-Stour", ("CV36",), 0.15),
+    ),
+    "west-mercia": (
+        ("Worcester", ("WR1", "WR2", "WR3", "WR4", "WR5"), 1.5), ("Malvern", ("WR13", "WR14"), 0.5),
+        ("Evesham", ("WR11",), 0.5), ("Droitwich Spa", ("WR9",), 0.4), ("Pershore", ("WR10",), 0.3),
+        ("Upton-upon-Severn", ("WR8",), 0.1), ("Tenbury Wells", ("WR15",), 0.1),
+        ("Hereford", ("HR1", "HR2", "HR4"), 1.0), ("Leominster", ("HR6",), 0.3), ("Ross-on-Wye", ("HR9",), 0.3),
+        ("Ledbury", ("HR8",), 0.2), ("Kington", ("HR5",), 0.1),
+        ("Shrewsbury", ("SY1", "SY2", "SY3", "SY4", "SY5"), 1.2), ("Oswestry", ("SY10", "SY11"), 0.5),
+        ("Ludlow", ("SY8",), 0.3), ("Whitchurch", ("SY13",), 0.2), ("Church Stretton", ("SY6",), 0.1),
+        ("Telford", ("TF2", "TF3", "TF4", "TF7"), 2.0), ("Wellington", ("TF1",), 0.4), ("Newport", ("TF10",), 0.3),
+        ("Market Drayton", ("TF9",), 0.3), ("Shifnal", ("TF11",), 0.2),
+    ),
+}
+
+
+def _area(district: str) -> str:
+    return district.rstrip("0123456789")
+
+
+# The main town of each postcode area (custody suites are named after it).
+TOWNS: dict[str, tuple[str, ...]] = {}
+for _force, _towns in FORCE_DISTRICTS.items():
+    for _town, _districts, _weight in _towns:
+        TOWNS.setdefault(_area(_districts[0]), ())
+        if _town not in TOWNS[_area(_districts[0])]:
+            TOWNS[_area(_districts[0])] += (_town,)
+
+# Neighbouring forces (shared land border, or across the Thames estuary for Kent and Essex).
+NEIGHBOURS: dict[str, tuple[str, ...]] = {
+    "bedfordshire": ("hertfordshire", "cambridgeshire"),
+    "cambridgeshire": ("bedfordshire", "hertfordshire", "essex", "suffolk", "norfolk"),
+    "essex": ("hertfordshire", "cambridgeshire", "suffolk", "kent"),
+    "hertfordshire": ("bedfordshire", "cambridgeshire", "essex"),
+    "kent": ("essex",),
+    "norfolk": ("suffolk", "cambridgeshire"),
+    "suffolk": ("norfolk", "cambridgeshire", "essex"),
+    "warwickshire": ("west-mercia",),
+    "west-mercia": ("warwickshire",),
 }
 
 # Short force codes some legacy systems print, and the two-digit numbers used in crime references.

@@ -21,14 +21,24 @@ import numpy as np
 
 from oe_platform.synth import reference as ref
 from oe_platform.synth.background import (
+    ADVERT_PLATFORMS,
+    LINE_LINKED_SHARE,
     add_ocg,
+    advert_summary,
     btp_rows,
     custody_rows,
     grading,
     intel_text,
+    line_handle,
     missing_episode_rows,
     nrm_rows,
+    ocg_name,
     osint_rows,
+    premises_text,
+    risk_grades,
+    status_flags,
+    text_names,
+    weighted_choice,
 )
 from oe_platform.synth.context import SCENARIO_HORIZON_DAYS, Context, town_of
 from oe_platform.synth.population import iso_days, refresh_dob
@@ -37,6 +47,10 @@ from oe_platform.synth.streams import stream, sub_seed
 EXPORTERS = (("bedfordshire", 3.0), ("essex", 2.0), ("kent", 1.5), ("warwickshire", 1.0), ("west-mercia", 1.0))
 IMPORTERS = ("norfolk", "suffolk", "cambridgeshire", "west-mercia", "kent", "hertfordshire", "warwickshire", "essex")
 LABOUR_FORCES = ("cambridgeshire", "norfolk", "west-mercia", "kent")
+CONFIDENCE = (("high", 0.3), ("medium", 0.5), ("low", 0.2))
+CSE_FOUND = (("Found at the address of an adult male", 0.5), ("Found at an address", 0.35),
+             ("Found at a friend's address", 0.15))
+LOOKALIKE_KINDS = ("same_name_close_dob", "same_name_close_dob", "father_son", "twins")
 
 
 def _age(ctx: Context, day: int) -> np.ndarray:
@@ -52,33 +66,41 @@ class Picker:
         self.used = np.zeros(ctx.pop.n, dtype=bool)
         self.age = _age(ctx, ctx.start_day)
         self.force = ctx.pop.force_at(np.arange(ctx.pop.n), ctx.start_day)
+        # Nobody who moves house during the scenario, so their story stays in one place.
+        self.settled = ctx.pop.res_from[:, 1] > ctx.start_day + SCENARIO_HORIZON_DAYS
 
-    def pick(self, count: int, force: str | None = None, min_age: float = 0, max_age: float = 200,
-             sex: str | None = None, known: bool | None = None, prefer: np.ndarray | None = None,
-             single: bool = False) -> list[int]:
+    def candidates(self, forces: tuple[str, ...] | None, min_age: float, max_age: float, sex: str | None,
+                   known: bool | None, single: bool) -> np.ndarray:
         pop = self.ctx.pop
-        mask = (~self.used) & (self.age >= min_age) & (self.age <= max_age)
-        if force is not None:
-            mask &= self.force == self.ctx.force_index(force)
+        mask = (~self.used) & (self.age >= min_age) & (self.age <= max_age) & self.settled
+        if forces is not None:
+            mask &= np.isin(self.force, [self.ctx.force_index(f) for f in forces])
         if sex is not None:
             mask &= pop.sex == sex
         if known is not None:
             mask &= (pop.pnc != "") == known
-        # Nobody who moves house during the scenario, so their story stays in one place.
-        mask &= pop.res_from[:, 1] > self.ctx.start_day + SCENARIO_HORIZON_DAYS
         if single:
             sizes = np.bincount(pop.household)
             mask &= sizes[pop.household] == 1
-        idx = np.flatnonzero(mask)
-        if len(idx) < count and known is not None:  # relax: with or without a police record
-            return self.pick(count, force, min_age, max_age, sex, None, prefer, single)
-        if len(idx) < count and single:
-            return self.pick(count, force, min_age, max_age, sex, known, prefer, False)
-        if len(idx) < count:  # relax: any force
-            idx = np.flatnonzero((~self.used) & (self.age >= min_age) & (self.age <= max_age)
-                                 & ((pop.sex == sex) if sex else True))
-        if len(idx) < count and max_age - min_age < 60:  # a small population: widen the ages
-            return self.pick(count, force, max(0, min_age - 3), max_age + 3, sex, known, prefer, single)
+        return np.flatnonzero(mask)
+
+    def pick(self, count: int, force: str | None = None, min_age: float = 0, max_age: float = 200,
+             sex: str | None = None, known: bool | None = None, prefer: np.ndarray | None = None,
+             single: bool = False, near: tuple[str, ...] = ()) -> list[int]:
+        """``count`` people, relaxing the wishes one at a time when too few fit: first the police
+        record and living alone, then the force widens to ``near`` (neighbouring forces), then the
+        ages by three years each way, and only then to any force."""
+        home = (force,) if force else None
+        wider = (force, *near) if force else None
+        stages = [(home, min_age, max_age, known, single), (home, min_age, max_age, None, single),
+                  (home, min_age, max_age, None, False), (wider, min_age, max_age, None, False),
+                  (wider, max(0, min_age - 3), max_age + 3, None, False),
+                  (None, min_age, max_age, None, False), (None, max(0, min_age - 3), max_age + 3, None, False)]
+        idx = np.empty(0, dtype=np.int64)
+        for forces, lo, hi, kn, sg in stages:
+            idx = self.candidates(forces, lo, hi, sex, kn, sg)
+            if len(idx) >= count:
+                break
         if not len(idx):
             return []
         weights = np.ones(len(idx)) if prefer is None else 1.0 + prefer[idx]
@@ -87,9 +109,26 @@ class Picker:
         self.used[chosen] = True
         return chosen
 
+    def available(self, force: str, min_age: float, max_age: float, sex: str | None = None,
+                  known: bool | None = None) -> int:
+        return len(self.candidates((force,), min_age, max_age, sex, known, False))
+
 
 def _secs(day: int, rng: np.random.Generator) -> int:
     return int(day) * 86400 + int(rng.integers(0, 86400))
+
+
+def scenario_counts(persons: int) -> dict[str, int]:
+    """How many of each scenario a population of ``persons`` gets: in proportion to its size, with
+    minimums so that even a demo landing zone has several of each (see docs/generator.md)."""
+    return {"county_lines": max(3, persons // 3000), "cse": max(2, persons // 6000),
+            "labour": max(2, persons // 8000), "lookalike": max(4, persons // 250)}
+
+
+def _weighted_force(rng: np.random.Generator, options: list[str], weights: list[float], enough: list[bool]) -> str:
+    """A force from ``options`` by weight, among those with enough people for the scenario when any."""
+    w = np.array(weights, dtype=float) * (np.array(enough, dtype=float) if any(enough) else 1.0)
+    return options[int(rng.choice(len(options), p=w / w.sum()))]
 
 
 def plan(ctx: Context) -> dict[str, list]:
@@ -97,39 +136,56 @@ def plan(ctx: Context) -> dict[str, list]:
     rng = stream(ctx.seed, "scenarios", "plan")
     picker = Picker(ctx, rng)
     pop = ctx.pop
-    n = pop.n
+    counts = scenario_counts(pop.n)
     plans: dict[str, list] = {"county_lines": [], "cse": [], "labour": [], "lookalike": []}
     exporters = [e[0] for e in EXPORTERS]
-    ew = np.array([e[1] for e in EXPORTERS])
-    for i in range(max(2, n // 4000)):
-        exporter = exporters[int(rng.choice(len(exporters), p=ew / ew.sum()))]
+    for i in range(counts["county_lines"]):
+        enough = [picker.available(f, 19, 30, "M", True) >= 1 and picker.available(f, 18, 32, "M", True) >= 3
+                  and picker.available(f, 14, 17.9) >= 3 for f in exporters]
+        exporter = _weighted_force(rng, exporters, [e[1] for e in EXPORTERS], enough)
         options = [f for f in IMPORTERS if f != exporter]
         importers = list(rng.choice(options, size=1 + int(rng.random() < 0.4), replace=False))
-        holder = picker.pick(1, exporter, 19, 30, "M", True, pop.offend_w)
-        core = picker.pick(2, exporter, 18, 32, "M", True, pop.offend_w)
+        near = tuple(f for f in ref.NEIGHBOURS[exporter] if f not in importers)
+        holder = picker.pick(1, exporter, 19, 30, "M", True, pop.offend_w, near=near)
+        core = picker.pick(2, exporter, 18, 32, "M", True, pop.offend_w, near=near)
         runners = picker.pick(int(rng.integers(2, 5)), exporter, 14, 17.9, None, None,
-                              pop.looked_after.astype(float) * 3)
-        occupant = picker.pick(1, importers[0], 30, 70, None, None, pop.mental_health.astype(float) * 5, single=True)
+                              pop.looked_after.astype(float) * 3, near=near)
+        occupant = picker.pick(1, importers[0], 30, 70, None, None, pop.mental_health.astype(float) * 5, single=True,
+                               near=ref.NEIGHBOURS[importers[0]])
         plans["county_lines"].append({"id": f"CL{i + 1:03d}", "exporter": exporter, "importers": importers,
                                       "holder": holder[0], "core": core, "runners": runners,
                                       "occupant": occupant[0]})
-    for i in range(max(1, n // 8000)):
-        force = ctx.force_codes[int(rng.integers(len(ctx.force_codes)))]
-        exploiters = picker.pick(2, force, 19, 38, "M", True, pop.offend_w)
-        victims = picker.pick(int(rng.integers(2, 4)), force, 13, 15.9, "F", None, pop.looked_after.astype(float) * 3)
+    for i in range(counts["cse"]):
+        # The girls and the men live in one force: choose a force that has girls of the age.
+        codes = ctx.force_codes
+        enough = [picker.available(f, 13, 15.9, "F") >= 3 and picker.available(f, 19, 38, "M") >= 2 for f in codes]
+        force = _weighted_force(rng, codes, [f.population_weight for f in ctx.forces], enough)
+        near = ref.NEIGHBOURS[force]
+        exploiters = picker.pick(2, force, 19, 38, "M", True, pop.offend_w, near=near)
+        victims = picker.pick(int(rng.integers(2, 4)), force, 13, 15.9, "F", None, pop.looked_after.astype(float) * 3,
+                              near=near)
         plans["cse"].append({"id": f"CSE{i + 1:03d}", "force": force, "exploiters": exploiters, "victims": victims})
-    for i in range(max(1, n // 10000)):
+    for i in range(counts["labour"]):
         force = LABOUR_FORCES[i % len(LABOUR_FORCES)]
-        gangmasters = picker.pick(2 + int(rng.random() < 0.5), force, 25, 55, "M", None, pop.offend_w)
+        gangmasters = picker.pick(2 + int(rng.random() < 0.5), force, 25, 55, "M", None, pop.offend_w,
+                                  near=ref.NEIGHBOURS[force])
         victims = picker.pick(int(rng.integers(4, 9)), None, 19, 50, None, False)
         plans["labour"].append({"id": f"LAB{i + 1:03d}", "force": force, "gangmasters": gangmasters,
                                 "victims": victims})
         _make_foreign(ctx, rng, force, gangmasters[1:], victims, i)
-    for i in range(max(3, n // 250)):
-        kind = ("same_name_close_dob", "same_name_close_dob", "father_son", "twins")[i % 4]
-        pair = _lookalike(ctx, rng, picker, kind)
+    # Namesakes of planted offenders and runners first, then of ordinary offenders.
+    targets = [(p["holder"], "line_holder", p["id"]) for p in plans["county_lines"]]
+    targets += [(p["exploiters"][0], "exploiter", p["id"]) for p in plans["cse"]]
+    targets += [(p["core"][0], "core_member", p["id"]) for p in plans["county_lines"] if p["core"]]
+    targets += [(p["runners"][0], "runner", p["id"]) for p in plans["county_lines"] if p["runners"]]
+    targets += [(p["gangmasters"][0], "gangmaster", p["id"]) for p in plans["labour"]]
+    for i in range(counts["lookalike"]):
+        kind = LOOKALIKE_KINDS[i % len(LOOKALIKE_KINDS)]
+        target = targets.pop(0) if kind == "same_name_close_dob" and targets else None
+        pair = _lookalike(ctx, rng, picker, kind, target[0] if target else None)
         if pair:
-            plans["lookalike"].append({"id": f"LA{i + 1:04d}", "kind": kind, "pair": pair})
+            detail = f"{kind}; namesake of the {target[1]} of {target[2]}" if target else kind
+            plans["lookalike"].append({"id": f"LA{i + 1:04d}", "kind": kind, "pair": pair, "detail": detail})
     return plans
 
 
@@ -157,44 +213,58 @@ def _make_foreign(ctx: Context, rng: np.random.Generator, force: str, gangmaster
         pop.missing_w[p] = 0.0
 
 
-def _lookalike(ctx: Context, rng: np.random.Generator, picker: Picker, kind: str) -> tuple[int, int] | None:
+def _lookalike(ctx: Context, rng: np.random.Generator, picker: Picker, kind: str,
+               target: int | None = None) -> tuple[int, int] | None:
+    """An innocent look-alike pair; the second person (b) is always an ordinary person."""
     pop = ctx.pop
+    age = picker.age
     if kind == "same_name_close_dob":
-        target = picker.pick(1, None, 18, 60, None, True, pop.offend_w)[0]
-        twin = picker.pick(1, None, 18, 60, str(pop.sex[target]), False)[0]
+        if target is None:
+            found = picker.pick(1, None, 18, 60, None, True, pop.offend_w)
+            if not found:
+                return None
+            target = found[0]
+        else:
+            picker.used[target] = True
+        t_age = float(age[target])
+        # The namesake is of the same sex and about the same age, with no police record.
+        twin = picker.pick(1, None, max(0, t_age - 4), t_age + 4, str(pop.sex[target]), False)
+        if not twin:
+            return None
+        twin = twin[0]
         pop.forename[twin] = pop.forename[target]
         pop.surname[twin] = pop.surname[target]
         pop.dob[twin] = pop.dob[target] + int(rng.choice([-1, 1])) * int(rng.integers(1, 40))
-        pop.victim_w[twin] *= 4
         refresh_dob(pop, np.array([twin]))
-        return target, twin
+        return int(target), int(twin)
     sizes = np.bincount(pop.household)
-    age = picker.age
     if kind == "father_son":
-        cand = np.flatnonzero((~picker.used) & (pop.sex == "M") & (age >= 16) & (age < 25)
-                              & (sizes[pop.household] >= 3))
-        for son in rng.permutation(cand)[:200]:
-            hh = np.flatnonzero((pop.household == pop.household[son]) & (pop.sex == "M") & (age >= age[son] + 18)
-                                & ~picker.used)
-            if len(hh):
-                father = int(hh[0])
-                pop.forename[son] = pop.forename[father]
-                pop.surname[son] = pop.surname[father]
-                picker.used[[father, son]] = True
-                pop.offend_w[son] += 1.0
-                return father, int(son)
+        for min_size, son_ages in ((3, (16, 25)), (2, (14, 35))):
+            cand = np.flatnonzero((~picker.used) & (pop.sex == "M") & (age >= son_ages[0]) & (age < son_ages[1])
+                                  & (sizes[pop.household] >= min_size))
+            for son in rng.permutation(cand)[:300]:
+                hh = np.flatnonzero((pop.household == pop.household[son]) & (pop.sex == "M")
+                                    & (age >= age[son] + 18) & ~picker.used)
+                if len(hh):
+                    father = int(hh[0])
+                    pop.forename[son] = pop.forename[father]
+                    pop.surname[son] = pop.surname[father]
+                    picker.used[[father, son]] = True
+                    pop.offend_w[son] += 0.5
+                    return father, int(son)
         return None
-    cand = np.flatnonzero((~picker.used) & (age >= 8) & (age < 17) & (sizes[pop.household] >= 4))
-    for a in rng.permutation(cand)[:200]:
-        sib = np.flatnonzero((pop.household == pop.household[a]) & (age < 18) & ~picker.used
-                             & (np.arange(pop.n) != a))
-        if len(sib):
-            b = int(sib[0])
-            pop.dob[b] = pop.dob[a]
-            pop.surname[b] = pop.surname[a]
-            refresh_dob(pop, np.array([b]))
-            picker.used[[a, b]] = True
-            return int(a), b
+    for min_size, ages in ((4, (8, 17)), (2, (0, 18))):
+        cand = np.flatnonzero((~picker.used) & (age >= ages[0]) & (age < ages[1]) & (sizes[pop.household] >= min_size))
+        for a in rng.permutation(cand)[:300]:
+            sib = np.flatnonzero((pop.household == pop.household[a]) & (age < 18) & ~picker.used
+                                 & (np.arange(pop.n) != a))
+            if len(sib):
+                b = int(sib[0])
+                pop.dob[b] = pop.dob[a]
+                pop.surname[b] = pop.surname[a]
+                refresh_dob(pop, np.array([b]))
+                picker.used[[a, b]] = True
+                return int(a), b
     return None
 
 
@@ -228,8 +298,46 @@ def plant(ctx: Context, plans: dict[str, list]) -> None:
         _labour(ctx, p)
     for p in plans["lookalike"]:
         a, b = p["pair"]
-        ctx.member(p["id"], "lookalike", a, "lookalike_a", p["kind"])
-        ctx.member(p["id"], "lookalike", b, "lookalike_b", p["kind"])
+        ctx.member(p["id"], "lookalike", a, "lookalike_a", p["detail"])
+        ctx.member(p["id"], "lookalike", b, "lookalike_b", p["detail"])
+        _ordinary_records(ctx, p["id"], [a, b])
+
+
+def _ordinary_records(ctx: Context, sid: str, people: list[int]) -> None:
+    """One ordinary record for each person of a look-alike pair, in the first three weeks of the
+    deliveries (so that both are in every landing zone, however short, and delivered before any
+    deletion of the record): a crime they were the victim or a
+    witness of, a low-level offence (shoplifting, criminal damage, common assault) for those with a
+    police record or now and then, or for a child a missing episode from home."""
+    rng = stream(ctx.seed, "scenario", sid, "ordinary")
+    pop = ctx.pop
+    for person in people:
+        day = ctx.start_day + int(rng.integers(0, 21))
+        force_idx = int(pop.force_at(np.array([person]), day)[0])
+        force = ctx.force_codes[force_idx]
+        age = float(pop.age_at(np.array([person]), day)[0])
+        u = rng.random()
+        if age < 18 and u < 0.3:
+            secs = np.array([_secs(day, rng)])
+            ages = np.array([age])
+            flags = status_flags(ctx, rng, np.array([person]), ages, np.array([""], dtype=object))
+            missing_episode_rows(ctx, rng, np.array([person]), secs, np.array([""], dtype=object),
+                                 np.array([""], dtype=object), np.array([""], dtype=object),
+                                 np.array([float(rng.integers(3, 30))]),
+                                 risk_grades(rng, ages, pop.looked_after[[person]], np.array([False])), flags,
+                                 scenario=sid)
+            continue
+        where = int(ctx.random_addresses(rng, np.array([force_idx]))[0])
+        postcode = pop.addresses.postcode_arr[where]
+        location = premises_text(rng, pop.addresses.text_arr[where])
+        offends = (pop.pnc[person] != "" or u > 0.85) and age >= 12
+        if offends:
+            offence = ("46", "58A", "105A")[int(rng.integers(3))]
+            _crime(ctx, force, day, offence, postcode, location, [(person, "suspect")], sid)
+        else:
+            offence = ("49", "45", "28E", "105A")[int(rng.integers(4))]
+            _crime(ctx, force, day, offence, postcode, location,
+                   [(person, "victim" if rng.random() < 0.6 else "witness")], sid)
 
 
 def _crime(ctx: Context, force: str, day: int, offence: str, postcode: str, location: str,
@@ -264,7 +372,7 @@ def _intel(ctx: Context, rng: np.random.Generator, force: str, day: int, topic: 
     main = subjects[0][0]
     addr = int(pop.address_at(np.array([place_person]), day)[0])
     place = pop.addresses.text_arr[addr]
-    text = intel_text(topic, f"{pop.forename[main]} {pop.surname[main]}", place, town_of(place), phone)
+    text = intel_text(topic, str(text_names(rng, pop, np.array([main]))[0]), place, town_of(place), phone)
     data.add_main([{
         "_eid": eid, "_org": force, "_day": day, "_scenario": scenario, "submitted_date": _iso(day),
         **{k: str(v[0]) for k, v in g.items() if k != "legacy"}, "topic": topic, "intel_text": text,
@@ -301,12 +409,14 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
     holder, core, runners, occupant = p["holder"], p["core"], p["runners"], p["occupant"]
     exporter, importers = p["exporter"], p["importers"]
     brand = ref.LINE_BRANDS[int(rng.integers(len(ref.LINE_BRANDS)))]
+    advert_handle = line_handle(rng, brand)
     cuckoo_addr, cuckoo_pc = _home(ctx, occupant, start)
     cuckoo_day = line_start + int(rng.integers(10, 60))
     town = town_of(cuckoo_addr)
     ctx.member(sid, "county_line", holder, "line_holder", f"{brand} line from {exporter} into {'; '.join(importers)}")
+    ctx.member(sid, "county_line", holder, "ocg_principal", f"{brand} line's OCG")
     for c in core:
-        ctx.member(sid, "county_line", c, "ocg_member")
+        ctx.member(sid, "county_line", c, "core_member")
     recruited = {}
     for r in runners:
         recruited[r] = line_start + int(rng.integers(0, 150))
@@ -315,7 +425,8 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
 
     # OCG Mapping and CLICM.
     ocg_eid = add_ocg(ctx, rng, sid, exporter, [holder, *core, runners[0]], "county_lines",
-                      name=f"{brand} {('Crew', 'Gang', 'Boys', 'Network')[int(rng.integers(4))]}",
+                      name=(f"{brand} {('Crew', 'Gang', 'Boys', 'Network')[int(rng.integers(4))]}"
+                            if rng.random() < 0.5 else ocg_name(rng, town_of(_home(ctx, holder, start)[0]))),
                       mapped_day=line_start - int(rng.integers(0, 120)), scenario=sid,
                       roles=["principal", "core_member", "core_member", "peripheral"],
                       joined=[-(2**31)] * 3 + [recruited[runners[0]]])
@@ -364,17 +475,23 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
         clicm.add_updates([{"_eid": leid, "_day": end, "status": "closed", "closure_type": closure_type,
                             "closed_date": _iso(end)}])
 
-    # Runners: repeated missing episodes from home, found or arrested in the importing force.
+    # Runners: repeated missing episodes from home, found or arrested in the importing force. The
+    # episodes carry exploitation flags only once someone has recognised the exploitation (after
+    # an arrest or a few episodes), and then not always.
     for r in runners:
         day = recruited[r] + int(rng.integers(5, 30))
         first_arrest = None
+        recognised_after = int(rng.integers(2, 6))
+        episodes = 0
         while day < end:
             importer = importers[int(rng.integers(len(importers)))]
             u = rng.random()
             hours = float(rng.integers(30, 24 * 6))
             found_day = day + int(hours // 24)
             if u < 0.55:
-                ff, fpc, floc = importer, cuckoo_pc if rng.random() < 0.5 else "", "Found at an address"
+                ff, fpc = importer, cuckoo_pc if rng.random() < 0.5 else ""
+                floc = str(weighted_choice(rng, (("Found at an address", 0.7),
+                                                 ("Found at a friend's address", 0.3)), 1)[0])
                 if not fpc:
                     where = ctx.random_addresses(rng, np.array([ctx.force_index(importer)]))[0]
                     fpc = pop.addresses.postcode_arr[where]
@@ -385,26 +502,30 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
                 floc = "Railway station, stopped by BTP officers"
                 btp_rows(ctx, rng, np.array([ctx.force_index(importer)]), np.array([_secs(found_day, rng)]),
                          np.array(["stop_search"], dtype=object), np.array([""], dtype=object),
-                         np.array(["Stop and search on train; cash and phones found"], dtype=object),
-                         [[(r, "subject")]], scenario=sid)
+                         np.array([_stop_search_text(rng)], dtype=object), [[(r, "subject")]], scenario=sid)
             else:
                 ff, fpc, floc = "", "", ""
-            missing_episode_rows(ctx, rng, np.array([r]), np.array([_secs(day, rng)]), np.array([ff], dtype=object),
-                                 np.array([fpc], dtype=object), np.array([floc], dtype=object), np.array([hours]),
-                                 np.array(["high" if rng.random() < 0.6 else "medium"], dtype=object),
-                                 np.array(["county_lines;cce"], dtype=object), scenario=sid)
+            recognised = first_arrest is not None or episodes >= recognised_after
+            exploitation = ""
+            if recognised and rng.random() < 0.75:
+                exploitation = ("cce;county_lines", "county_lines", "cce")[int(rng.choice(3, p=[0.6, 0.25, 0.15]))]
+            _planted_episode(ctx, rng, sid, r, day, ff, fpc, floc, hours, exploitation)
+            episodes += 1
             if ff == importer and rng.random() < 0.45:
                 force_idx = ctx.force_index(importer)
                 custody_rows(ctx, rng, np.array([r]), np.array([force_idx]), np.array([found_day]),
                              np.array(["92A"], dtype=object), np.array([fpc], dtype=object), scenario=sid,
                              outcome=np.array(["released_under_investigation"], dtype=object))
-                _crime(ctx, importer, found_day, "92A", fpc, "Address believed used to supply drugs",
+                where_text = cuckoo_addr if fpc == cuckoo_pc else pop.addresses.text_arr[
+                    ctx.random_addresses(rng, np.array([force_idx]))[0]]
+                _crime(ctx, importer, found_day, "92A", fpc, premises_text(rng, where_text),
                        [(r, "suspect")] + ([(holder, "suspect")] if rng.random() < 0.3 else []), sid,
                        (found_day + int(rng.integers(30, 120)), "charged"))
                 if first_arrest is None:
                     first_arrest = found_day
+                    responder = importer if rng.random() < 0.8 else ""
                     nrm_rows(ctx, rng, np.array([r]), np.array([found_day + int(rng.integers(1, 20))]),
-                             np.array(["criminal"], dtype=object), np.array([importer], dtype=object),
+                             np.array(["criminal"], dtype=object), np.array([responder], dtype=object),
                              [[holder]], np.array([cuckoo_pc], dtype=object), scenario=sid)
             day = found_day + int(rng.integers(15, 60))
 
@@ -425,10 +546,12 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
                                                                                             else "")
         _intel(ctx, rng, importers[int(rng.integers(len(importers)))], day, "county_lines",
                [(holder, "subject"), (core[0], "associate")], holder, number, sid)
+        linked = f"{brand} line" if rng.random() < LINE_LINKED_SHARE else ""
         osint_rows(ctx, rng, np.array([holder]), np.array([_secs(day + 2, rng)]),
-                   np.array(["snapchat"], dtype=object), np.array([number], dtype=object),
-                   np.array([f"Bulk message advertising the {brand} line in {town}."], dtype=object),
-                   np.array([f"{brand} line"], dtype=object), np.array(["medium"], dtype=object), scenario=sid)
+                   weighted_choice(rng, ADVERT_PLATFORMS, 1),
+                   np.array([number], dtype=object), np.array([advert_summary(brand, town)], dtype=object),
+                   np.array([linked], dtype=object), weighted_choice(rng, CONFIDENCE, 1),
+                   scenario=sid, handles=np.array([advert_handle], dtype=object))
         day += int(rng.integers(30, 75))
     # The exporting force's intelligence on the holder.
     _intel(ctx, rng, exporter, line_start + int(rng.integers(0, 60)), "drugs", [(holder, "subject")] +
@@ -437,6 +560,24 @@ def _county_line(ctx: Context, p: dict, numbers: list[str]) -> None:
         custody_rows(ctx, rng, np.array([holder]), np.array([ctx.force_index(importers[0])]), np.array([end]),
                      np.array(["92A"], dtype=object), np.array([cuckoo_pc], dtype=object), scenario=sid,
                      outcome=np.array(["charged"], dtype=object))
+
+
+def _stop_search_text(rng: np.random.Generator) -> str:
+    return str(weighted_choice(rng, (("Stop and search on train; cash and phones found", 0.5),
+                             ("Stop and search on train; nothing found", 0.3),
+                             ("Stop and search on station concourse", 0.2)), 1)[0])
+
+
+def _planted_episode(ctx: Context, rng: np.random.Generator, sid: str, person: int, day: int, found_force: str,
+                     found_postcode: str, found_location: str, hours: float, exploitation: str) -> None:
+    """One missing episode of a planted child, flagged and risk-graded by the same rules as any other."""
+    pop = ctx.pop
+    age = pop.age_at(np.array([person]), day)
+    flags = status_flags(ctx, rng, np.array([person]), age, np.array([exploitation], dtype=object))
+    risk = risk_grades(rng, age, pop.looked_after[[person]] & (age < 18), np.array([exploitation != ""]))
+    missing_episode_rows(ctx, rng, np.array([person]), np.array([_secs(day, rng)]),
+                         np.array([found_force], dtype=object), np.array([found_postcode], dtype=object),
+                         np.array([found_location], dtype=object), np.array([hours]), risk, flags, scenario=sid)
 
 
 def _cse(ctx: Context, p: dict) -> None:
@@ -454,12 +595,14 @@ def _cse(ctx: Context, p: dict) -> None:
     for v in p["victims"]:
         day = start - int(rng.integers(0, 30))
         until = start + int(rng.integers(300, SCENARIO_HORIZON_DAYS))
+        recognised_after = int(rng.integers(1, 4))
+        episodes = 0
         while day < until:
-            missing_episode_rows(ctx, rng, np.array([v]), np.array([_secs(day, rng)]), np.array([force], dtype=object),
-                                 np.array([ex_pc], dtype=object),
-                                 np.array(["Found at the address of an adult male"], dtype=object),
-                                 np.array([float(rng.integers(6, 60))]), np.array(["high"], dtype=object),
-                                 np.array(["cse"], dtype=object), scenario=sid)
+            place = str(weighted_choice(rng, CSE_FOUND, 1)[0])
+            flagged = episodes >= recognised_after and rng.random() < 0.75
+            _planted_episode(ctx, rng, sid, v, day, force, ex_pc, place, float(rng.integers(6, 60)),
+                             "cse" if flagged else "")
+            episodes += 1
             day += int(rng.integers(12, 45))
     day = start + int(rng.integers(0, 40))
     while day < end:
@@ -468,9 +611,11 @@ def _cse(ctx: Context, p: dict) -> None:
                                               (victim, "potential_victim")], p["exploiters"][0],
                pop.mobile[p["exploiters"][0]], sid)
         osint_rows(ctx, rng, np.array([p["exploiters"][1]]), np.array([_secs(day + 1, rng)]),
-                   np.array(["snapchat"], dtype=object), np.array([pop.mobile[p["exploiters"][1]]], dtype=object),
+                   weighted_choice(rng, ADVERT_PLATFORMS, 1),
+                   np.array([pop.mobile[p["exploiters"][1]] if rng.random() < 0.4 else ""], dtype=object),
                    np.array(["Account adding local schoolgirls as contacts."], dtype=object),
-                   np.array([""], dtype=object), np.array(["low"], dtype=object), scenario=sid)
+                   np.array([""], dtype=object), weighted_choice(rng, CONFIDENCE, 1),
+                   scenario=sid)
         day += int(rng.integers(45, 120))
     crime_day = start + int(rng.integers(15, 45))
     _crime(ctx, force, crime_day, "71", ex_pc, ex_addr,
@@ -495,11 +640,12 @@ def _labour(ctx: Context, p: dict) -> None:
     gm, victims = p["gangmasters"], p["victims"]
     for g in gm:
         ctx.member(sid, "labour_exploitation", g, "gangmaster")
+    ctx.member(sid, "labour_exploitation", gm[0], "ocg_principal")
     hmo_addr, hmo_pc = _home(ctx, victims[0], start)
     for v in victims:
         ctx.member(sid, "labour_exploitation", v, "victim", f"{hmo_addr}, {hmo_pc}")
     add_ocg(ctx, rng, sid, force, gm, "labour_exploitation",
-            name=f"{town_of(hmo_addr)} Labour Supply Network", mapped_day=start + int(rng.integers(30, 200)),
+            name=ocg_name(rng, town_of(_home(ctx, gm[0], start)[0])), mapped_day=start + int(rng.integers(30, 200)),
             scenario=sid, roles=["principal"] + ["core_member"] * (len(gm) - 1))
     raid = start + int(rng.integers(15, 45))
     for day in range(start - int(rng.integers(60, 120)), start + 400, int(rng.integers(30, 90))):

@@ -32,6 +32,8 @@ def persons_table(pop: Population) -> pd.DataFrame:
         "household_id": pop.household.astype(np.int64), "pnc_id": pop.pnc, "cro_number": pop.cro,
         "nhs_number": pop.nhs, "mobile": pop.mobile, "landline": pop.landline, "email": pop.email,
         "handle": pop.handle, "looked_after_child": pop.looked_after, "mental_health": pop.mental_health,
+        "cse_concern": pop.cse_concern, "cce_concern": pop.cce_concern,
+        "county_lines_concern": pop.county_lines_concern,
     }).astype({c: "string" for c in ("person_id", "forename", "surname")})
 
 

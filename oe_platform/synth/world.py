@@ -15,13 +15,21 @@ Randomness is drawn per source, entity and calendar month of the record, so a lo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from oe_platform.contracts import Contract
-from oe_platform.synth.noise import NoiseRates, apply_person_noise
+from oe_platform.synth.noise import (
+    NoiseRates,
+    apply_nominal_noise,
+    apply_record_noise,
+    hashed_uniforms,
+    nickname_share,
+    transposable_share,
+)
 from oe_platform.synth.population import NEVER, Population, iso_days
 from oe_platform.synth.streams import stream
 
@@ -29,6 +37,9 @@ PERSON_COLUMNS = ("forename", "middle_names", "surname", "date_of_birth", "sex",
                   "address", "postcode", "phone", "email", "pnc_id", "cro_number", "nhs_number", "aliases")
 OFFENDER_ROLES = {"suspect", "offender", "subject", "associate", "detainee", "nominal", "principal",
                   "core_member", "significant_associate", "peripheral", "line_holder", "runner", "exploiter"}
+# Person columns held on the nominal record (the same for every record under one reference), with
+# the draw that decides whether the record holds them at all.
+NOMINAL_COLUMNS = {"middle_names": 9, "date_of_birth": 10}
 INTERNAL = ("_eid", "_org", "_day", "_scenario", "_person", "_role", "_from", "_until")
 
 # Share of records that hold each optional person field at all (before any noise): a source that
@@ -46,6 +57,33 @@ COVERAGE: dict[object, float] = {
 
 def coverage(source: str, column: str) -> float:
     return COVERAGE.get((source, column), COVERAGE.get(column, 1.0))
+
+
+FORCE_NOMINAL_SOURCES = ("crime", "intel", "custody", "missing")
+
+
+def nominal_index(source: str, entity: str, org: str) -> tuple[str, ...]:
+    """Which index of nominal records a person reference belongs to: a force keeps one nominal
+    index for all its extracts (crime, intelligence, custody, missing persons), so a person has one
+    nominal number, name and date of birth in the force whichever extract delivers them; national
+    datasets and partners keep their own per entity."""
+    return ("force", org) if source in FORCE_NOMINAL_SOURCES else (source, entity, org)
+
+
+def nominal_key(seed: int, source: str, entity: str, org: str) -> int:
+    """A 64-bit key of one index of nominal records under a seed."""
+    index = "|".join(nominal_index(source, entity, org))
+    digest = hashlib.blake2b(f"{seed}|{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def hashed_uniforms_keyed(keys: np.ndarray, slots: np.ndarray, column: int) -> np.ndarray:
+    """hashed_uniforms with one key per row."""
+    out = np.empty(len(slots), dtype=np.float64)
+    for key in np.unique(keys):
+        rows = keys == key
+        out[rows] = hashed_uniforms(int(key), slots[rows], column)
+    return out
 
 
 def month_of(days: np.ndarray) -> np.ndarray:
@@ -199,7 +237,7 @@ class RefBook:
         self._perm: dict[tuple, np.ndarray] = {}
 
     def numbers(self, source: str, entity: str, org: str) -> np.ndarray:
-        key = (source, entity, org)
+        key = nominal_index(source, entity, org)
         if key not in self._perm:
             rng = stream(self.seed, "refs", *key)
             self._perm[key] = rng.permutation(self.n * 2) + 1000
@@ -275,12 +313,25 @@ def materialise_people(frame: pd.DataFrame, pop: Population, source: str, entity
     dup_out = np.zeros(len(frame), dtype=bool)
     values = {c: np.full(len(frame), "", dtype=object) for c in person_cols}
     clean_values = {c: np.full(len(frame), "", dtype=object) for c in person_cols}
+    shares = {"nickname_M": nickname_share(pop.forename[pop.sex == "M"]),
+              "nickname_F": nickname_share(pop.forename[pop.sex == "F"]),
+              "dob_transposed": transposable_share(pop.dob_iso)}
+    orgs = frame["_org"].to_numpy().astype(str)
     for month in np.unique(months):
         rows = np.flatnonzero(months == month)
         rng = stream(seed, "people", source, entity, int(month))
         persons = frame["_person"].to_numpy()[rows]
         days = frame["_day"].to_numpy()[rows]
         roles = frame["_role"].to_numpy()[rows]
+        dup = (rng.random(len(rows)) < rates.duplicate_ref) if has_person_key else np.zeros(len(rows), dtype=bool)
+        # The nominal record each row is delivered under: one per person and organisation, and a
+        # second (duplicate) one; its draws are the same for every record under it.
+        slots = persons.astype(np.int64) * 2 + dup
+        keys = np.array([nominal_key(seed, source, entity, o) for o in orgs[rows]], dtype=np.uint64)
+
+        def draws(k: int, slots: np.ndarray = slots, keys: np.ndarray = keys) -> np.ndarray:
+            return hashed_uniforms_keyed(keys, slots, k)
+
         attrs = true_person_values(pop, persons, days, person_cols)
         offender = np.isin(roles, list(OFFENDER_ROLES))
         for col in person_cols:
@@ -289,15 +340,17 @@ def materialise_people(frame: pd.DataFrame, pop: Population, source: str, entity
             share = coverage(source, col)
             if col in ("pnc_id", "cro_number"):
                 share = share * np.where(offender, 0.95, 0.08)
-            held = rng.random(len(rows)) < share
+            if col in NOMINAL_COLUMNS:  # held on the nominal record, or not
+                held = draws(NOMINAL_COLUMNS[col]) < share
+            else:
+                held = rng.random(len(rows)) < share
             attrs[col] = np.where(held, attrs[col], "").astype(object)
         for col in person_cols:
             clean_values[col][rows] = attrs[col].copy()
         extra = {"prev_surname": pop.prev_surname[persons], "alias_forename": pop.alias_forename[persons],
-                 "alias_surname": pop.alias_surname[persons]}
-        labels = apply_person_noise(attrs, rng, rates, extra)
+                 "alias_surname": pop.alias_surname[persons], "sex": pop.sex[persons]}
+        labels = apply_nominal_noise(attrs, draws, rates, extra, shares) + apply_record_noise(attrs, rng, rates)
         if has_person_key:
-            dup = rng.random(len(rows)) < rates.duplicate_ref
             dup_out[rows] = dup
             labels = np.where(dup, labels + "duplicate_ref;", labels).astype(object)
         for col in person_cols:

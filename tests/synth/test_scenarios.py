@@ -74,7 +74,9 @@ def test_nrm_labour_referrals(run, contracts):
     # Victims are foreign nationals living at one house in multiple occupation.
     persons = run.truth_table("persons").set_index("person_id").loc[victims["person_id"]]
     assert (persons["nationality"] != "British").all()
-    assert victims["detail"].nunique() == 1
+    # One house per scenario (there are at least two labour scenarios at every size).
+    assert victims["scenario_id"].nunique() >= 2
+    assert (victims.groupby("scenario_id")["detail"].nunique() == 1).all()
     exploiters = _with_person(run, _rows(run, contracts, "nrm", "alleged_exploiters"), "alleged_exploiters",
                               ["referral_id", "exploiter_ref"])
     gangmasters = members[members["role"] == "gangmaster"]["person_id"]
@@ -86,9 +88,20 @@ def test_cse_victims_found_at_exploiter_address(run, contracts):
     victims = members[(members["scenario_type"] == "cse") & (members["role"] == "victim")]
     assert len(victims) >= 2
     episodes = _with_person(run, _rows(run, contracts, "missing", "episodes"), "episodes", ["episode_ref"])
-    cse = episodes[episodes["person_id"].isin(victims["person_id"])]
+    truth = run.truth_table("person_records")
+    scenario_of = truth[truth["entity"] == "episodes"].set_index("record_key")["scenario_id"]
+    episodes["scenario_id"] = scenario_of.groupby(level=0).first().reindex(episodes["record_key"]).to_numpy()
+    cse = episodes[episodes["person_id"].isin(victims["person_id"]) & episodes["scenario_id"].str.startswith("CSE")]
     assert len(cse) >= 3
-    assert cse["found_postcode"].dropna().replace("", pd.NA).dropna().nunique() <= 2
+    # Every planted episode of one scenario ends at the same address: the exploiter's.
+    found = cse.assign(pc=cse["found_postcode"].replace("", pd.NA)).dropna(subset=["pc"])
+    assert (found.groupby("scenario_id")["pc"].nunique() == 1).all()
+    # The girls and the men live in the same force.
+    residences = run.truth_table("residences")
+    force = residences[residences["slot"] == 0].set_index("person_id")["force_code"]
+    cse_members = members[members["scenario_type"] == "cse"]
+    assert (cse_members.assign(force=force.loc[cse_members["person_id"]].to_numpy())
+            .groupby("scenario_id")["force"].nunique() == 1).all()
 
 
 def test_innocent_lookalikes(run, contracts):
