@@ -176,6 +176,21 @@ def docs(landing: Path | None, lake: Path | None, warehouse: Path | None, out: P
 
 
 @main.command()
+@path_options
+@click.option("--port", default=8501, show_default=True, help="Port of the dashboard on 127.0.0.1.")
+def dashboard(landing: Path | None, lake: Path | None, warehouse: Path | None, port: int) -> None:
+    """Open the analysts' dashboard (Streamlit) on http://127.0.0.1:PORT: the strategic monthly view
+    by force, the high-harm and vulnerable lists, county lines. Reads only <lake>/serving/*.duckdb."""
+    from oe_platform.dashboard.server import streamlit_command, streamlit_env
+
+    settings = settings_from(landing, lake, warehouse)
+    if not any(settings.serving.glob("*.duckdb")):
+        fail(f"no serving files in {settings.serving}: run the pipeline (oe run) or oe publish first")
+    click.echo(f"dashboard on http://127.0.0.1:{port} (serving files in {settings.serving}); Ctrl-C stops it")
+    sys.exit(subprocess.call(streamlit_command(port), cwd=REPO_ROOT, env=streamlit_env(settings)))
+
+
+@main.command()
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
 def ui(port: int) -> None:
     """Open the Dagster UI (asset lineage, runs, checks) on http://127.0.0.1:PORT."""
