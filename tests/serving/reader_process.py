@@ -1,0 +1,94 @@
+"""A BI tool's reads, in their own process, while a pipeline run goes on: run as
+`python reader_process.py <lake> <stop file> <out.jsonl>` by test_readers_during_a_run.py.
+
+It holds one read-only connection on serving/strategic.duckdb and one open Parquet file from gold
+for its whole life, and in a loop also opens the current serving file and the current gold files
+afresh. Every read is checked for consistency (each table's rows against the checksum published
+with it) and written as one JSON line; an exception is written, never raised."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+CHECKSUM = (
+    "select md5(coalesce(string_agg(h, '' order by h), '')) "
+    "from (select md5(cast(t as varchar)) as h from {relation} as t)"
+)
+
+
+def check_serving(con: duckdb.DuckDBPyConnection) -> dict:
+    published = con.execute("select table_name, row_count, checksum, run_id from meta.published_marts").fetchall()
+    consistent = all(
+        con.execute(f"select count(*) from {table}").fetchone()[0] == rows
+        and con.execute(CHECKSUM.format(relation=table)).fetchone()[0] == checksum
+        for table, rows, checksum, _ in published
+    )
+    return {"tables": len(published), "consistent": consistent, "run_id": published[0][3]}
+
+
+def check_gold(gold: Path) -> dict:
+    # every checksum any publish recorded for each file: a file renamed in just before the manifest
+    # that lists it is still one a publish wrote in full
+    known: dict[str, set[str]] = {}
+    for manifest in sorted((gold / "_manifests").glob("*.json")):
+        for entry in json.loads(manifest.read_text())["marts"]:
+            known.setdefault(entry["path"], set()).add(entry["checksum"])
+    current = json.loads((gold / "manifest.json").read_text())
+    con = duckdb.connect()
+    try:
+        files = 0
+        for entry in current["marts"]:
+            path = gold / entry["path"]
+            table = pq.read_table(path)  # the whole file, not only its footer
+            checksum = con.execute(CHECKSUM.format(relation=f"read_parquet('{path}')")).fetchone()[0]
+            assert table.num_rows >= 0 and checksum in known[entry["path"]], f"{path}: unknown content"
+            files += 1
+    finally:
+        con.close()
+    return {"files": files, "run_id": current["run_id"]}
+
+
+def main(lake: Path, stop: Path, out: Path) -> None:
+    serving = lake / "serving" / "strategic.duckdb"
+    held = duckdb.connect(str(serving), read_only=True)
+    held_gold_path = next((lake / "gold").rglob("*.parquet"))
+    held_gold = pq.ParquetFile(held_gold_path)
+    with out.open("w") as log:
+        while True:
+            stopping = stop.exists()
+            record: dict = {"at": time.time()}
+            for name, read in (
+                ("held", lambda: check_serving(held)),
+                ("fresh", lambda: _fresh(serving)),
+                ("gold", lambda: check_gold(lake / "gold")),
+                ("held_gold", lambda: {"rows": held_gold.read().num_rows}),
+            ):
+                try:
+                    record[name] = read()
+                except Exception:  # noqa: BLE001 - the test reads the error from the log
+                    record[name] = {"error": traceback.format_exc(limit=3)}
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            if stopping:
+                break
+            time.sleep(0.3)
+    held.close()
+
+
+def _fresh(serving: Path) -> dict:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return check_serving(con)
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
