@@ -1,6 +1,7 @@
 """Which marts exist, read from the dbt manifest (target/manifest.json): never a hard-coded list.
 
-A mart is a dbt model under models/marts/. Each version of a versioned model is its own relation
+A mart is a public dbt model under models/marts/ (private helpers there, int_*, are not marts).
+Each version of a versioned model is its own relation
 (schema + alias) in the warehouse; the manifest gives its group (the audience), access, version
 and the model's latest version, and its columns' contract types, descriptions and PII class."""
 
@@ -14,6 +15,7 @@ from oe_platform.config import REPO_ROOT
 
 DBT_MANIFEST = REPO_ROOT / "target" / "manifest.json"
 MARTS_LAYER = "marts"
+PUBLIC = "public"
 
 
 class ManifestError(RuntimeError):
@@ -59,7 +61,7 @@ def _version(value: object) -> str:
 
 
 def list_mart_versions(manifest_path: Path = DBT_MANIFEST) -> list[MartVersion]:
-    """Every model version under models/marts/ in the manifest, ordered by name and version."""
+    """Every public model version under models/marts/ in the manifest file, by name and version."""
     try:
         manifest = json.loads(manifest_path.read_text())
     except FileNotFoundError as exc:
@@ -68,10 +70,17 @@ def list_mart_versions(manifest_path: Path = DBT_MANIFEST) -> list[MartVersion]:
         ) from exc
     except json.JSONDecodeError as exc:
         raise ManifestError(f"{manifest_path}: not valid JSON ({exc}); run `oe prepare` again") from exc
+    return mart_versions(manifest)
+
+
+def mart_versions(manifest: dict) -> list[MartVersion]:
+    """Every public model version under models/marts/ in a loaded manifest, by name and version."""
     marts = []
     for unique_id, node in manifest.get("nodes", {}).items():
         fqn = node.get("fqn", [])
         if node.get("resource_type") != "model" or len(fqn) < 3 or fqn[1] != MARTS_LAYER:
+            continue
+        if node.get("access") != PUBLIC:
             continue
         columns = [
             MartColumn(

@@ -35,12 +35,15 @@ def strategic_view(served: data.ServedMart) -> None:
     forces = sorted(cells["force_name"].unique())
     chosen = st.multiselect("Forces", forces, default=forces)
     cells = cells[cells["force_name"].isin(chosen)]
-    shown = cells[~cells["is_suppressed"]]
-    suppressed = int(cells["is_suppressed"].sum())
-    a, b, c = st.columns(3)
-    a.metric("Events (shown)", f"{int(shown['event_count'].sum()):,}")
-    b.metric("Crime harm, days (shown)", f"{shown['harm_days'].sum():,.0f}")
-    c.metric("Suppressed cells", f"{suppressed} of {len(cells)}")
+    by_type = cells[~cells["is_total"]]
+    shown = by_type[~by_type["is_suppressed"]]
+    withheld = by_type[by_type["is_suppressed"]]
+    totals = cells[cells["is_total"] & ~cells["is_suppressed"]]
+    a, b, c, d = st.columns(4)
+    a.metric("Events (published cells)", f"{int(shown['event_count'].sum()):,}")
+    b.metric("Events (published force-month totals)", f"{int(totals['event_count'].sum()):,}")
+    c.metric("Crime harm, days (published cells)", f"{shown['harm_days'].sum():,.0f}")
+    d.metric("Withheld cells", f"{len(withheld)} of {len(by_type)}")
 
     st.subheader("Events by month and force")
     chart = (
@@ -48,7 +51,7 @@ def strategic_view(served: data.ServedMart) -> None:
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(month_start):O", title="Month"),
-            y=alt.Y("sum(event_count):Q", title="Events (shown)"),
+            y=alt.Y("sum(event_count):Q", title="Events (published cells)"),
             color=alt.Color("force_name:N", title="Force"),
             tooltip=["force_name", "event_type", "month_start", "event_count"],
         )
@@ -56,24 +59,25 @@ def strategic_view(served: data.ServedMart) -> None:
     st.altair_chart(chart, use_container_width=True)
 
     st.subheader("Cells withheld (small-number suppression)")
-    by_force = (
-        cells.groupby("force_name")
-        .agg(cells=("is_suppressed", "size"), suppressed=("is_suppressed", "sum"))
-        .reset_index()
-    )
+    reasons = withheld.assign(reason=withheld["suppression_reason"].fillna("suppressed"))
     st.altair_chart(
-        alt.Chart(by_force).mark_bar(color="#b34").encode(
-            x=alt.X("suppressed:Q", title="Suppressed cells"), y=alt.Y("force_name:N", title="Force")
+        alt.Chart(reasons).mark_bar().encode(
+            x=alt.X("count():Q", title="Withheld cells"),
+            y=alt.Y("force_name:N", title="Force"),
+            color=alt.Color("reason:N", title="Why", scale=alt.Scale(range=["#b34", "#e9a"])),
         ),
         use_container_width=True,
     )
 
-    st.subheader("Monthly counts by force and event type")
+    st.subheader("Monthly counts by force and event type ('all': the force-month total)")
     table = cells.assign(month=cells["month_start"].astype(str).str[:7]).pivot_table(
         index=["force_name", "event_type"], columns="month", values="shown", aggfunc="first", fill_value="–"
     )
     st.table(table)
-    st.caption("'suppressed': fewer events than the suppression threshold; the count is withheld.")
+    st.caption(
+        "withheld (primary): fewer events or people than the suppression threshold; withheld "
+        "(secondary): withheld so that a primary cell cannot be worked out from the published total."
+    )
 
 
 def ranked_view(served: data.ServedMart, title: str) -> None:

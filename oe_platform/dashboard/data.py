@@ -61,16 +61,20 @@ def query(served: ServedMart, sql: str, params: list | None = None) -> pd.DataFr
 
 
 def strategic_monthly(served: ServedMart) -> pd.DataFrame:
-    """Cells by month, force and event type, with suppression shown as text."""
+    """Cells by month, force and event type (and the force-month totals, is_total), with a withheld
+    cell shown as text saying why."""
     return query(
         served,
         """
         select
             month_start, force_code, coalesce(force_name, force_code) as force_name, event_type,
-            is_suppressed, event_count, harm_days,
-            case when is_suppressed then 'suppressed' else cast(event_count as varchar) end as shown
+            is_total, is_suppressed, suppression_reason, event_count, person_count, harm_days,
+            case
+                when is_suppressed then 'withheld (' || coalesce(suppression_reason, 'suppressed') || ')'
+                else cast(event_count as varchar)
+            end as shown
         from {table}
-        order by month_start, force_code, event_type
+        order by month_start, force_code, is_total, event_type
         """,
     )
 

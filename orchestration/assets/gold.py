@@ -6,12 +6,17 @@ by one step after the marts build. The publish library (duckdb) is imported when
 not when the code location loads."""
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
+from oe_platform.marts_catalog import mart_versions
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.project import oe_dbt_project
 
+# the marts the dbt manifest lists (public models under models/marts/), from the manifest dagster-dbt
+# has already loaded
+_MART_IDS = {m.unique_id for m in mart_versions(get_manifest_and_translator_from_dbt_assets(DBT_ASSETS[:1])[0])}
 MART_SPECS = sorted(
-    (spec for assets in DBT_ASSETS for spec in assets.specs if spec.key.path[0] == "marts"),
+    (spec for assets in DBT_ASSETS for spec in assets.specs if spec.metadata.get("dagster_dbt/unique_id") in _MART_IDS),
     key=lambda s: s.key.path,
 )
 AUDIENCES = sorted({spec.group_name for spec in MART_SPECS if spec.group_name})

@@ -86,7 +86,8 @@ def test_strategic_view_shows_the_monthly_counts_by_force_with_suppression(dashb
     con = duckdb.connect(str(served_pipeline.settings.serving / "strategic.duckdb"), read_only=True)
     try:
         shown, suppressed, cells, forces, pairs = con.execute(
-            "select sum(event_count), count(*) filter (where is_suppressed), count(*), "
+            "select sum(event_count) filter (where not is_total), "
+            "count(*) filter (where is_suppressed and not is_total), count(*) filter (where not is_total), "
             "count(distinct coalesce(force_name, force_code)), count(distinct (force_code, event_type)) "
             "from marts.mart_strategic__oe_monthly_by_force"
         ).fetchone()
@@ -96,14 +97,14 @@ def test_strategic_view_shows_the_monthly_counts_by_force_with_suppression(dashb
     # the metric tiles carry the figures of the serving file
     assert f"{shown:,}" in page
     assert f"{suppressed} of {cells}" in page
-    assert suppressed > 0 and "suppressed" in page
-    # the table has one row per force and event type, suppressed cells written as such
+    assert suppressed > 0 and "withheld" in page
+    # the table has one row per force and event type (and the force totals), withheld cells saying why
     rows = browser.evaluate(f"document.querySelectorAll('{TABLE_ROWS}').length")
     assert rows == pairs
     cells_text = browser.evaluate(
         f"Array.from(document.querySelectorAll('{TABLE_ROWS} td')).map(td => td.innerText)"
     )
-    assert "suppressed" in cells_text
+    assert "withheld (primary)" in cells_text
     # both charts were drawn: a canvas or svg with real size inside each chart element
     drawn = browser.evaluate(
         f"Array.from(document.querySelectorAll('{CHARTS}')).filter(e => e.getBoundingClientRect().width > 200 "
