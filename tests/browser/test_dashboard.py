@@ -17,6 +17,7 @@ from oe_platform.config import REPO_ROOT
 from oe_platform.dashboard.server import streamlit_command, streamlit_env
 from oe_platform.marts_catalog import DBT_MANIFEST, list_mart_versions
 from tests.browser.cdp import Browser
+from tests.serving.metricflow import mf_query
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,9 @@ def text(browser: Browser) -> str:
     return browser.evaluate("document.querySelector('[data-testid=stMain]').innerText")
 
 
-def test_strategic_view_shows_the_monthly_counts_by_force_with_suppression(dashboard, browser, served_pipeline):
+def test_strategic_view_shows_the_monthly_counts_by_force_with_suppression(
+    dashboard, browser, served_pipeline, tmp_path
+):
     browser.open(f"{dashboard}/?view=strategic",
                  f"document.querySelectorAll('{TABLE_ROWS}').length > 0 && "
                  f"document.querySelectorAll('{CHARTS}').length >= 2")
@@ -94,9 +97,12 @@ def test_strategic_view_shows_the_monthly_counts_by_force_with_suppression(dashb
     finally:
         con.close()
     page = text(browser)
-    # the metric tiles carry the figures of the serving file
+    # the metric tiles carry the figures of the serving file, equal to the semantic layer's metrics
     assert f"{shown:,}" in page
     assert f"{suppressed} of {cells}" in page
+    metrics = mf_query(served_pipeline, tmp_path, ["oe_events", "oe_events_total", "suppressed_cells", "cells"])[0]
+    assert [int(float(metrics[m])) for m in ("oe_events", "suppressed_cells", "cells")] == [shown, suppressed, cells]
+    assert f"{int(float(metrics['oe_events_total'])):,}" in page
     assert suppressed > 0 and "withheld" in page
     # the table has one row per force and event type (and the force totals), withheld cells saying why
     rows = browser.evaluate(f"document.querySelectorAll('{TABLE_ROWS}').length")

@@ -3,42 +3,19 @@ queried with MetricFlow's `mf query` on the DuckDB warehouse, agree with SQL on 
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from oe_platform.config import REPO_ROOT
+from tests.serving.metricflow import mf_query, number
 
 pytestmark = pytest.mark.slow
 
-MF = Path(sys.executable).parent / "mf"
 STRATEGIC_METRICS = [
     "oe_events", "oe_harm_days", "suppressed_cells", "cells", "harm_days_per_event", "oe_events_total", "oe_people",
 ]
-
-
-def mf_query(served, tmp_path: Path, metrics: list[str], group_by: list[str]) -> list[dict]:
-    out = tmp_path / "metrics.csv"
-    env = {**os.environ, **served.env, "DBT_PROFILES_DIR": str(REPO_ROOT)}
-    env.pop("OE_DBT_TARGET", None)
-    run = subprocess.run(
-        [str(MF), "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by), "--csv", str(out),
-         "--quiet"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert run.returncode == 0, f"mf query failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
-    with out.open() as handle:
-        return list(csv.DictReader(handle))
-
-
-def number(text: str) -> float | None:
-    return None if text in ("", None) else float(text)
 
 
 def test_the_semantic_manifest_defines_the_strategic_metrics_once():
