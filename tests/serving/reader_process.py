@@ -3,8 +3,9 @@
 
 It holds one read-only connection on serving/strategic.duckdb and one open Parquet file from gold
 for its whole life, and in a loop also opens the current serving file and the current gold files
-afresh. Every read is checked for consistency (each table's rows against the checksum published
-with it) and written as one JSON line; an exception is written, never raised."""
+afresh. Every serving read is checked for consistency (each table's rows against the checksum
+published with it); every gold file's checksum is logged. One JSON line per round; an exception is
+written, never raised."""
 
 from __future__ import annotations
 
@@ -34,25 +35,20 @@ def check_serving(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def check_gold(gold: Path) -> dict:
-    # every checksum any publish recorded for each file: a file renamed in just before the manifest
-    # that lists it is still one a publish wrote in full
-    known: dict[str, set[str]] = {}
-    for manifest in sorted((gold / "_manifests").glob("*.json")):
-        for entry in json.loads(manifest.read_text())["marts"]:
-            known.setdefault(entry["path"], set()).add(entry["checksum"])
+    """Read every file the current manifest lists, in full, and its rows' checksum: the test checks
+    afterwards that each is the content some publish recorded (a file is renamed in just before the
+    manifest that lists it, so the newest checksums are known only once the publish ends)."""
     current = json.loads((gold / "manifest.json").read_text())
     con = duckdb.connect()
     try:
-        files = 0
+        checksums = {}
         for entry in current["marts"]:
             path = gold / entry["path"]
-            table = pq.read_table(path)  # the whole file, not only its footer
-            checksum = con.execute(CHECKSUM.format(relation=f"read_parquet('{path}')")).fetchone()[0]
-            assert table.num_rows >= 0 and checksum in known[entry["path"]], f"{path}: unknown content"
-            files += 1
+            pq.read_table(path)  # the whole file, not only its footer
+            checksums[entry["path"]] = con.execute(CHECKSUM.format(relation=f"read_parquet('{path}')")).fetchone()[0]
     finally:
         con.close()
-    return {"files": files, "run_id": current["run_id"]}
+    return {"files": len(checksums), "checksums": checksums, "run_id": current["run_id"]}
 
 
 def main(lake: Path, stop: Path, out: Path) -> None:

@@ -77,11 +77,15 @@ def test_readers_hold_the_serving_file_and_gold_open_through_a_pipeline_run(serv
     assert fresh_runs[0] == first_run and fresh_runs[-1] == result.run_id != first_run
     switched = fresh_runs.index(result.run_id)
     assert set(fresh_runs[switched:]) == {result.run_id}, "a reader went back to the old file"
-    # gold: every file read in full and matched a checksum a publish recorded; the manifest moved on
-    assert [r["gold"]["run_id"] for r in reads][-1] == result.run_id
-    assert all(r["gold"]["files"] >= 1 for r in reads)
-    # and the new publish holds the next day's data
+    # gold: every file was read in full, and its rows were those of the previous or the new publish
     manifests = sorted((settings.gold / "_manifests").glob("*.json"))
     before, after = (json.loads(m.read_text()) for m in manifests[-2:])
+    published = {(e["path"], e["checksum"]) for m in (before, after) for e in m["marts"]}
+    read = {(path, checksum) for r in reads for path, checksum in r["gold"]["checksums"].items()}
+    assert read <= published, sorted(read - published)[:3]
+    assert {e["path"] for e in after["marts"]} <= {path for path, _ in read}
+    assert [r["gold"]["run_id"] for r in reads][-1] == result.run_id
+    assert all(r["gold"]["files"] == len(before["marts"]) for r in reads)
+    # and the new publish holds the next day's data
     assert before["run_id"] == first_run and after["run_id"] == result.run_id
     assert {e["checksum"] for e in before["marts"]} != {e["checksum"] for e in after["marts"]}
