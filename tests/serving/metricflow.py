@@ -29,3 +29,16 @@ def mf_query(served, tmp_path: Path, metrics: list[str], group_by: list[str] | N
 
 def number(text: str | None) -> float | None:
     return None if text in ("", None) else float(text)
+
+
+def assert_same(got: dict, expected: dict) -> None:
+    """Two {key: tuple of numbers or None} maps agree: the same keys, None where the other has None,
+    numbers equal to a relative 1e-9."""
+    assert set(got) == set(expected), (sorted(set(got) ^ set(expected), key=str)[:5])
+    for key, values in expected.items():
+        assert len(got[key]) == len(values), key
+        for have, want in zip(got[key], values, strict=True):
+            if want is None or have is None:
+                assert have is want, (key, got[key], values)
+            else:
+                assert abs(have - want) <= 1e-9 * max(abs(want), 1.0), (key, got[key], values)
