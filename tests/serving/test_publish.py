@@ -101,7 +101,7 @@ def test_gold_is_readable_by_spark(served_pipeline, tmp_path):
             assert frame.count() == entry["rows"]
             if entry["mart"] == STRATEGIC:
                 total = frame.agg({"event_count": "sum"}).collect()[0][0]
-                expected = duckdb.sql(f"select sum(event_count) from read_parquet('{path}')").fetchone()[0]
+                expected = duckdb.sql(f"select sum(event_count) from read_parquet('{path}')").fetchall()[0][0]
                 assert total == expected > 0
                 assert dict(frame.dtypes)["month_start"] == "date"
     finally:
