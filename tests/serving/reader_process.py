@@ -1,11 +1,12 @@
 """A BI tool's reads, in their own process, while a pipeline run goes on: run as
-`python reader_process.py <lake> <stop file> <out.jsonl>` by test_readers_during_a_run.py.
+`python reader_process.py held|fresh <lake> <stop file> <out.jsonl>` by test_readers_during_a_run.py.
 
-It holds one read-only connection on serving/strategic.duckdb and one open Parquet file from gold
-for its whole life, and in a loop also opens the current serving file and the current gold files
-afresh. Every serving read is checked for consistency (each table's rows against the checksum
-published with it); every gold file's checksum is logged. One JSON line per round; an exception is
-written, never raised."""
+`held` holds one read-only connection on serving/strategic.duckdb and one open Parquet file from
+gold for its whole life; `fresh` opens the current serving file and the current gold files afresh
+in each round. (Two processes: DuckDB shares one database instance per file path within a process,
+so a connection opened beside a held one would reuse the held, old file.) Every serving read is
+checked for consistency (each table's rows against the checksum published with it); every gold
+file's checksum is logged. One JSON line per round; an exception is written, never raised."""
 
 from __future__ import annotations
 
@@ -51,21 +52,19 @@ def check_gold(gold: Path) -> dict:
     return {"files": len(checksums), "checksums": checksums, "run_id": current["run_id"]}
 
 
-def main(lake: Path, stop: Path, out: Path) -> None:
+def main(mode: str, lake: Path, stop: Path, out: Path) -> None:
     serving = lake / "serving" / "strategic.duckdb"
-    held = duckdb.connect(str(serving), read_only=True)
-    held_gold_path = next((lake / "gold").rglob("*.parquet"))
-    held_gold = pq.ParquetFile(held_gold_path)
+    if mode == "held":
+        held = duckdb.connect(str(serving), read_only=True)
+        held_gold = pq.ParquetFile(next((lake / "gold").rglob("*.parquet")))
+        reads = {"held": lambda: check_serving(held), "held_gold": lambda: {"rows": held_gold.read().num_rows}}
+    else:
+        reads = {"fresh": lambda: _fresh(serving), "gold": lambda: check_gold(lake / "gold")}
     with out.open("w") as log:
         while True:
             stopping = stop.exists()
             record: dict = {"at": time.time()}
-            for name, read in (
-                ("held", lambda: check_serving(held)),
-                ("fresh", lambda: _fresh(serving)),
-                ("gold", lambda: check_gold(lake / "gold")),
-                ("held_gold", lambda: {"rows": held_gold.read().num_rows}),
-            ):
+            for name, read in reads.items():
                 try:
                     record[name] = read()
                 except Exception:  # noqa: BLE001 - the test reads the error from the log
@@ -75,7 +74,8 @@ def main(lake: Path, stop: Path, out: Path) -> None:
             if stopping:
                 break
             time.sleep(0.3)
-    held.close()
+    if mode == "held":
+        held.close()
 
 
 def _fresh(serving: Path) -> dict:
@@ -87,4 +87,4 @@ def _fresh(serving: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))

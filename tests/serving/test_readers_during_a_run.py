@@ -42,35 +42,43 @@ def test_readers_hold_the_serving_file_and_gold_open_through_a_pipeline_run(serv
     monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     first_run = served_pipeline.result.run_id
 
-    stop, log = tmp_path / "stop", tmp_path / "reads.jsonl"
-    reader = subprocess.Popen([sys.executable, str(READER), str(settings.lake), str(stop), str(log)],
-                              env={**os.environ, "PYTHONPATH": ""}, stderr=subprocess.PIPE, text=True)
+    stop = tmp_path / "stop"
+    logs = {mode: tmp_path / f"reads_{mode}.jsonl" for mode in ("held", "fresh")}
+    readers = {
+        mode: subprocess.Popen([sys.executable, str(READER), mode, str(settings.lake), str(stop), str(log)],
+                               env={**os.environ, "PYTHONPATH": ""}, stderr=subprocess.PIPE, text=True)
+        for mode, log in logs.items()
+    }
     try:
         deadline = time.monotonic() + 60
-        while not (log.exists() and log.read_text().count("\n") >= 2):
-            assert reader.poll() is None, f"the reader exited: {reader.stderr.read()}"
-            assert time.monotonic() < deadline, "the reader did not start reading"
+        while not all(log.exists() and log.read_text().count("\n") >= 2 for log in logs.values()):
+            for reader in readers.values():
+                assert reader.poll() is None, f"a reader exited: {reader.stderr.read()}"
+            assert time.monotonic() < deadline, "the readers did not start reading"
             time.sleep(0.2)
         started = time.perf_counter()
         result = run_pipeline(settings, log_level="WARNING")
         run_seconds = time.perf_counter() - started
-        time.sleep(1)  # a few reads after the swap
+        time.sleep(2)  # a few reads after the swap
     finally:
         stop.touch()
-        reader.wait(timeout=120)
-    assert reader.returncode == 0, reader.stderr.read()
+        for reader in readers.values():
+            reader.wait(timeout=120)
+    for reader in readers.values():
+        assert reader.returncode == 0, reader.stderr.read()
 
     assert result.success and result.failed_checks == [], "the run failed while readers held the files open"
-    reads = [json.loads(line) for line in log.read_text().splitlines()]
-    errors = [(r["at"], k, v["error"]) for r in reads for k, v in r.items() if isinstance(v, dict) and "error" in v]
+    held, reads = ([json.loads(line) for line in logs[m].read_text().splitlines()] for m in ("held", "fresh"))
+    errors = [(r["at"], k, v["error"]) for r in held + reads for k, v in r.items()
+              if isinstance(v, dict) and "error" in v]
     assert errors == [], errors[:3]
-    print(f"{len(reads)} rounds of reads during a {run_seconds:.0f} s run, none failed")
-    assert len(reads) >= 20
+    print(f"{len(held)} held and {len(reads)} fresh rounds of reads during a {run_seconds:.0f} s run, none failed")
+    assert len(held) >= 20 and len(reads) >= 20
 
     # the held connection saw the first run's file, whole, the whole time
-    assert {r["held"]["run_id"] for r in reads} == {first_run}
-    assert all(r["held"]["consistent"] for r in reads)
-    assert len({r["held_gold"]["rows"] for r in reads}) == 1
+    assert {r["held"]["run_id"] for r in held} == {first_run}
+    assert all(r["held"]["consistent"] for r in held)
+    assert len({r["held_gold"]["rows"] for r in held}) == 1
     # fresh readers saw the first run's file, then the second's, each complete, never anything else
     fresh_runs = [r["fresh"]["run_id"] for r in reads]
     assert all(r["fresh"]["consistent"] for r in reads)
