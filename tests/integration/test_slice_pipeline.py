@@ -26,17 +26,22 @@ def test_landed_files_reach_the_mart_through_dagster(slice_pipeline):
     events = con.sql("select event_id, offence_code, harm_weight_days from conformed.event").fetchall()
     assert len(events) == 7
     assert ("106" in {e[1] for e in events}) and any(e[2] == 1460 for e in events)
-    # mart: three forces in January 2025, every count below 5 suppressed
+    # mart: three forces in January 2025, a crime row and a total row each, every count below 5
+    # suppressed (primary), so nothing needs secondary suppression
     mart = con.sql(
-        "select force_code, is_suppressed, event_count from marts.mart_strategic__oe_monthly_by_force "
-        "order by 1"
+        "select force_code, event_type, is_suppressed, suppression_reason, event_count "
+        "from marts.mart_strategic__oe_monthly_by_force order by 1, 2"
     ).fetchall()
-    assert mart == [("bedfordshire", True, None), ("essex", True, None), ("warwickshire", True, None)]
+    assert mart == [
+        (force, event_type, True, "primary", None)
+        for force in ("bedfordshire", "essex", "warwickshire")
+        for event_type in ("all", "crime")
+    ]
     con.close()
     # gold: the mart published as Parquet
     mart = "mart_strategic__oe_monthly_by_force"
     gold = slice_landing.gold / mart / "v1" / f"{mart}.parquet"
-    assert duckdb.sql(f"select count(*) from read_parquet('{gold}')").fetchall() == [(3,)]
+    assert duckdb.sql(f"select count(*) from read_parquet('{gold}')").fetchall() == [(6,)]
 
 
 # Rows that record the run rather than the data: the linkage run's timings.

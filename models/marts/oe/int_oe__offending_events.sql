@@ -48,7 +48,7 @@ final as (
         events.event_type,
         events.force_code,
         coalesce(events.occurred_on, events.recorded_on) as event_on,
-        {{ dbt.datediff('coalesce(events.occurred_on, events.recorded_on)', 'as_of.as_of_on', 'day') }} as days_ago,
+        {{ days_between('coalesce(events.occurred_on, events.recorded_on)', 'as_of.as_of_on') }} as days_ago,
         events.offence_code,
         events.offence_group,
         events.harm_weight_days,

@@ -165,7 +165,8 @@ activity as (
 
     select
         linked.county_line_id,
-        count(distinct case when linked.event_type = 'missing' then linked.event_id end) as linked_missing_episode_count,
+        count(distinct case when linked.event_type = 'missing' then linked.event_id end)
+            as linked_missing_episode_count,
         count(distinct case when linked.event_type = 'crime' then linked.event_id end) as linked_crime_count,
         count(distinct case when linked.event_type = 'custody' then linked.event_id end) as linked_custody_count,
         count(distinct case when linked.event_type = 'intel' then linked.event_id end) as linked_intel_count,

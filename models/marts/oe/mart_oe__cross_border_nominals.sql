@@ -148,14 +148,17 @@ final as (
         per_person.last_seen_on,
         concat_ws(
             '; ',
-            concat('known in ', cast(per_person.force_count as string), ' force areas: ', force_lists.forces_and_sources),
+            concat(
+                'known in ', cast(per_person.force_count as string), ' force areas: ', force_lists.forces_and_sources
+            ),
             case when per_person.delivering_force_count >= 2 then concat(
                 'records from ', cast(per_person.delivering_force_count as string),
                 ' forces joined by linkage',
                 case
-                    when linkage.min_match_confidence is not null then concat(
-                        ' (weakest link ', cast(round(linkage.min_match_confidence, 4) as string), ')'
-                    )
+                    when linkage.min_match_confidence is not null
+                        then concat(
+                            ' (weakest link ', cast(round(linkage.min_match_confidence, 4) as string), ')'
+                        )
                     else ''
                 end
             ) end

@@ -96,7 +96,7 @@ victims as (
         on
             offending.event_id = person_events.event_id
             and person_events.role in {{ sql_in_list(var('victim_roles')) }}
-            and person_events.person_id != offending.person_id
+            and offending.person_id != person_events.person_id
     where offending.event_type = 'crime'
     group by offending.person_id
 
@@ -126,7 +126,7 @@ top_offence_group as (
         group_offence_count,
         group_forces,
         row_number() over (
-            partition by person_id order by group_harm_days desc, group_offence_count desc, offence_group
+            partition by person_id order by group_harm_days desc, group_offence_count desc, offence_group asc
         ) as group_order
 
     from offence_groups
@@ -281,7 +281,8 @@ final as (
                 {{ plural('scored.offence_count', 'offence') }}, ' (',
                 cast(cast(scored.harm_days as bigint) as string), ' harm days) and ',
                 {{ plural('scored.arrest_count', 'arrest') }}, ' in the last {{ var("rfg_window_days") }} days, ',
-                {{ plural('scored.recent_offence_count', 'offence') }}, ' in the last {{ var("rfg_reason_recent_days") }} days; latest ',
+                {{ plural('scored.recent_offence_count', 'offence') }},
+                ' in the last {{ var("rfg_reason_recent_days") }} days; latest ',
                 {{ plural('scored.days_since_last_offending', 'day') }}, ' ago (', scored.offending_forces, ')'
             ) end,
             case when scored.victim_count > 0 then concat({{ plural('scored.victim_count', 'distinct victim') }}) end,

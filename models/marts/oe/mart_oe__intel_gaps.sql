@@ -77,10 +77,16 @@ national as (
 candidates as (
 
     select person_id from national
+
     union
-    select person_id from offenders where decile <= {{ var('intel_gap_top_deciles') }}
+
+    select person_id from offenders
+    where decile <= {{ var('intel_gap_top_deciles') }}
+
     union
-    select person_id from vulnerable where decile <= {{ var('intel_gap_top_deciles') }}
+
+    select person_id from vulnerable
+    where decile <= {{ var('intel_gap_top_deciles') }}
 
 ),
 
@@ -95,7 +101,7 @@ located_events as (
         coalesce(events.occurred_on, events.recorded_on) as event_on,
         row_number() over (
             partition by person_events.person_id
-            order by coalesce(events.occurred_on, events.recorded_on) desc, events.force_code
+            order by coalesce(events.occurred_on, events.recorded_on) desc, events.force_code asc
         ) as recency_order
 
     from person_events
@@ -107,20 +113,32 @@ located_events as (
 
 ),
 
-home_forces as (
+nominal_home as (
 
     select
         person_id,
-        min(home_force) as home_force
+        home_force
+    from ocg_nominals
 
-    from (
-        select person_id, home_force from ocg_nominals
-        union all
-        select person_id, home_force from line_nominals
-    ) as nominal_home
+    union all
+
+    select
+        person_id,
+        home_force
+    from line_nominals
+
+),
+
+home_forces as (
+
+    select
+        nominal_home.person_id,
+        min(nominal_home.home_force) as home_force
+
+    from nominal_home
     inner join forces
         on nominal_home.home_force = forces.force_code
-    group by person_id
+    group by nominal_home.person_id
 
 ),
 
@@ -168,7 +186,7 @@ gaps as (
         active.latest_event_on,
         national.national_datasets,
         local_intel.last_local_intel_on,
-        {{ dbt.datediff('local_intel.last_local_intel_on', 'as_of.as_of_on', 'day') }} as days_since_local_intel,
+        {{ days_between('local_intel.last_local_intel_on', 'as_of.as_of_on') }} as days_since_local_intel,
         coalesce(local_intel.other_force_intel_count, 0) as other_force_intel_count,
         offenders.score as offender_score,
         offenders.rank as offender_rank,
@@ -192,7 +210,7 @@ gaps as (
         active.active_force is not null
         and (
             local_intel.last_local_intel_on is null
-            or {{ dbt.datediff('local_intel.last_local_intel_on', 'as_of.as_of_on', 'day') }}
+            or {{ days_between('local_intel.last_local_intel_on', 'as_of.as_of_on') }}
             > {{ var('intel_gap_days') }}
         )
 
@@ -203,7 +221,7 @@ final as (
     select
         person_id,
         row_number() over (
-            order by best_decile, offender_score desc nulls last, vulnerability_score desc nulls last, person_id
+            order by best_decile asc, offender_score desc nulls last, vulnerability_score desc nulls last, person_id asc
         ) as tasking_rank,
         active_force,
         active_force_basis,
@@ -230,7 +248,8 @@ final as (
             concat('active in ', active_force, ' (', active_force_basis, ')'),
             case when national_datasets is not null then concat('on national datasets: ', national_datasets) end,
             case when offender_decile is not null then concat(
-                'high-harm offender rank ', cast(offender_rank as string), ' (decile ', cast(offender_decile as string), ')'
+                'high-harm offender rank ', cast(offender_rank as string),
+                ' (decile ', cast(offender_decile as string), ')'
             ) end,
             case when vulnerability_decile is not null then concat(
                 'vulnerable person rank ', cast(vulnerability_rank as string),

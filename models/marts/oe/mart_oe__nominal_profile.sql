@@ -201,9 +201,11 @@ open_reviews as (
         count(*) as open_review_count
 
     from (
-        select person_id from reviews where person_id is not null
+        select person_id from reviews
+        where person_id is not null
         union all
-        select other_person_id as person_id from reviews where other_person_id is not null
+        select other_person_id as person_id from reviews
+        where other_person_id is not null
     ) as review_people
     group by person_id
 
@@ -218,8 +220,7 @@ final as (
         people.date_of_birth,
         people.sex_code,
         people.pnc_id,
-        cast(floor({{ dbt.datediff('people.date_of_birth', 'as_of.as_of_on', 'day') }} / 365.25) as integer)
-            as age_years,
+        cast(floor({{ days_between('people.date_of_birth', 'as_of.as_of_on') }} / 365.25) as integer) as age_years,
         coalesce(cross_border.forces, event_roles.event_forces) as forces,
         coalesce(cross_border.force_count, case when event_roles.event_forces is null then 0 else 1 end)
             as force_count,
@@ -255,8 +256,10 @@ final as (
             ', ',
             case when offenders.decile = 1 then 'high_harm_top_decile' end,
             case when vulnerable.decile = 1 then 'vulnerable_top_decile' end,
-            case when offenders.person_id is not null and vulnerable.person_id is not null
-                then 'offender_and_vulnerable' end,
+            case
+                when offenders.person_id is not null and vulnerable.person_id is not null
+                    then 'offender_and_vulnerable'
+            end,
             case when vulnerable.is_child then 'child' end,
             case when cross_border.person_id is not null then 'cross_border' end,
             case when ocg_links.person_id is not null then 'ocg_nominal' end,

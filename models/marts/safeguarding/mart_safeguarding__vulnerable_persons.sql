@@ -102,7 +102,7 @@ dated_events as (
         events.offence_code,
         min(person_events.role) as role,
         coalesce(events.occurred_on, events.recorded_on) as event_on,
-        {{ dbt.datediff('coalesce(events.occurred_on, events.recorded_on)', 'as_of.as_of_on', 'day') }} as days_ago
+        {{ days_between('coalesce(events.occurred_on, events.recorded_on)', 'as_of.as_of_on') }} as days_ago
 
     from person_events
     inner join events
@@ -144,28 +144,31 @@ episodes as (
 ),
 
 -- the most episodes that start within repeat_missing_within_days of one episode
-repeat_spans as (
+episode_spans as (
 
     select
         first_episode.person_id,
-        max(span.episodes_in_span) as max_episodes_in_span
+        first_episode.event_id,
+        count(*) as episodes_in_span
 
     from episodes as first_episode
-    inner join (
-        select
-            a.person_id,
-            a.event_id,
-            count(*) as episodes_in_span
-        from episodes as a
-        inner join episodes as b
-            on
-                a.person_id = b.person_id
-                and {{ dbt.datediff('a.event_on', 'b.event_on', 'day') }}
-                between 0 and {{ var('repeat_missing_within_days') }}
-        group by a.person_id, a.event_id
-    ) as span
-        on first_episode.person_id = span.person_id and first_episode.event_id = span.event_id
-    group by first_episode.person_id
+    inner join episodes as later_episode
+        on
+            first_episode.person_id = later_episode.person_id
+            and {{ days_between('first_episode.event_on', 'later_episode.event_on') }}
+            between 0 and {{ var('repeat_missing_within_days') }}
+    group by first_episode.person_id, first_episode.event_id
+
+),
+
+repeat_spans as (
+
+    select
+        person_id,
+        max(episodes_in_span) as max_episodes_in_span
+
+    from episode_spans
+    group by person_id
 
 ),
 
@@ -221,10 +224,14 @@ nrm as (
             case when max(case when nrm_referrals.is_sexual_exploitation then 1 else 0 end) = 1 then 'sexual' end,
             case when max(case when nrm_referrals.is_criminal_exploitation then 1 else 0 end) = 1 then 'criminal' end,
             case when max(case when nrm_referrals.is_labour_exploitation then 1 else 0 end) = 1 then 'labour' end,
-            case when max(case when nrm_referrals.is_domestic_servitude then 1 else 0 end) = 1
-                then 'domestic servitude' end,
-            case when max(case when nrm_referrals.is_organ_harvesting then 1 else 0 end) = 1
-                then 'organ harvesting' end
+            case
+                when max(case when nrm_referrals.is_domestic_servitude then 1 else 0 end) = 1
+                    then 'domestic servitude'
+            end,
+            case
+                when max(case when nrm_referrals.is_organ_harvesting then 1 else 0 end) = 1
+                    then 'organ harvesting'
+            end
         ) as nrm_exploitation_types
 
     from windowed
@@ -273,8 +280,11 @@ line_roles as (
 exploiters as (
 
     select person_id from ocg_nominals
+
     union
-    select person_id from line_nominals where role in ('line_holder', 'associate')
+
+    select person_id from line_nominals
+    where role in ('line_holder', 'associate')
 
 ),
 
@@ -359,7 +369,7 @@ components as (
 
     select
         candidates.person_id,
-        floor({{ dbt.datediff('people.date_of_birth', 'as_of.as_of_on', 'day') }} / 365.25) as age_years,
+        floor({{ days_between('people.date_of_birth', 'as_of.as_of_on') }} / 365.25) as age_years,
         coalesce(missing_totals.missing_episode_count, 0) as missing_episode_count,
         coalesce(repeat_spans.max_episodes_in_span, 0) as max_episodes_in_span,
         coalesce(missing_totals.found_elsewhere_count, 0) as found_elsewhere_count,
@@ -417,11 +427,14 @@ points as (
                 then {{ var('vulnerability_weight_repeat_missing') }}
             else 0
         end as double) as repeat_missing_points,
-        cast({{ var('vulnerability_weight_found_elsewhere') }}
-            * least(found_elsewhere_count, {{ var('vulnerability_indicator_cap') }}) as double) as found_elsewhere_points,
-        cast({{ var('vulnerability_weight_exploitation_flag') }}
-            * least(exploitation_flag_count, {{ var('vulnerability_indicator_cap') }}) as double)
-            as exploitation_flag_points,
+        cast(
+            {{ var('vulnerability_weight_found_elsewhere') }}
+            * least(found_elsewhere_count, {{ var('vulnerability_indicator_cap') }}) as double
+        ) as found_elsewhere_points,
+        cast(
+            {{ var('vulnerability_weight_exploitation_flag') }}
+            * least(exploitation_flag_count, {{ var('vulnerability_indicator_cap') }}) as double
+        ) as exploitation_flag_points,
         {{ var('vulnerability_weight_exploitation_victim') }} * ln(1 + exploitation_victim_count) / ln(2)
             as exploitation_victim_points,
         {{ var('vulnerability_weight_nrm') }} * ln(1 + nrm_referral_count) / ln(2) as nrm_points,
@@ -439,7 +452,8 @@ scored as (
 
     select
         *,
-        cast(case when is_child then {{ var('vulnerability_child_multiplier') }} else 1.0 end as double) as age_multiplier,
+        cast(case when is_child then {{ var('vulnerability_child_multiplier') }} else 1.0 end as double)
+            as age_multiplier,
         round(
             (
                 missing_points + repeat_missing_points + found_elsewhere_points + exploitation_flag_points
@@ -468,10 +482,11 @@ final as (
                 'missing ', {{ plural('missing_episode_count', 'time') }},
                 ' in the last {{ var("vulnerability_window_days") }} days (', missing_forces, ')',
                 case
-                    when max_episodes_in_span >= {{ var('repeat_missing_episodes') }} then concat(
-                        ', ', cast(max_episodes_in_span as string),
-                        ' within {{ var("repeat_missing_within_days") }} days'
-                    )
+                    when max_episodes_in_span >= {{ var('repeat_missing_episodes') }}
+                        then concat(
+                            ', ', cast(max_episodes_in_span as string),
+                            ' within {{ var("repeat_missing_within_days") }} days'
+                        )
                     else ''
                 end
             ) end,
@@ -494,7 +509,9 @@ final as (
                 {{ plural('safeguarding_referral_count', 'safeguarding referral') }}
             ) end,
             case when exploiter_link_count > 0 then concat(
-                'linked to ', {{ plural('exploiter_link_count', 'OCG, county-line or named exploiter', 'OCG, county-line or named exploiters') }},
+                'linked to ',
+                {{ plural('exploiter_link_count', 'exploiter') }},
+                ' (OCG or county-line nominals, or named in NRM referrals)',
                 ' (', exploiter_link_bases, ')'
             ) end,
             case when deal_phone_count > 0 then 'uses a county line deal phone' end

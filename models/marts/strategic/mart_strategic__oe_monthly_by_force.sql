@@ -84,7 +84,7 @@ harm as (
         sum(coalesce(harm_weight_days, 0)) as harm_days
 
     from events
-    group by 1, 2, 3
+    group by cast(date_trunc('month', counted_on) as date), force_code, event_type
 
 ),
 
