@@ -142,12 +142,24 @@ def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None
 @main.command()
 @path_options
 def publish(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
-    """Write every mart to <lake>/gold/<mart>.parquet for BI tools."""
+    """Publish every mart version the dbt manifest lists: <lake>/gold/<mart>/v<N>/<mart>.parquet with
+    <lake>/gold/manifest.json, and one read-only DuckDB file per audience in <lake>/serving/."""
+    from oe_platform.marts_catalog import ManifestError
+    from oe_platform.publish import PublishError
     from oe_platform.publish import publish as run_publish
 
     settings = settings_from(landing, lake, warehouse)
-    for published in run_publish(settings):
-        click.echo(f"{published.table}: {published.rows} rows -> {published.path}")
+    try:
+        result = run_publish(settings)
+    except (ManifestError, PublishError) as exc:
+        fail(str(exc))
+    for published in result.files:
+        click.echo(f"{published.mart} v{published.version}: {published.rows} rows -> {published.path}")
+    for served in result.serving:
+        click.echo(f"serving {served.audience}: {len(served.tables)} table(s) -> {served.path}")
+    for removed in result.removed:
+        click.echo(f"removed (no longer built): {removed}")
+    click.echo(f"manifest: {result.manifest} ({result.seconds:.2f}s)")
 
 
 @main.command()
@@ -161,6 +173,21 @@ def docs(landing: Path | None, lake: Path | None, warehouse: Path | None, out: P
     settings = settings_from(landing, lake, warehouse)
     index = build_docs_site(settings, out)
     click.echo(f"docs site: {index}")
+
+
+@main.command()
+@path_options
+@click.option("--port", default=8501, show_default=True, help="Port of the dashboard on 127.0.0.1.")
+def dashboard(landing: Path | None, lake: Path | None, warehouse: Path | None, port: int) -> None:
+    """Open the analysts' dashboard (Streamlit) on http://127.0.0.1:PORT: the strategic monthly view
+    by force, the high-harm and vulnerable lists, county lines. Reads only <lake>/serving/*.duckdb."""
+    from oe_platform.dashboard.server import streamlit_command, streamlit_env
+
+    settings = settings_from(landing, lake, warehouse)
+    if not any(settings.serving.glob("*.duckdb")):
+        fail(f"no serving files in {settings.serving}: run the pipeline (oe run) or oe publish first")
+    click.echo(f"dashboard on http://127.0.0.1:{port} (serving files in {settings.serving}); Ctrl-C stops it")
+    sys.exit(subprocess.call(streamlit_command(port), cwd=REPO_ROOT, env=streamlit_env(settings)))
 
 
 @main.command()

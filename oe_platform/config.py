@@ -39,6 +39,11 @@ class Settings:
         return self.lake / "gold"
 
     @property
+    def serving(self) -> Path:
+        """Read-only DuckDB files for BI tools, one per audience (oe_platform/serving.py)."""
+        return self.lake / "serving"
+
+    @property
     def police_uk(self) -> Path:
         return self.shared_data / "police_uk"
 

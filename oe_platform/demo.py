@@ -66,10 +66,15 @@ def demo_command(persons: int, keep: bool) -> None:
     click.echo(f"Warehouse (DuckDB): {settings.warehouse}")
     for schema, name, rows in warehouse_summary(settings):
         click.echo(f"  {schema}.{name:<45} {rows:>10,} rows")
-    gold = sorted(settings.gold.glob("*.parquet"))
-    click.echo(f"Published Parquet (gold): {settings.gold} ({len(gold)} file(s))")
+    gold = sorted(p for p in settings.gold.rglob("*.parquet") if not p.name.startswith("."))
+    click.echo(f"Published Parquet (gold): {settings.gold} ({len(gold)} file(s); manifest.json lists them)")
     for path in gold:
+        click.echo(f"  {path.relative_to(settings.gold)}")
+    serving = sorted(settings.serving.glob("*.duckdb"))
+    click.echo(f"Serving files (read-only DuckDB, one per audience; docs/bi.md): {settings.serving}")
+    for path in serving:
         click.echo(f"  {path.name}")
     click.echo(f"Docs site: {site}")
     click.echo(f"Dagster run {result.run_id} recorded in {result.dagster_home}")
     click.echo("Open the Dagster UI:  .venv/bin/oe ui   (then http://127.0.0.1:3000)")
+    click.echo("Open the dashboard:   .venv/bin/oe dashboard   (then http://127.0.0.1:8501)")

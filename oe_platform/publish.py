@@ -1,51 +1,195 @@
-"""Publish the public marts as Parquet (gold) for BI tools."""
+"""Publish the marts for BI tools: gold Parquet per mart and version, a manifest per publish, and
+the read-only serving DuckDB files (oe_platform/serving.py).
+
+Layout (under the lake):
+
+    gold/<mart>/v<N>/<mart>.parquet     one file per mart version the dbt manifest lists
+    gold/manifest.json                  the latest publish (what is in gold now)
+    gold/_manifests/<built at>_<run>.json  every publish, kept as history
+    serving/<audience>.duckdb           one read-only database per dbt group (serving.py)
+
+Every file is written beside its target and renamed over it (os.replace), so a reader sees either
+the previous file or the new one, never half of one. A mart or version the manifest no longer lists
+is removed from gold on the next publish, and the manifest records what was removed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from oe_platform.config import Settings
+from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
+from oe_platform.serving import ServingFile, build_serving_files
 
-MART_SCHEMA = "marts"
+MANIFEST_NAME = "manifest.json"
+HISTORY_DIR = "_manifests"
+
+
+class PublishError(RuntimeError):
+    """A mart the dbt manifest lists could not be published."""
 
 
 @dataclass(frozen=True)
 class PublishedFile:
-    table: str
+    mart: str
+    version: str
+    relation: str  # schema.alias in the warehouse (and in the serving file)
     path: Path
     rows: int
+    checksum: str
 
 
-def list_marts(settings: Settings) -> list[str]:
+@dataclass(frozen=True)
+class PublishResult:
+    files: list[PublishedFile]
+    removed: list[str]
+    serving: list[ServingFile]
+    manifest: Path
+    seconds: float
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text beside path, flush it to disk, then rename it over path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def rows_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """md5 over the md5 of every row, rows sorted: the same rows give the same checksum in any order."""
+    sql = (
+        "select md5(coalesce(string_agg(h, '' order by h), '')) "
+        f"from (select md5(cast(t as varchar)) as h from {relation} as t)"
+    )
+    return con.execute(sql).fetchone()[0]
+
+
+def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path, mart: MartVersion) -> list[dict]:
+    """The file's columns with their Parquet-read types, and the contract's type, PII class and description."""
+    described = {c.name: c for c in mart.columns}
+    schema = []
+    for name, duck_type, *_ in con.execute(f"describe select * from read_parquet('{path}')").fetchall():
+        column = described.get(name)
+        schema.append({
+            "name": name,
+            "type": duck_type,
+            "contract_type": column.data_type if column else None,
+            "pii": column.pii if column else None,
+            "description": column.description if column else "",
+        })
+    return schema
+
+
+def _write_gold_file(con: duckdb.DuckDBPyConnection, mart: MartVersion, gold: Path) -> tuple[Path, int]:
+    target = gold / mart.gold_relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    relation = f'"{mart.schema}"."{mart.alias}"'
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [mart.schema, mart.alias],
+    ).fetchone()[0]
+    if not exists:
+        raise PublishError(
+            f"{mart.unique_id}: the dbt manifest lists it but the warehouse has no {relation}; "
+            "build it (oe run, or dbt build --select it) before publishing"
+        )
+    con.execute(f"copy (select * from {relation} order by all) to '{tmp}' (format parquet, compression zstd)")
+    os.replace(tmp, target)
+    rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
+    return target, rows
+
+
+def _stale_gold_paths(gold: Path, keep: set[Path]) -> list[Path]:
+    """Parquet files in gold that no listed mart version owns (marts or versions no longer built,
+    and files of the earlier flat layout gold/<mart>.parquet)."""
+    stale = []
+    for path in sorted(gold.rglob("*.parquet")):
+        rel = path.relative_to(gold)
+        if rel.parts[0] == HISTORY_DIR or path.name.startswith("."):
+            continue
+        if rel not in keep:
+            stale.append(path)
+    return stale
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    for directory in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if directory.name != HISTORY_DIR and not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def publish(
+    settings: Settings,
+    run_id: str | None = None,
+    manifest_path: Path = DBT_MANIFEST,
+) -> PublishResult:
+    """Publish every mart version the dbt manifest lists: gold Parquet, manifest, serving files."""
+    started = time.perf_counter()
+    built_at = datetime.now(UTC)
+    marts = list_mart_versions(manifest_path)
+    gold = settings.gold
+    gold.mkdir(parents=True, exist_ok=True)
+
+    entries, files = [], []
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        rows = con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1",
-            [MART_SCHEMA],
-        ).fetchall()
+        for mart in marts:
+            path, rows = _write_gold_file(con, mart, gold)
+            checksum = rows_checksum(con, f"read_parquet('{path}')")
+            files.append(PublishedFile(mart.name, mart.version, f"{mart.schema}.{mart.alias}", path, rows, checksum))
+            entries.append({
+                "mart": mart.name,
+                "version": mart.version,
+                "latest_version": mart.latest_version,
+                "is_latest": mart.is_latest,
+                "group": mart.group,
+                "access": mart.access,
+                "dbt_unique_id": mart.unique_id,
+                "warehouse_relation": f"{mart.schema}.{mart.alias}",
+                "path": str(mart.gold_relpath),
+                "rows": rows,
+                "checksum": checksum,
+                "bytes": path.stat().st_size,
+                "schema": parquet_schema(con, path, mart),
+            })
     finally:
         con.close()
-    return [r[0] for r in rows]
 
+    stale = _stale_gold_paths(gold, {m.gold_relpath for m in marts})
+    removed = [str(p.relative_to(settings.lake)) for p in stale]
+    for path in stale:
+        path.unlink()
+    _remove_empty_dirs(gold)
 
-def publish(settings: Settings, tables: list[str] | None = None) -> list[PublishedFile]:
-    """Write each mart to gold/<mart>.parquet (atomically replaced); return what was written."""
-    names = tables if tables is not None else list_marts(settings)
-    settings.gold.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    published = []
-    try:
-        for name in names:
-            target = settings.gold / f"{name}.parquet"
-            tmp = settings.gold / f".{name}.parquet.tmp"
-            relation = f'"{MART_SCHEMA}"."{name}"'
-            con.execute(f"copy (select * from {relation} order by all) to '{tmp}' (format parquet)")
-            tmp.replace(target)
-            rows = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
-            published.append(PublishedFile(name, target, rows))
-    finally:
-        con.close()
-    return published
+    serving, serving_removed = build_serving_files(settings, marts, entries, built_at, run_id)
+    removed += [str(p.relative_to(settings.lake)) for p in serving_removed]
+
+    manifest = {
+        "built_at": built_at.isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "warehouse": str(settings.warehouse),
+        "dbt_manifest": str(manifest_path),
+        "marts": entries,
+        "removed": removed,
+        "serving": [asdict(s) | {"path": str(s.path)} for s in serving],
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    text = json.dumps(manifest, indent=2, default=str) + "\n"
+    stamp = built_at.strftime("%Y%m%dT%H%M%S%fZ")
+    atomic_write_text(gold / HISTORY_DIR / f"{stamp}_{run_id or 'cli'}.json", text)
+    latest = gold / MANIFEST_NAME
+    atomic_write_text(latest, text)
+    return PublishResult(files, removed, serving, latest, manifest["seconds"])
+

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,45 @@ def slice_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlicePi
         from orchestration.run import run_pipeline
 
         yield SlicePipeline(settings, run_pipeline(settings, log_level="WARNING"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass(frozen=True)
+class ServedPipeline:
+    settings: Settings
+    result: object  # orchestration.run.PipelineResult
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def served_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPipeline]:
+    """A small generated landing zone (every force and national source, no data.police.uk files) run
+    through the real Dagster job (ingest, dbt build, linkage, publish): gold, serving, metrics and
+    dashboard tests read it."""
+    from oe_platform.dbt_runner import prepare_manifest
+    from oe_platform.synth import generate
+
+    root = tmp_path_factory.mktemp("served_pipeline")
+    (root / "shared").mkdir()  # no data.police.uk files: the generated forces and national sources only
+    settings = load_settings(
+        landing=root / "landing", lake=root / "lake", warehouse=root / "warehouse" / "oe.duckdb",
+        shared_data=root / "shared",
+    )
+    generate(persons=500, seed=11, start=date(2025, 1, 1), months=2, out=settings.landing,
+             truth_out=root / "truth", progress=False)
+    saved = dict(os.environ)
+    env = {**settings.env(), "DAGSTER_HOME": str(root / "dagster_home")}
+    os.environ.update(env)
+    os.environ.pop("OE_DBT_TARGET", None)
+    try:
+        prepare_manifest(settings)
+        from orchestration.run import run_pipeline
+
+        result = run_pipeline(settings, log_level="WARNING")
+        assert result.success, "the Dagster run of the generated landing zone failed"
+        yield ServedPipeline(settings, result, env)
     finally:
         os.environ.clear()
         os.environ.update(saved)

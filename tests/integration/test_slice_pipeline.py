@@ -39,7 +39,8 @@ def test_landed_files_reach_the_mart_through_dagster(slice_pipeline):
     ]
     con.close()
     # gold: the mart published as Parquet
-    gold = slice_landing.gold / "mart_strategic__oe_monthly_by_force.parquet"
+    mart = "mart_strategic__oe_monthly_by_force"
+    gold = slice_landing.gold / mart / "v1" / f"{mart}.parquet"
     assert duckdb.sql(f"select count(*) from read_parquet('{gold}')").fetchall() == [(6,)]
 
 
@@ -76,12 +77,12 @@ def test_running_twice_over_the_same_landing_zone_gives_identical_marts(slice_pi
     for key, value in settings.env().items():
         monkeypatch.setenv(key, value)
     before = table_checksums(settings.warehouse)
-    gold_before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.glob("*.parquet")}
+    gold_before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.rglob("*.parquet")}
     assert before and gold_before
 
     again = run_pipeline(settings, log_level="WARNING")
     assert again.success and again.failed_checks == []
 
     assert table_checksums(settings.warehouse) == before
-    gold_after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.glob("*.parquet")}
+    gold_after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.rglob("*.parquet")}
     assert gold_after == gold_before
