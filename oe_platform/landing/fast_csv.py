@@ -23,9 +23,11 @@ from oe_platform.landing.parse import (
     Flag,
     ParsedFile,
     _codec_name,
+    absent_from,
     _quote_char,
     empty_to_null,
     flag_table,
+    note_absent_columns,
     read_csv_header,
     sniff_text,
     split_lines,
@@ -128,6 +130,7 @@ def parse_delimited_fast(
     }
     arrays["_row_number"] = pa.array(np.arange(2, n + 2, dtype=np.int64))
     result = ParsedFile(top_entities=(spec.entity,), mode="fast")
+    note_absent_columns(result, spec, absent_from(header, spec))
     result.tables[spec.entity] = pa.table(arrays)
     result.rows_read = n
     flag_table(result, spec.entity, result.tables[spec.entity], list(columns))

@@ -246,18 +246,38 @@ def contract_ref(contract: Contract, layout: Layout, spec: FileSpec) -> str:
     return f"contracts/{contract.path.name} layout {layout.name!r} entity {spec.entity!r}{sheet}"
 
 
+def note_absent_columns(result: ParsedFile, spec: FileSpec, absent: list[str], where: str = "") -> None:
+    """A file-level warning for each optional column the delivery left out (it arrives empty)."""
+    for delivered in absent:
+        result.warnings.append(Flag(spec.entity, None, spec.columns[delivered], "column_absent",
+                                    f"column {delivered!r} is not in the delivered header{where}; "
+                                    "it is optional and arrives empty"))
+
+
 def check_header(
     header: list[str], contract: Contract, layout: Layout, spec: FileSpec, where: str
-) -> None:
-    """Raise FileRejected when the delivered header is not exactly the contract's columns."""
+) -> list[str]:
+    """Raise FileRejected when the delivered header breaks the contract: a column it does not know, a
+    duplicate, or a mapped column left out (unless the layout lets optional columns be absent, and
+    the column is not required). Returns the delivered names of the absent optional columns."""
     expected = list(spec.columns)
     dupes = sorted(h for h, n in Counter(header).items() if n > 1)
     unknown = [h for h in header if h not in spec.columns]
     missing = [c for c in expected if c not in header]
+    absent: list[str] = []
+    required_missing: list[str] = []
+    if layout.optional_columns_may_be_absent:
+        required = set(contract.entities[spec.entity].required_columns)
+        required_missing = [c for c in missing if spec.columns[c] in required]
+        absent = [c for c in missing if c not in required_missing]
+        missing = required_missing
     if not (unknown or missing or dupes):
-        return
+        return absent
     parts = []
-    if missing:
+    if required_missing:
+        parts.append(f"missing required column(s) {required_missing} (every delivery must hold them; "
+                     f"the other columns may be left out)")
+    elif missing:
         parts.append(f"missing column(s) {missing}")
     if unknown:
         parts.append(f"unexpected column(s) {[printable(u) for u in unknown]}")
@@ -273,9 +293,15 @@ def check_header(
                     f"{layout.delimiter!r} between fields (or correct the layout, then run ingest again) and re-deliver"
                 )
     hint = " A renamed column shows as one missing and one unexpected." if missing and unknown else ""
+    if layout.optional_columns_may_be_absent:
+        required = set(contract.entities[spec.entity].required_columns)
+        expectation = (f"expected columns among {expected}, in any order, with at least "
+                       f"{[c for c in expected if spec.columns[c] in required]}")
+    else:
+        expectation = f"expected exactly {expected}"
     raise FileRejected(
         f"{where}: header does not match {contract_ref(contract, layout, spec)} "
-        f"({'; '.join(parts)}); expected exactly {expected}.{hint} "
+        f"({'; '.join(parts)}); {expectation}.{hint} "
         "Fix the extract (or change the contract, then run ingest again) and re-deliver"
     )
 
@@ -359,6 +385,11 @@ def read_csv_header(
     return header, first + 1
 
 
+def absent_from(header: list[str], spec: FileSpec) -> list[str]:
+    """Mapped columns (delivered names) a checked header leaves out."""
+    return [c for c in spec.columns if c not in header]
+
+
 def parse_delimited(
     data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile:
@@ -371,6 +402,7 @@ def parse_delimited(
     canonical = [spec.columns[h] for h in header]
     entity_columns = contract.entities[spec.entity].column_names
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    note_absent_columns(result, spec, absent_from(header, spec))
     rows = RowCollector(canonical)
     csv.field_size_limit(MAX_FIELD_CHARS)
     quote = _quote_char(layout)
