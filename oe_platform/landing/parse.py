@@ -219,13 +219,39 @@ def sniff_text(data: bytes, layout: Layout, where: str) -> None:
         )
 
 
-def decode_text(data: bytes, layout: Layout, where: str) -> str:
-    """Decode with the layout's encoding; undecodable bytes are kept as surrogate escapes so the rows
-    that hold them can be rejected one by one (the rest of the file still loads)."""
+def remove_bom(data: bytes, layout: Layout, where: str) -> tuple[bytes, str, str | None]:
+    """The file's bytes without a leading UTF-8 byte-order mark, the codec to read them with, and a
+    note when the mark said something the layout did not: a file of a layout declaring another
+    encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8" writes it, is read as UTF-8
+    when it is valid UTF-8 (else as the declared encoding), and the note says so."""
     codec = _codec_name(layout.encoding, where)
-    if data.startswith(UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
-        data = data[len(UTF8_BOM):]
-    return data.decode(codec, errors="surrogateescape")
+    if not data.startswith(UTF8_BOM):
+        return data, codec, None
+    data = data[len(UTF8_BOM):]
+    if codec in ("utf-8", "utf-8-sig"):
+        return data, codec, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, codec, (f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was "
+                             f"removed and the file read as {layout.encoding}, as layout {layout.name!r} declares")
+    return data, "utf-8", (f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the "
+                           f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
+                           f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
+                           "change the layout's encoding")
+
+
+def note_bom(result: ParsedFile, entity: str, note: str | None) -> None:
+    if note:
+        result.warnings.append(Flag(entity, None, None, "byte_order_mark", note))
+
+
+def decode_text(data: bytes, layout: Layout, where: str) -> tuple[str, str | None]:
+    """Decode with the layout's encoding (a byte-order mark removed: remove_bom, whose note comes
+    back too); undecodable bytes are kept as surrogate escapes so the rows that hold them can be
+    rejected one by one (the rest of the file still loads)."""
+    data, codec, note = remove_bom(data, layout, where)
+    return data.decode(codec, errors="surrogateescape"), note
 
 
 def _bad_bytes_reason(value: str, layout: Layout) -> str:
@@ -395,13 +421,14 @@ def parse_delimited(
 ) -> ParsedFile:
     """The careful path: every record on its own, with a reason for each one rejected."""
     sniff_text(data, layout, where)
-    text = decode_text(data, layout, where)
+    text, bom_note = decode_text(data, layout, where)
     lines = split_lines(text)
     header, body_start = read_csv_header(lines, contract, layout, spec, where)
     width = len(header)
     canonical = [spec.columns[h] for h in header]
     entity_columns = contract.entities[spec.entity].column_names
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    note_bom(result, spec.entity, bom_note)
     note_absent_columns(result, spec, absent_from(header, spec))
     rows = RowCollector(canonical)
     csv.field_size_limit(MAX_FIELD_CHARS)
@@ -558,9 +585,10 @@ def _path(obj: object, keys: list[str]) -> object:
 
 def parse_jsonl(data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
     sniff_text(data, layout, where)
-    text = decode_text(data, layout, where)
+    text, bom_note = decode_text(data, layout, where)
     nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    note_bom(result, spec.entity, bom_note)
 
     top_columns = list(dict.fromkeys(spec.columns.values()))
     top = _Node.build({d: top_columns.index(c) for d, c in spec.columns.items()},

@@ -353,3 +353,29 @@ def test_unknown_layout_force_and_file_name_are_quarantined_with_the_fix(platfor
     assert "<source>/<force_code>/<YYYY-MM-DD>/<file>" in errors["crime/essex/stray.csv"]
     assert "is not a date" in errors["crime/essex/2025-13-45/crimes_1.csv"]
     assert_nothing_lost(platform_dirs)
+
+
+SLICE_BEDFORDSHIRE = BAD_INPUT.parent / "landing_slice" / "crime" / "bedfordshire" / "2025-01-06"
+
+
+@pytest.mark.parametrize("re_encoded", [True, False], ids=["utf8_with_bom", "cp1252_with_bom"])
+def test_a_byte_order_mark_on_a_cp1252_extract_is_removed_and_named(platform_dirs, landing_day, re_encoded):
+    """Bedfordshire's legacy layout declares Windows-1252. The same extract saved by Excel as 'CSV UTF-8'
+    (a byte-order mark, then UTF-8) is read as UTF-8; a mark in front of Windows-1252 bytes is removed
+    and the file read as declared. Either way the file loads and a warning names the mark."""
+    original = (SLICE_BEDFORDSHIRE / "CRIME_20250106.txt").read_bytes()
+    assert "Café".encode("cp1252") in original and not original.startswith(b"\xef\xbb\xbf")
+    body = original.decode("cp1252").encode("utf-8") if re_encoded else original
+    target = landing_day("crime", "bedfordshire", "2025-01-06") / "CRIME_20250106.txt"
+    target.write_bytes(b"\xef\xbb\xbf" + body)
+    result = only_file(ingest(platform_dirs), "CRIME_20250106.txt")
+    assert (result.status, result.rows_rejected) == ("loaded", 0), result.error
+    assert result.rows_accepted == original.count(b"\n") - 1
+    rows = {r["crime_ref"]: r for r in bronze(platform_dirs, "crime", "crimes")}
+    assert rows["BD/55/25"]["location_description"] == "Café on George St"
+    [warning] = [w for w in warnings_of(platform_dirs, "CRIME_20250106.txt") if w["kind"] == "byte_order_mark"]
+    assert warning["row_number"] is None
+    expected = ("read as UTF-8, not cp1252" if re_encoded
+                else "not UTF-8 text: the mark was removed and the file read as cp1252")
+    assert expected in warning["detail"]
+    assert_nothing_lost(platform_dirs)
