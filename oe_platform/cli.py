@@ -133,6 +133,9 @@ def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None
 
     result = run_pipeline(settings)
     click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
+    if result.warned_checks:
+        click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "
+                    + ", ".join(result.warned_checks), fg="yellow", err=True)
     if result.failed_checks:
         click.secho("failed checks: " + ", ".join(result.failed_checks), fg="red", err=True)
     if not result.success or result.failed_checks:
