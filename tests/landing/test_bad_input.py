@@ -379,3 +379,39 @@ def test_a_byte_order_mark_on_a_cp1252_extract_is_removed_and_named(platform_dir
                 else "not UTF-8 text: the mark was removed and the file read as cp1252")
     assert expected in warning["detail"]
     assert_nothing_lost(platform_dirs)
+
+
+def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platform_dirs, landing_day):
+    """DESIGN: "any optional column may be absent or empty". Columns in any order; the key column
+    record_id is required, and a file without it is set aside with a message naming it."""
+    good = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (good / "persons.csv").write_text(
+        "postcode,surname,record_id,date_of_birth\nLU1 3JH,Hartley,A-1,1994-06-12\nSG1 4QT,Barnsley,A-2,\n",
+        encoding="utf-8",
+    )
+    bad = landing_day("canonical", "other-ppu", "2025-02-03")
+    (bad / "persons.csv").write_text("forename,surname\nDaniel,Hartley\n", encoding="utf-8")
+    summary = ingest(platform_dirs)
+    loaded = only_file(summary, "acme-ppu")
+    assert (loaded.status, loaded.rows_accepted, loaded.rows_rejected) == ("loaded", 2, 0)
+    rows = {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+    assert rows["A-1"]["surname"] == "Hartley" and rows["A-1"]["postcode"] == "LU1 3JH"
+    assert rows["A-1"]["forename"] is None and rows["A-2"]["date_of_birth"] is None
+    absent = sorted(w["column_name"] for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "column_absent")
+    assert absent == sorted(["forename", "middle_names", "sex", "address", "phone", "email", "pnc_id",
+                             "cro_number", "nhs_number", "aliases"])
+    refused = only_file(summary, "other-ppu")
+    assert refused.status == "quarantined"
+    assert "missing required column(s) ['record_id']" in refused.error
+    assert "canonical/other-ppu/2025-02-03/persons.csv" in refused.error
+    assert_nothing_lost(platform_dirs)
+
+
+def test_a_force_layout_still_needs_every_column(platform_dirs, landing_day):
+    """Only layouts that say so (optional_columns_may_be_absent) accept a header with columns left out."""
+    header = CRIMES_HEADER.split(",")
+    folder = landing_day()
+    row = crime_row("E9").split(",")
+    (folder / "crimes_20250108.csv").write_text(",".join(header[:-1]) + "\n" + ",".join(row[:-1]) + "\n")
+    result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert result.status == "quarantined" and f"missing column(s) ['{header[-1]}']" in result.error
