@@ -42,7 +42,9 @@ class Column:
     description: str
     pii: str
     type: str = "text"  # text, date, datetime or integer: how the delivered value is written
-    required: bool = False  # must be in every delivered header, even where a layout lets columns be absent
+    # required: in every delivered header (even where a layout lets columns be absent), and a value
+    # in every row: ingest rejects a row that leaves it empty, with the reason
+    required: bool = False
 
 
 @dataclass(frozen=True)

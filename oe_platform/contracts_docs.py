@@ -114,7 +114,8 @@ def render_source_doc(contract: Contract) -> str:
                         if entity.person_key else ""))
         lines += ["", "| column | type | PII | description |", "| --- | --- | --- | --- |"]
         for col in entity.columns:
-            lines.append(f"| `{col.name}` | {col.type} | {col.pii} | {_cell(col.description)} |")
+            required = " **Required**: a row without it is rejected." if col.required else ""
+            lines.append(f"| `{col.name}` | {col.type} | {col.pii} | {_cell(col.description)}{required} |")
         lines.append("")
     lines += ["## Layouts", ""]
     for layout in contract.layouts:

@@ -180,8 +180,15 @@ class _Job:
 
 
 def parse_landed(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
-    """Parse one landed file by its contract; returns the result, the layout name and the entity list.
-    Raises FileRejected when the file as a whole breaks the contract."""
+    """Parse one landed file by its contract (rows without a required value rejected); returns the
+    result, the layout name and the entity list. Raises FileRejected when the file as a whole breaks
+    the contract."""
+    parsed, layout, entities = _parse_by_layout(path, where, contract, force)
+    parsed.reject_missing_required(contract)
+    return parsed, layout, entities
+
+
+def _parse_by_layout(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
     layout = contract.layout_for(force)
     if layout is None:
         raise FileRejected(

@@ -131,6 +131,27 @@ class ParsedFile:
         text, clipped = clip_raw(raw)
         self.rejects.append(Reject(entity, row_number, reason, text, column, clipped))
 
+    def reject_missing_required(self, contract: Contract) -> None:
+        """Move accepted rows that leave a required column (contract `required: true`) empty to the
+        rejects, with a reason naming the column: a partner's person or event without its key
+        cannot be kept apart from the others or referred to."""
+        for name, table in list(self.tables.items()):
+            required = [c.name for c in contract.entities[name].columns if c.required]
+            missing = None
+            for column in required:
+                empty = pc.is_null(table.column(column))
+                missing = empty if missing is None else pc.or_(missing, empty)
+            if missing is None or not pc.any(missing).as_py():
+                continue
+            for record in table.filter(missing).to_pylist():
+                row_number = record.pop("_row_number")
+                empty_columns = [c for c in required if record.get(c) is None]
+                self.reject(name, row_number,
+                            f"required column(s) {empty_columns} empty: every {name} row must hold "
+                            f"{' and '.join(required)}; fill it in and re-deliver the row",
+                            json.dumps(record, ensure_ascii=False), empty_columns[0])
+            self.tables[name] = table.filter(pc.invert(missing))
+
 
 class RowCollector:
     """Accepted rows of one entity: each row a sequence of text values in `columns` order, transposed

@@ -415,3 +415,24 @@ def test_a_force_layout_still_needs_every_column(platform_dirs, landing_day):
     (folder / "crimes_20250108.csv").write_text(",".join(header[:-1]) + "\n" + ",".join(row[:-1]) + "\n")
     result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
     assert result.status == "quarantined" and f"missing column(s) ['{header[-1]}']" in result.error
+
+
+def test_a_canonical_row_without_its_key_is_rejected_alone(platform_dirs, landing_day):
+    """record_id and event_id are required values: a row that leaves one empty is rejected with the
+    reason and its line, and the rest of the file loads."""
+    day = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (day / "persons.csv").write_text("record_id,surname\nA-1,Hartley\n,Barnsley\nA-3,Okafor\n", encoding="utf-8")
+    (day / "person_events.csv").write_text("record_id,event_id,role\nA-1,E-1,suspect\nA-3,,victim\n",
+                                           encoding="utf-8")
+    summary = ingest(platform_dirs)
+    persons = only_file(summary, "persons.csv")
+    assert (persons.status, persons.rows_read, persons.rows_accepted, persons.rows_rejected) == ("loaded", 3, 2, 1)
+    [reject] = rejects_of(platform_dirs, "persons.csv")
+    assert (reject["row_number"], reject["column_name"]) == (3, "record_id")
+    assert "required column(s) ['record_id'] empty" in reject["reason"] and "Barnsley" in reject["raw_text"]
+    links = only_file(summary, "person_events.csv")
+    assert (links.rows_accepted, links.rows_rejected) == (1, 1)
+    [reject] = rejects_of(platform_dirs, "person_events.csv")
+    assert (reject["row_number"], reject["column_name"]) == (3, "event_id")
+    assert [r["record_id"] for r in bronze(platform_dirs, "canonical", "persons")] == ["A-1", "A-3"]
+    assert_nothing_lost(platform_dirs)
