@@ -16,7 +16,7 @@ TEST_DIR := $(CURDIR)/build/test
 LINT_DIR := $(CURDIR)/build/lint
 TEST_ENV := OE_LANDING=$(TEST_DIR)/landing OE_LAKE=$(TEST_DIR)/lake OE_WAREHOUSE=$(TEST_DIR)/oe.duckdb
 
-.PHONY: help install demo test lint dbt-build-fresh pytest clean spark-install
+.PHONY: help install demo test lint dbt-build-fresh pytest prerequisites clean spark-install
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,8 +49,10 @@ dbt-build-fresh: install  ## dbt build (seeds, models, data and unit tests) on a
 	$(TEST_ENV) OE_DBT_TARGET=ci $(OE) linkage run
 	$(TEST_ENV) $(BIN)/dbt build --target ci --target-path $(TEST_DIR)/target --select source:linkage+
 
-pytest: install  ## pytest (unit, integration, browser: needs Debian's chromium)
-	@command -v chromium >/dev/null || { echo "chromium is required for the browser tests: apt-get install chromium" >&2; exit 1; }
+prerequisites:  ## Chromium and Java 17+ for the tests: installed when root with apt-get, else the command to run
+	.ci/prerequisites
+
+pytest: install prerequisites  ## pytest (unit, integration, browser with Chromium, Spark with Java 17+)
 	$(BIN)/pytest
 
 test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest

@@ -68,19 +68,19 @@ def ingest(
     from oe_platform.landing.reconcile import reconcile
 
     settings = settings_from(landing, lake, warehouse)
-    total = len(landed_files(settings, include_public=include_public))
+    total = len(landed_files(settings, include_public=include_public, include_skipped=True))
     with tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
         summary = run_ingest(
             settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
         )
     click.echo(
         f"{len(summary.files)} new file(s): {summary.count('loaded')} loaded, "
-        f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined; "
-        f"{summary.rows_accepted} rows accepted, {summary.rows_rejected} rejected"
+        f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined, "
+        f"{summary.count('skipped')} skipped; {summary.rows_accepted} rows accepted, {summary.rows_rejected} rejected"
     )
     for result in summary.files:
-        if result.status == "quarantined":
-            click.secho(f"quarantined: {result.error}", fg="yellow", err=True)
+        if result.status in ("quarantined", "skipped"):
+            click.secho(f"{result.status}: {result.error}", fg="yellow", err=True)
     problems = reconcile(settings)
     if problems:
         fail("reconciliation failed:\n" + "\n".join(p.describe() for p in problems))
@@ -133,6 +133,9 @@ def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None
 
     result = run_pipeline(settings)
     click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
+    if result.warned_checks:
+        click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "
+                    + ", ".join(result.warned_checks), fg="yellow", err=True)
     if result.failed_checks:
         click.secho("failed checks: " + ", ".join(result.failed_checks), fg="red", err=True)
     if not result.success or result.failed_checks:

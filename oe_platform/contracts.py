@@ -42,6 +42,9 @@ class Column:
     description: str
     pii: str
     type: str = "text"  # text, date, datetime or integer: how the delivered value is written
+    # required: in every delivered header (even where a layout lets columns be absent), and a value
+    # in every row: ingest rejects a row that leaves it empty, with the reason
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ class Entity:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns a delivery can never leave out: the key, the person reference and any column the
+        contract marks `required: true`."""
+        required = {*self.key, *((self.person_key,) if self.person_key else ()),
+                    *(c.name for c in self.columns if c.required)}
+        return tuple(c for c in self.column_names if c in required)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,9 @@ class Layout:
     offence_codes: str | None = None
     # Local code sets: canonical column -> {local code as delivered: national code}.
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # True: a delivered header may leave out any column that is not required (it arrives empty, and
+    # the file carries a column_absent warning); false: the header must hold every mapped column.
+    optional_columns_may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,10 @@ def parse_contract(path: Path) -> Contract:
             ctype = col.get("type", "text")
             if ctype not in COLUMN_TYPES:
                 raise ContractError(f"{ewhere}: column {cname!r} has type {ctype!r}; use one of {COLUMN_TYPES}")
-            columns.append(Column(cname, col["description"], pii, ctype))
+            required = col.get("required", False)
+            if not isinstance(required, bool):
+                raise ContractError(f"{ewhere}: column {cname!r} has required {required!r}; use true or false")
+            columns.append(Column(cname, col["description"], pii, ctype, required))
         names = [c.name for c in columns]
         if len(set(names)) != len(names):
             raise ContractError(f"{ewhere}: duplicate column names")
@@ -202,6 +219,9 @@ def parse_contract(path: Path) -> Contract:
         missing = set(entities) - set(files)
         if missing:
             raise ContractError(f"{lwhere}: no file declared for entities {sorted(missing)}")
+        may_be_absent = lay.get("optional_columns_may_be_absent", False)
+        if not isinstance(may_be_absent, bool):
+            raise ContractError(f"{lwhere}: optional_columns_may_be_absent must be true or false")
         codes = {}
         for cname, code_map in (lay.get("codes") or {}).items():
             if not any(cname in entity.column_names for entity in entities.values()):
@@ -227,6 +247,7 @@ def parse_contract(path: Path) -> Contract:
                 delimiter=lay.get("delimiter", ","),
                 offence_codes=lay.get("offence_codes"),
                 codes=codes,
+                optional_columns_may_be_absent=may_be_absent,
             )
         )
     fresh = raw.get("freshness", {})

@@ -63,6 +63,10 @@ def _layout_section(contract: Contract, layout: Layout) -> list[str]:
                             f"`{DATE_PATTERNS[layout.date_format][1]}` (e.g. {datetime_example})")]
     else:
         facts += [("Dates", "native date and date-time values of the format")]
+    if layout.format in ("csv", "xlsx", "parquet"):
+        facts.append(("Columns", "any optional column may be left out (it arrives empty) and the order is free; "
+                      "the key columns are required" if layout.optional_columns_may_be_absent
+                      else "every column below, by name, in any order"))
     if layout.offence_codes:
         facts.append(("Offence codes", "Home Office classes (e.g. 92A)" if layout.offence_codes == "home_office"
                       else "the force's local codes, mapped by seeds/local_offence_codes.csv"))
@@ -110,7 +114,8 @@ def render_source_doc(contract: Contract) -> str:
                         if entity.person_key else ""))
         lines += ["", "| column | type | PII | description |", "| --- | --- | --- | --- |"]
         for col in entity.columns:
-            lines.append(f"| `{col.name}` | {col.type} | {col.pii} | {_cell(col.description)} |")
+            required = " **Required**: a row without it is rejected." if col.required else ""
+            lines.append(f"| `{col.name}` | {col.type} | {col.pii} | {_cell(col.description)}{required} |")
         lines.append("")
     lines += ["## Layouts", ""]
     for layout in contract.layouts:

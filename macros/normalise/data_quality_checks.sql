@@ -8,7 +8,9 @@
       current  expression saying whether the row is the current version (null: not known here)
       checks   {column, status, ok}: an issue is a row whose `status` column is not in `ok`; the
                rule is the status itself (missing, sentinel, invalid_format, unmapped…);
-               {column, when, rule}: an issue is a row where the SQL condition `when` holds.
+               {column, when, rule}: an issue is a row where the SQL condition `when` holds;
+               either may carry `reason`, the sentence stg_data_quality__issues gives (default:
+               "<column> is <rule>").
     A staging model's statuses are the rules: nothing here re-implements a normalisation. -#}
 
 {#- The person-attribute checks every person model shares (stg_crime__persons' statuses). -#}
@@ -189,7 +191,8 @@
     {'model': 'stg_canonical__events', 'source': 'canonical', 'entity': 'events', 'key': ['event_id'],
      'where': none, 'current': 'is_current',
      'checks': [
-        {'column': 'event_type', 'status': 'event_type_status', 'ok': ['mapped']},
+        {'column': 'event_type', 'status': 'event_type_status', 'ok': ['mapped'],
+         'reason': 'event_type is missing or outside the canonical vocabulary: the event is kept in conformed.event with event_type unknown'},
         {'column': 'occurred_at', 'status': 'occurred_at_status', 'ok': ['valid']},
         {'column': 'force_code', 'status': 'event_force_status', 'ok': ['mapped', 'missing']},
         {'column': 'offence_code', 'rule': 'unmapped', 'when': "offence_code_status = 'unmapped'"},
@@ -198,7 +201,13 @@
      ]},
     {'model': 'stg_canonical__person_events', 'source': 'canonical', 'entity': 'person_events',
      'key': ['record_id', 'event_id', 'role_raw'], 'where': none, 'current': 'is_current',
-     'checks': [{'column': 'role', 'status': 'role_status', 'ok': ['mapped']}]},
+     'checks': [
+        {'column': 'role', 'status': 'role_status', 'ok': ['mapped']},
+        {'column': 'record_id', 'when': 'not has_person_record', 'rule': 'orphan',
+         'reason': 'names a person record_id the partner never delivered in persons.csv: the link is kept out of conformed.person_event'},
+        {'column': 'event_id', 'when': 'not has_event', 'rule': 'orphan',
+         'reason': 'names an event_id the partner never delivered in events.csv: the link is kept out of conformed.person_event'},
+     ]},
 
     {'model': 'stg_police_uk__street_crimes', 'source': 'police_uk', 'entity': 'street_crimes', 'key': ['crime_id'],
      'where': none, 'current': 'is_current',
@@ -281,6 +290,11 @@ check_results as (
                 {%- endif %}
             {%- endfor %}
         end as rule,
+        case checks.check_number
+            {%- for check in entity.checks %}
+            when {{ loop.index }} then '{{ (check.reason or '') | replace("'", "''") }}'
+            {%- endfor %}
+        end as reason_text,
         {{ entity.model }}.dq_is_current as is_current,
         {{ entity.model }}._file_id,
         {{ entity.model }}._row_number,

@@ -168,9 +168,12 @@ unioned as (
 
     union all
 
+    -- a partner event delivered without a type, or with one outside the canonical vocabulary, is
+    -- kept (its people and place still count) with the explicit type unknown; staging reports it in
+    -- stg_data_quality__issues
     select
         canonical_event_id as event_id,
-        event_type,
+        coalesce(event_type, 'unknown') as event_type,
         'canonical' as source_name,
         coalesce(event_force, force_code) as force_code,
         event_id as source_record_ref,

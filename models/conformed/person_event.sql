@@ -6,7 +6,7 @@
 -- ALLEGED_EXPLOITER role (staging keeps the person's general role, suspect). A record whose role is
 -- missing or unmapped keeps the row with role unknown (role_status says which). A person record
 -- whose event was never delivered (an orphan intelligence subject, NRM exploiter or partner link)
--- belongs to no event and has no row here.
+-- belongs to no event and has no row here, nor has a partner link whose person was never delivered.
 with
 
 crimes as (
@@ -257,7 +257,9 @@ record_roles as (
 
     union all
 
-    -- a partner's link of one of its persons to one of its events (both by the partner's keys)
+    -- a partner's link of one of its persons to one of its events (both by the partner's keys); a
+    -- link naming a person or an event the partner never delivered is a dangling reference, left out
+    -- here and reported by stg_data_quality__issues (rule orphan)
     select
         partner_person_events.person_record_id,
         partner_events.canonical_event_id as event_id,
@@ -270,6 +272,7 @@ record_roles as (
     from partner_person_events
     inner join partner_events
         on partner_person_events.canonical_event_id = partner_events.canonical_event_id
+    where partner_person_events.has_person_record
 
 ),
 

@@ -17,12 +17,12 @@ final as (
 
     select
         records.person_record_id,
-        clusters.person_id,
+        cast(clusters.person_id as {{ dbt.type_string() }}) as person_id,
         records.source_name,
         records.force_code,
         records.record_ref,
         records.source_record_ref,
-        clusters.match_confidence,
+        cast(clusters.match_confidence as double) as match_confidence,
         cast(clusters.cluster_size as integer) as cluster_size,
         cast(clusters.model_version as integer) as model_version
 

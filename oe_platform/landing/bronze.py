@@ -34,8 +34,9 @@ LINEAGE_FIELDS = [
 
 # Manifest statuses: loaded (rows in bronze, some perhaps rejected), duplicate (identical to a file
 # already loaded, not loaded again), quarantined (the file breaks its contract: nothing loaded, copy
-# in _quarantine), failed (ingest itself failed on the file: a platform bug, copy in _quarantine).
-STATUSES = ("loaded", "duplicate", "quarantined", "failed")
+# in _quarantine), failed (ingest itself failed on the file: a platform bug, copy in _quarantine),
+# skipped (not a delivery yet: a hidden, partial or lock file; nothing read, the reason recorded).
+STATUSES = ("loaded", "duplicate", "quarantined", "failed", "skipped")
 
 MANIFEST_SCHEMA = pa.schema(
     [

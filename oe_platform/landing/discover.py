@@ -7,8 +7,10 @@ Two roots are read in place, never copied:
   date the first day of the month).
 
 Hidden files (a name starting with "."), partial uploads (`*.part`, `*.tmp`, `*.crdownload`,
-`*.filepart`) and Office lock files (`~$*`) are not deliveries yet and are skipped. Symbolic links
-are never followed: they are registered and quarantined without reading what they point to.
+`*.filepart`) and Office lock files (`~$*`, `.~lock.*#`) are not deliveries yet: they are never
+loaded, and ingest records each one in the file manifest as skipped, with the reason (skip_reason).
+Symbolic links are never followed: they are registered and quarantined without reading what they
+point to.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class LandedFile:
     root: str  # "landing" or "police_uk"
     parts: tuple[str, ...]  # path components below the root (printable text)
     is_symlink: bool = False
+    skip_reason: str | None = None  # set when the file is not a delivery (yet): hidden, partial, lock
 
     @property
     def name(self) -> str:
@@ -68,16 +71,31 @@ def path_text(part: str) -> str:
         return os.fsencode(part).decode("utf-8", "backslashreplace")
 
 
+def skip_reason(name: str) -> str | None:
+    """Why a landed file is not a delivery (yet), or None when it is one."""
+    lower = name.lower()
+    if name.startswith(".~lock.") or name.startswith("~$"):
+        return ("an office lock file (the document is open in an editor): not a delivery; nothing to do, it "
+                "goes when the editor closes")
+    if lower.endswith(IN_PROGRESS_SUFFIXES):
+        return ("a partial download or upload (still being written, or abandoned): not loaded; it is loaded once "
+                "it arrives under its final name. If the transfer failed, deliver the file again")
+    if name.startswith("."):
+        return ("a hidden file (the name starts with '.'): not a delivery. If it is one, rename it without the "
+                "leading dot")
+    return None
+
+
 def is_in_progress(name: str) -> bool:
-    return (
-        name.startswith(".")
-        or name.startswith("~$")
-        or name.lower().endswith(IN_PROGRESS_SUFFIXES)
-    )
+    return skip_reason(name) is not None
 
 
-def walk_root(root: Path, root_name: str, prefix: tuple[str, ...] = ()) -> Iterator[LandedFile]:
-    """Every candidate delivery under one root, without following symbolic links."""
+def walk_root(
+    root: Path, root_name: str, prefix: tuple[str, ...] = (), include_skipped: bool = False
+) -> Iterator[LandedFile]:
+    """Every candidate delivery under one root, without following symbolic links. With
+    include_skipped, files that are not deliveries (hidden, partial, lock files) come too, each with
+    its skip_reason."""
     if not root.is_dir():
         return
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -87,22 +105,23 @@ def walk_root(root: Path, root_name: str, prefix: tuple[str, ...] = ()) -> Itera
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in linked_dirs)
         rel_dir = here.relative_to(root).parts
         for name in sorted(filenames + linked_dirs):
-            if is_in_progress(name):
+            reason = skip_reason(name)
+            if reason is not None and not include_skipped:
                 continue
             full = here / name
             is_link = full.is_symlink()
             if not is_link and not full.is_file():
                 continue  # sockets, fifos, devices: not deliveries
             parts = tuple(path_text(p) for p in (*prefix, *rel_dir, name))
-            yield LandedFile(full, "/".join(parts), root_name, parts, is_link)
+            yield LandedFile(full, "/".join(parts), root_name, parts, is_link, reason)
 
 
-def landed_files(settings: Settings, include_public: bool = True) -> list[LandedFile]:
+def landed_files(settings: Settings, include_public: bool = True, include_skipped: bool = False) -> list[LandedFile]:
     """Every file delivered under the landing zone and, when present, the police_uk open data, in a
-    stable order."""
-    files = list(walk_root(settings.landing, "landing"))
+    stable order (with include_skipped, also the files that are not deliveries: see walk_root)."""
+    files = list(walk_root(settings.landing, "landing", include_skipped=include_skipped))
     if include_public and settings.police_uk.is_dir():
-        files += list(walk_root(settings.police_uk, POLICE_UK, prefix=(POLICE_UK,)))
+        files += list(walk_root(settings.police_uk, POLICE_UK, prefix=(POLICE_UK,), include_skipped=include_skipped))
     return sorted(files, key=lambda f: (f.root, f.parts))
 
 

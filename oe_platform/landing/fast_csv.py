@@ -19,14 +19,16 @@ import pyarrow.csv as pacsv
 from oe_platform.contracts import Contract, FileSpec, Layout
 from oe_platform.landing.cells import MAX_FIELD_CHARS
 from oe_platform.landing.parse import (
-    UTF8_BOM,
     Flag,
     ParsedFile,
-    _codec_name,
     _quote_char,
+    absent_from,
     empty_to_null,
     flag_table,
+    note_absent_columns,
+    note_bom,
     read_csv_header,
+    remove_bom,
     sniff_text,
     split_lines,
 )
@@ -69,9 +71,7 @@ def parse_delimited_fast(
 ) -> ParsedFile | None:
     """Parse a clean delimited file in one go; None when the careful path must decide."""
     sniff_text(data, layout, where)  # a binary file is quarantined whichever path reads it
-    codec = _codec_name(layout.encoding, where)
-    if data.startswith(UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
-        data = data[len(UTF8_BOM):]
+    data, codec, bom_note = remove_bom(data, layout, where)
     if b"\x00" in data:
         return None
     try:
@@ -128,6 +128,8 @@ def parse_delimited_fast(
     }
     arrays["_row_number"] = pa.array(np.arange(2, n + 2, dtype=np.int64))
     result = ParsedFile(top_entities=(spec.entity,), mode="fast")
+    note_bom(result, spec.entity, bom_note)
+    note_absent_columns(result, spec, absent_from(header, spec))
     result.tables[spec.entity] = pa.table(arrays)
     result.rows_read = n
     flag_table(result, spec.entity, result.tables[spec.entity], list(columns))

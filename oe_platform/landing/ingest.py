@@ -8,7 +8,9 @@ manifest with its checksum and what became of it:
 - duplicate: byte-identical to a file already loaded, not loaded again;
 - quarantined: the file breaks its landing contract (location, layout, header, format): nothing is
   loaded, a copy and the reason go to `_quarantine/<file_id>/`; the other files carry on;
-- failed: ingest itself failed on the file (a platform bug): treated like quarantined.
+- failed: ingest itself failed on the file (a platform bug): treated like quarantined;
+- skipped: not a delivery (yet): a hidden file, a partial download or an office lock file; nothing
+  is read or copied, the reason is recorded (once per path and content) so an operator sees it.
 
 Idempotent: a file already registered (same path and checksum) is skipped, so re-running changes
 nothing. A quarantined file is tried again when its source's contract changes (onboard the layout,
@@ -102,12 +104,14 @@ class IngestSummary:
         return sum(f.rows_warned for f in self.files)
 
 
-def landed_files(where: Settings | Path, include_public: bool = True) -> list[LandedFile]:
+def landed_files(where: Settings | Path, include_public: bool = True, include_skipped: bool = False
+                 ) -> list[LandedFile]:
     """Files ingest will look at: every root of `Settings` (landing zone and, with include_public, the
-    data.police.uk folder), or the files under one landing-zone folder given as a path."""
+    data.police.uk folder), or the files under one landing-zone folder given as a path; with
+    include_skipped also the files it records as skipped (hidden, partial, lock files)."""
     if isinstance(where, Settings):
-        return discover.landed_files(where, include_public=include_public)
-    return list(discover.walk_root(Path(where), "landing"))
+        return discover.landed_files(where, include_public=include_public, include_skipped=include_skipped)
+    return list(discover.walk_root(Path(where), "landing", include_skipped=include_skipped))
 
 
 def sha256_of(path: Path) -> str:
@@ -176,8 +180,15 @@ class _Job:
 
 
 def parse_landed(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
-    """Parse one landed file by its contract; returns the result, the layout name and the entity list.
-    Raises FileRejected when the file as a whole breaks the contract."""
+    """Parse one landed file by its contract (rows without a required value rejected); returns the
+    result, the layout name and the entity list. Raises FileRejected when the file as a whole breaks
+    the contract."""
+    parsed, layout, entities = _parse_by_layout(path, where, contract, force)
+    parsed.reject_missing_required(contract)
+    return parsed, layout, entities
+
+
+def _parse_by_layout(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
     layout = contract.layout_for(force)
     if layout is None:
         raise FileRejected(
@@ -425,6 +436,24 @@ def _copy_outcome(entry: dict, landed: LandedFile, original: dict, settings: Set
                          f"{original['status']}: {original['error']}", settings, landed, copy=False)
 
 
+def _record_skipped(landed: LandedFile, entry: dict, latest: dict[tuple[str, str], dict],
+                    record: Callable[[dict, FileResult], None]) -> None:
+    """A file that is not a delivery: recorded as skipped with the reason, once per path and content.
+    It has no file id (it is never loaded, so it never counts in reconciliation)."""
+    try:
+        _identify(landed, entry)
+    except OSError as err:
+        entry.update(sha256=None, size_bytes=None)
+        _add_note(entry, f"the file cannot be read either ({err})")
+    entry["file_id"] = None
+    if entry["sha256"] is not None and (entry["path"], entry["sha256"]) in latest:
+        return  # already recorded as skipped with this content
+    entry.update(status="skipped", error=f"{landed.relative}: {landed.skip_reason}",
+                 finished_at=datetime.now(UTC), duration_ms=0)
+    latest[(entry["path"], entry["sha256"])] = entry
+    record(entry, FileResult(path=entry["path"], status="skipped", error=entry["error"]))
+
+
 def ingest(
     settings: Settings,
     on_file: Callable[[Path], None] | None = None,
@@ -471,10 +500,13 @@ def ingest(
             manifest.append(entry)
             summary.files.append(result)
 
-        for landed in discover.landed_files(settings, include_public=include_public):
+        for landed in discover.landed_files(settings, include_public=include_public, include_skipped=True):
             if on_file:
                 on_file(landed.path)
             entry = _new_entry(landed, run_id)
+            if landed.skip_reason is not None:
+                _record_skipped(landed, entry, latest, record)
+                continue
             try:
                 _identify(landed, entry)
             except OSError as err:

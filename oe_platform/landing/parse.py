@@ -131,6 +131,27 @@ class ParsedFile:
         text, clipped = clip_raw(raw)
         self.rejects.append(Reject(entity, row_number, reason, text, column, clipped))
 
+    def reject_missing_required(self, contract: Contract) -> None:
+        """Move accepted rows that leave a required column (contract `required: true`) empty to the
+        rejects, with a reason naming the column: a partner's person or event without its key
+        cannot be kept apart from the others or referred to."""
+        for name, table in list(self.tables.items()):
+            required = [c.name for c in contract.entities[name].columns if c.required]
+            missing = None
+            for column in required:
+                empty = pc.is_null(table.column(column))
+                missing = empty if missing is None else pc.or_(missing, empty)
+            if missing is None or not pc.any(missing).as_py():
+                continue
+            for record in table.filter(missing).to_pylist():
+                row_number = record.pop("_row_number")
+                empty_columns = [c for c in required if record.get(c) is None]
+                self.reject(name, row_number,
+                            f"required column(s) {empty_columns} empty: every {name} row must hold "
+                            f"{' and '.join(required)}; fill it in and re-deliver the row",
+                            json.dumps(record, ensure_ascii=False), empty_columns[0])
+            self.tables[name] = table.filter(pc.invert(missing))
+
 
 class RowCollector:
     """Accepted rows of one entity: each row a sequence of text values in `columns` order, transposed
@@ -219,13 +240,39 @@ def sniff_text(data: bytes, layout: Layout, where: str) -> None:
         )
 
 
-def decode_text(data: bytes, layout: Layout, where: str) -> str:
-    """Decode with the layout's encoding; undecodable bytes are kept as surrogate escapes so the rows
-    that hold them can be rejected one by one (the rest of the file still loads)."""
+def remove_bom(data: bytes, layout: Layout, where: str) -> tuple[bytes, str, str | None]:
+    """The file's bytes without a leading UTF-8 byte-order mark, the codec to read them with, and a
+    note when the mark said something the layout did not: a file of a layout declaring another
+    encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8" writes it, is read as UTF-8
+    when it is valid UTF-8 (else as the declared encoding), and the note says so."""
     codec = _codec_name(layout.encoding, where)
-    if data.startswith(UTF8_BOM) and codec in ("utf-8", "utf-8-sig"):
-        data = data[len(UTF8_BOM):]
-    return data.decode(codec, errors="surrogateescape")
+    if not data.startswith(UTF8_BOM):
+        return data, codec, None
+    data = data[len(UTF8_BOM):]
+    if codec in ("utf-8", "utf-8-sig"):
+        return data, codec, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, codec, (f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was "
+                             f"removed and the file read as {layout.encoding}, as layout {layout.name!r} declares")
+    return data, "utf-8", (f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the "
+                           f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
+                           f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
+                           "change the layout's encoding")
+
+
+def note_bom(result: ParsedFile, entity: str, note: str | None) -> None:
+    if note:
+        result.warnings.append(Flag(entity, None, None, "byte_order_mark", note))
+
+
+def decode_text(data: bytes, layout: Layout, where: str) -> tuple[str, str | None]:
+    """Decode with the layout's encoding (a byte-order mark removed: remove_bom, whose note comes
+    back too); undecodable bytes are kept as surrogate escapes so the rows that hold them can be
+    rejected one by one (the rest of the file still loads)."""
+    data, codec, note = remove_bom(data, layout, where)
+    return data.decode(codec, errors="surrogateescape"), note
 
 
 def _bad_bytes_reason(value: str, layout: Layout) -> str:
@@ -246,18 +293,38 @@ def contract_ref(contract: Contract, layout: Layout, spec: FileSpec) -> str:
     return f"contracts/{contract.path.name} layout {layout.name!r} entity {spec.entity!r}{sheet}"
 
 
+def note_absent_columns(result: ParsedFile, spec: FileSpec, absent: list[str], where: str = "") -> None:
+    """A file-level warning for each optional column the delivery left out (it arrives empty)."""
+    for delivered in absent:
+        result.warnings.append(Flag(spec.entity, None, spec.columns[delivered], "column_absent",
+                                    f"column {delivered!r} is not in the delivered header{where}; "
+                                    "it is optional and arrives empty"))
+
+
 def check_header(
     header: list[str], contract: Contract, layout: Layout, spec: FileSpec, where: str
-) -> None:
-    """Raise FileRejected when the delivered header is not exactly the contract's columns."""
+) -> list[str]:
+    """Raise FileRejected when the delivered header breaks the contract: a column it does not know, a
+    duplicate, or a mapped column left out (unless the layout lets optional columns be absent, and
+    the column is not required). Returns the delivered names of the absent optional columns."""
     expected = list(spec.columns)
     dupes = sorted(h for h, n in Counter(header).items() if n > 1)
     unknown = [h for h in header if h not in spec.columns]
     missing = [c for c in expected if c not in header]
+    absent: list[str] = []
+    required_missing: list[str] = []
+    if layout.optional_columns_may_be_absent:
+        required = set(contract.entities[spec.entity].required_columns)
+        required_missing = [c for c in missing if spec.columns[c] in required]
+        absent = [c for c in missing if c not in required_missing]
+        missing = required_missing
     if not (unknown or missing or dupes):
-        return
+        return absent
     parts = []
-    if missing:
+    if required_missing:
+        parts.append(f"missing required column(s) {required_missing} (every delivery must hold them; "
+                     f"the other columns may be left out)")
+    elif missing:
         parts.append(f"missing column(s) {missing}")
     if unknown:
         parts.append(f"unexpected column(s) {[printable(u) for u in unknown]}")
@@ -273,9 +340,15 @@ def check_header(
                     f"{layout.delimiter!r} between fields (or correct the layout, then run ingest again) and re-deliver"
                 )
     hint = " A renamed column shows as one missing and one unexpected." if missing and unknown else ""
+    if layout.optional_columns_may_be_absent:
+        required = set(contract.entities[spec.entity].required_columns)
+        expectation = (f"expected columns among {expected}, in any order, with at least "
+                       f"{[c for c in expected if spec.columns[c] in required]}")
+    else:
+        expectation = f"expected exactly {expected}"
     raise FileRejected(
         f"{where}: header does not match {contract_ref(contract, layout, spec)} "
-        f"({'; '.join(parts)}); expected exactly {expected}.{hint} "
+        f"({'; '.join(parts)}); {expectation}.{hint} "
         "Fix the extract (or change the contract, then run ingest again) and re-deliver"
     )
 
@@ -359,18 +432,25 @@ def read_csv_header(
     return header, first + 1
 
 
+def absent_from(header: list[str], spec: FileSpec) -> list[str]:
+    """Mapped columns (delivered names) a checked header leaves out."""
+    return [c for c in spec.columns if c not in header]
+
+
 def parse_delimited(
     data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile:
     """The careful path: every record on its own, with a reason for each one rejected."""
     sniff_text(data, layout, where)
-    text = decode_text(data, layout, where)
+    text, bom_note = decode_text(data, layout, where)
     lines = split_lines(text)
     header, body_start = read_csv_header(lines, contract, layout, spec, where)
     width = len(header)
     canonical = [spec.columns[h] for h in header]
     entity_columns = contract.entities[spec.entity].column_names
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    note_bom(result, spec.entity, bom_note)
+    note_absent_columns(result, spec, absent_from(header, spec))
     rows = RowCollector(canonical)
     csv.field_size_limit(MAX_FIELD_CHARS)
     quote = _quote_char(layout)
@@ -526,9 +606,10 @@ def _path(obj: object, keys: list[str]) -> object:
 
 def parse_jsonl(data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
     sniff_text(data, layout, where)
-    text = decode_text(data, layout, where)
+    text, bom_note = decode_text(data, layout, where)
     nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    note_bom(result, spec.entity, bom_note)
 
     top_columns = list(dict.fromkeys(spec.columns.values()))
     top = _Node.build({d: top_columns.index(c) for d, c in spec.columns.items()},

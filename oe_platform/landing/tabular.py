@@ -29,6 +29,7 @@ from oe_platform.landing.parse import (
     check_header,
     contract_ref,
     flag_table,
+    note_absent_columns,
 )
 
 # An .xlsx is a ZIP of XML: refuse archives that would inflate beyond these (zip bombs).
@@ -91,14 +92,16 @@ def parse_parquet(path: Path, where: str, contract: Contract, layout: Layout, sp
         raise FileRejected(f"{where}: the Parquet data is invalid ({err}); re-export it and re-deliver") from err
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()  # struct columns as dotted names, as the contract writes them
-    check_header(list(table.column_names), contract, layout, spec, where)
+    absent = check_header(list(table.column_names), contract, layout, spec, where)
     n = table.num_rows
-    columns = {spec.columns[name]: _arrow_text(table.column(name), where, name) for name in spec.columns}
+    columns = {spec.columns[name]: _arrow_text(table.column(name), where, name)
+               for name in spec.columns if name not in absent}
     entity = contract.entities[spec.entity]
     arrays = {c: columns[c] if c in columns else pa.nulls(n, pa.string()) for c in entity.column_names}
     arrays["_row_number"] = pa.array(np.arange(1, n + 1, dtype=np.int64))
     full = pa.table(arrays)
     result = ParsedFile(top_entities=(spec.entity,), mode="parquet", rows_read=n)
+    note_absent_columns(result, spec, absent)
     # a record with every mapped value empty is rejected, as for the text formats
     empty = None
     for name in columns:
@@ -225,7 +228,8 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
             while cells and cells[-1] is None:
                 cells.pop()
             header = [("" if v is None else str(v)).strip() for v in cells]
-            check_header(header, contract, layout, spec, f"{where} sheet {sheet.title!r}")
+            absent = check_header(header, contract, layout, spec, f"{where} sheet {sheet.title!r}")
+            note_absent_columns(result, spec, absent, f" of sheet {sheet.title!r}")
             canonical = [spec.columns[h] for h in header]
             column_types = [types.get(c, "text") for c in canonical]
             collector = RowCollector(canonical)

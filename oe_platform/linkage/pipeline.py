@@ -241,21 +241,23 @@ def _build_clusters(con: duckdb.DuckDBPyConnection, model_version: int) -> None:
             from used_edges e join lk_profile_labels l on l.profile_id = e.profile_id_l
             group by l.cluster_id
         )
+        -- every column cast to its declared type (the dbt source linkage.person_clusters): with no
+        -- person records at all the frames above are empty and would otherwise be untyped
         select
-            m.person_record_id,
-            m.person_id,
+            cast(m.person_record_id as varchar) as person_record_id,
+            cast(m.person_id as varchar) as person_id,
             cast(count(*) over (partition by m.person_id) as integer) as cluster_size,
-            case
+            cast(case
                 when count(*) over (partition by m.person_id) = 1 then null
                 when m.profile_records > 1 then 1.0
                 else m.confidence
-            end as match_confidence,
-            case when count(*) over (partition by m.person_id) > 1 then coalesce(s.mean_probability, 1.0) end
-                as cluster_mean_probability,
-            m.source_name,
-            m.force_code,
-            m.record_ref,
-            {model_version} as model_version
+            end as double) as match_confidence,
+            cast(case when count(*) over (partition by m.person_id) > 1 then coalesce(s.mean_probability, 1.0) end
+                as double) as cluster_mean_probability,
+            cast(m.source_name as varchar) as source_name,
+            cast(m.force_code as varchar) as force_code,
+            cast(m.record_ref as varchar) as record_ref,
+            cast({model_version} as integer) as model_version
         from members m
         left join cluster_stats s using (cluster_id)
         order by m.person_id, m.person_record_id
@@ -288,9 +290,11 @@ def _build_review(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
     con.execute(f"""
         create or replace temp table lk_review as
         select
-            review_type, person_record_id, other_person_record_id, reason, action,
-            cast(profiles as integer) as profiles, cast(records as integer) as records,
-            cast(match_probability as double) as match_probability, detail
+            cast(review_type as varchar) as review_type, cast(person_record_id as varchar) as person_record_id,
+            cast(other_person_record_id as varchar) as other_person_record_id, cast(reason as varchar) as reason,
+            cast(action as varchar) as action, cast(profiles as integer) as profiles,
+            cast(records as integer) as records, cast(match_probability as double) as match_probability,
+            cast(detail as varchar) as detail
         from lk_review_guard
         union all
         select

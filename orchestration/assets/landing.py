@@ -96,13 +96,16 @@ def ingest_landing_zone(context: AssetExecutionContext):
     settings = load_settings()
     summary = ingest(settings)
     set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]
+    skipped = [f.error or f.path for f in summary.files if f.status == "skipped"]
     context.log.info(
         f"ingest: {len(summary.files)} new file(s) in {summary.seconds:.1f}s; {summary.rows_accepted} rows "
         f"accepted, {summary.rows_rejected} rejected, {summary.rows_warned} flagged; "
-        f"{summary.count('duplicate')} duplicate, {len(set_aside)} file(s) quarantined"
+        f"{summary.count('duplicate')} duplicate, {len(set_aside)} file(s) quarantined, {len(skipped)} skipped"
     )
     for line in set_aside:
         context.log.warning(f"quarantined: {line}")
+    for line in skipped:
+        context.log.warning(f"skipped: {line}")
     for spec in [*bronze_specs, *meta_specs]:
         yield MaterializeResult(
             asset_key=spec.key,
@@ -113,6 +116,8 @@ def ingest_landing_zone(context: AssetExecutionContext):
                 "rows_flagged_this_run": summary.rows_warned,
                 "files_quarantined_this_run": len(set_aside),
                 "quarantined": MetadataValue.md(_file_list(set_aside)),
+                "files_skipped_this_run": len(skipped),
+                "skipped": MetadataValue.md(_file_list(skipped)),
                 "ingest_run_id": summary.run_id,
             },
         )

@@ -60,6 +60,6 @@ def assert_nothing_lost(settings: Settings) -> None:
     assert problems == [], "\n".join(p.describe() for p in problems)
     for row in read_manifest(settings.meta):
         assert row["rows_read"] == row["rows_accepted"] + row["rows_rejected"], row["path"]
-        assert row["status"] in {"loaded", "duplicate", "quarantined", "failed"}
-        if row["status"] in {"quarantined", "failed"}:
-            assert row["error"], f"{row['path']}: quarantined without a reason"
+        assert row["status"] in {"loaded", "duplicate", "quarantined", "failed", "skipped"}
+        if row["status"] in {"quarantined", "failed", "skipped"}:
+            assert row["error"], f"{row['path']}: {row['status']} without a reason"

@@ -353,3 +353,86 @@ def test_unknown_layout_force_and_file_name_are_quarantined_with_the_fix(platfor
     assert "<source>/<force_code>/<YYYY-MM-DD>/<file>" in errors["crime/essex/stray.csv"]
     assert "is not a date" in errors["crime/essex/2025-13-45/crimes_1.csv"]
     assert_nothing_lost(platform_dirs)
+
+
+SLICE_BEDFORDSHIRE = BAD_INPUT.parent / "landing_slice" / "crime" / "bedfordshire" / "2025-01-06"
+
+
+@pytest.mark.parametrize("re_encoded", [True, False], ids=["utf8_with_bom", "cp1252_with_bom"])
+def test_a_byte_order_mark_on_a_cp1252_extract_is_removed_and_named(platform_dirs, landing_day, re_encoded):
+    """Bedfordshire's legacy layout declares Windows-1252. The same extract saved by Excel as 'CSV UTF-8'
+    (a byte-order mark, then UTF-8) is read as UTF-8; a mark in front of Windows-1252 bytes is removed
+    and the file read as declared. Either way the file loads and a warning names the mark."""
+    original = (SLICE_BEDFORDSHIRE / "CRIME_20250106.txt").read_bytes()
+    assert "Café".encode("cp1252") in original and not original.startswith(b"\xef\xbb\xbf")
+    body = original.decode("cp1252").encode("utf-8") if re_encoded else original
+    target = landing_day("crime", "bedfordshire", "2025-01-06") / "CRIME_20250106.txt"
+    target.write_bytes(b"\xef\xbb\xbf" + body)
+    result = only_file(ingest(platform_dirs), "CRIME_20250106.txt")
+    assert (result.status, result.rows_rejected) == ("loaded", 0), result.error
+    assert result.rows_accepted == original.count(b"\n") - 1
+    rows = {r["crime_ref"]: r for r in bronze(platform_dirs, "crime", "crimes")}
+    assert rows["BD/55/25"]["location_description"] == "Café on George St"
+    [warning] = [w for w in warnings_of(platform_dirs, "CRIME_20250106.txt") if w["kind"] == "byte_order_mark"]
+    assert warning["row_number"] is None
+    expected = ("read as UTF-8, not cp1252" if re_encoded
+                else "not UTF-8 text: the mark was removed and the file read as cp1252")
+    assert expected in warning["detail"]
+    assert_nothing_lost(platform_dirs)
+
+
+def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platform_dirs, landing_day):
+    """DESIGN: "any optional column may be absent or empty". Columns in any order; the key column
+    record_id is required, and a file without it is set aside with a message naming it."""
+    good = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (good / "persons.csv").write_text(
+        "postcode,surname,record_id,date_of_birth\nLU1 3JH,Hartley,A-1,1994-06-12\nSG1 4QT,Barnsley,A-2,\n",
+        encoding="utf-8",
+    )
+    bad = landing_day("canonical", "other-ppu", "2025-02-03")
+    (bad / "persons.csv").write_text("forename,surname\nDaniel,Hartley\n", encoding="utf-8")
+    summary = ingest(platform_dirs)
+    loaded = only_file(summary, "acme-ppu")
+    assert (loaded.status, loaded.rows_accepted, loaded.rows_rejected) == ("loaded", 2, 0)
+    rows = {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+    assert rows["A-1"]["surname"] == "Hartley" and rows["A-1"]["postcode"] == "LU1 3JH"
+    assert rows["A-1"]["forename"] is None and rows["A-2"]["date_of_birth"] is None
+    absent = sorted(w["column_name"] for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "column_absent")
+    assert absent == sorted(["forename", "middle_names", "sex", "address", "phone", "email", "pnc_id",
+                             "cro_number", "nhs_number", "aliases"])
+    refused = only_file(summary, "other-ppu")
+    assert refused.status == "quarantined"
+    assert "missing required column(s) ['record_id']" in refused.error
+    assert "canonical/other-ppu/2025-02-03/persons.csv" in refused.error
+    assert_nothing_lost(platform_dirs)
+
+
+def test_a_force_layout_still_needs_every_column(platform_dirs, landing_day):
+    """Only layouts that say so (optional_columns_may_be_absent) accept a header with columns left out."""
+    header = CRIMES_HEADER.split(",")
+    folder = landing_day()
+    row = crime_row("E9").split(",")
+    (folder / "crimes_20250108.csv").write_text(",".join(header[:-1]) + "\n" + ",".join(row[:-1]) + "\n")
+    result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert result.status == "quarantined" and f"missing column(s) ['{header[-1]}']" in result.error
+
+
+def test_a_canonical_row_without_its_key_is_rejected_alone(platform_dirs, landing_day):
+    """record_id and event_id are required values: a row that leaves one empty is rejected with the
+    reason and its line, and the rest of the file loads."""
+    day = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (day / "persons.csv").write_text("record_id,surname\nA-1,Hartley\n,Barnsley\nA-3,Okafor\n", encoding="utf-8")
+    (day / "person_events.csv").write_text("record_id,event_id,role\nA-1,E-1,suspect\nA-3,,victim\n",
+                                           encoding="utf-8")
+    summary = ingest(platform_dirs)
+    persons = only_file(summary, "persons.csv")
+    assert (persons.status, persons.rows_read, persons.rows_accepted, persons.rows_rejected) == ("loaded", 3, 2, 1)
+    [reject] = rejects_of(platform_dirs, "persons.csv")
+    assert (reject["row_number"], reject["column_name"]) == (3, "record_id")
+    assert "required column(s) ['record_id'] empty" in reject["reason"] and "Barnsley" in reject["raw_text"]
+    links = only_file(summary, "person_events.csv")
+    assert (links.rows_accepted, links.rows_rejected) == (1, 1)
+    [reject] = rejects_of(platform_dirs, "person_events.csv")
+    assert (reject["row_number"], reject["column_name"]) == (3, "event_id")
+    assert [r["record_id"] for r in bronze(platform_dirs, "canonical", "persons")] == ["A-1", "A-3"]
+    assert_nothing_lost(platform_dirs)

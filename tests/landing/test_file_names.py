@@ -69,13 +69,45 @@ def test_symbolic_links_are_never_followed(platform_dirs, landing_day, tmp_path)
     assert_nothing_lost(platform_dirs)
 
 
-def test_partial_uploads_and_hidden_files_wait_for_their_final_name(platform_dirs, landing_day):
+SKIPPED = {
+    "crimes_1.csv.part": "partial download",
+    "crimes_4.csv.crdownload": "partial download",
+    "crimes_3.csv.tmp": "partial download",
+    ".crimes_2.csv": "hidden file",
+    "~$crimes.xlsx": "office lock file",
+    ".~lock.crimes_5.csv#": "office lock file",
+}
+
+
+def test_partial_uploads_hidden_and_lock_files_are_recorded_as_skipped_until_their_final_name(
+    platform_dirs, landing_day
+):
     folder = landing_day()
-    for name in ("crimes_1.csv.part", ".crimes_2.csv", "crimes_3.csv.tmp", "~$crimes.xlsx"):
-        (folder / name).write_text(CRIMES_HEADER + "\n")
+    for name in SKIPPED:
+        (folder / name).write_text(CRIMES_HEADER + "\n" + crime_row(name[:8]) + "\n")
+    (platform_dirs.landing / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    summary = ingest(platform_dirs)
+    results = {f.path.rsplit("/", 1)[-1]: f for f in summary.files}
+    assert set(results) == {*SKIPPED, ".DS_Store"}
+    assert {f.status for f in summary.files} == {"skipped"}
+    for name, kind in {**SKIPPED, ".DS_Store": "hidden file"}.items():
+        assert kind in results[name].error and name in results[name].error, results[name].error
+    # the operator sees them in the manifest (status skipped, the reason), never in bronze
+    manifest = {row["file_name"]: row for row in read_manifest(platform_dirs.meta)}
+    assert {name: row["status"] for name, row in manifest.items()} == dict.fromkeys(results, "skipped")
+    assert all(row["error"] and row["sha256"] and row["file_id"] is None for row in manifest.values())
+    assert bronze(platform_dirs, "crime", "crimes") == []
+    assert not (platform_dirs.lake / "_quarantine").exists()
+    # recorded once: the next run has nothing new to say about them
     assert ingest(platform_dirs).files == []
+    # the download completes under its final name: loaded, and the manifest keeps the skipped record
     (folder / "crimes_1.csv.part").rename(folder / "crimes_1.csv")
-    assert [f.status for f in ingest(platform_dirs).files] == ["loaded"]
+    assert [(f.path, f.status) for f in ingest(platform_dirs).files] == [
+        ("crime/essex/2025-01-08/crimes_1.csv", "loaded")
+    ]
+    assert len(bronze(platform_dirs, "crime", "crimes")) == 1
+    assert len(read_manifest(platform_dirs.meta)) == len(results) + 1
+    assert_nothing_lost(platform_dirs)
 
 
 def test_safe_file_name():

@@ -187,3 +187,27 @@ def test_the_pipeline_engine_follows_the_dbt_target_unless_set(monkeypatch):
     monkeypatch.setenv("OE_LINKAGE_ENGINE", "polars")
     with pytest.raises(ValueError, match="OE_LINKAGE_ENGINE"):
         default_engine()
+
+
+def test_a_run_with_no_person_records_writes_typed_empty_outputs(tmp_path):
+    """A landing zone without person records (only data.police.uk, say) links nothing; its outputs
+    are empty but typed as the dbt source linkage declares (a NULL-typed column breaks contracts)."""
+    from oe_platform.linkage.pipeline import link_records, write_outputs
+
+    con = duckdb.connect()
+    con.execute("create table no_records (person_record_id varchar, source_name varchar, force_code varchar, "
+                "record_ref varchar, forename_std varchar, surname_std varchar, date_of_birth date)")
+    run = link_records(con, "no_records")
+    write_outputs(run, tmp_path)
+    types = {
+        name: {row[0]: row[1] for row in duckdb.sql(f"describe select * from read_parquet('{tmp_path / name}')")
+               .fetchall()}
+        for name in ("clusters.parquet", "review.parquet", "pairs.parquet", "quality.parquet")
+    }
+    assert types["clusters.parquet"] == {
+        "person_record_id": "VARCHAR", "person_id": "VARCHAR", "cluster_size": "INTEGER",
+        "match_confidence": "DOUBLE", "cluster_mean_probability": "DOUBLE", "source_name": "VARCHAR",
+        "force_code": "VARCHAR", "record_ref": "VARCHAR", "model_version": "INTEGER",
+    }
+    assert all(kind != '"NULL"' and kind != "NULL" for columns in types.values() for kind in columns.values()), types
+    assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path / 'clusters.parquet'}')").fetchall() == [(0,)]

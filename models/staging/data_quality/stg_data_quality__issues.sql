@@ -33,6 +33,7 @@ select
     -- issue
     column_name,
     rule,
+    coalesce(nullif(reason_text, ''), column_name || ' is ' || rule) as reason,
     is_current,
 
     -- lineage

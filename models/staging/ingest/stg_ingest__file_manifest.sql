@@ -34,6 +34,7 @@ renamed as (
         -- outcome
         status,
         status = 'loaded' as is_loaded,
+        status = 'skipped' as is_skipped,
         status in ('quarantined', 'failed') as is_set_aside,
         error,
         note,
@@ -61,12 +62,13 @@ attempts as (
 
     select
         *,
-        -- the latest attempt per file says where its rows are (a duplicate only points at a loaded copy)
+        -- the latest attempt per file says where its rows are (a duplicate only points at a loaded
+        -- copy; a skipped file is not a delivery and is never an attempt)
         row_number() over (
-            partition by file_id, status = 'duplicate'
+            partition by file_id, status in ('duplicate', 'skipped')
             order by started_at desc, path desc
         ) = 1
-        and status != 'duplicate' as is_latest_attempt
+        and status not in ('duplicate', 'skipped') as is_latest_attempt
 
     from renamed
 
