@@ -1,13 +1,16 @@
 {#- The body of an `as_of` CTE: one row, one column as_of_on, the date every OE score is computed
     at. The var scoring_as_of when set; else the latest event date in the warehouse that is not in
-    the future, so the same data always gives the same scores (docs/scores.md). -#}
+    the future, so the same data always gives the same scores (docs/scores.md); today when there is
+    no dated event. -#}
 {% macro scoring_as_of_select() -%}
     {%- if var('scoring_as_of') %}
     {#- one row whatever the events (a constant selected from event would repeat per event) #}
     -- depends_on: {{ ref('event') }}
     select cast({{ sql_string_literal(var('scoring_as_of')) }} as date) as as_of_on
     {%- else %}
-    select max(coalesce(occurred_on, recorded_on)) as as_of_on
+    -- with no dated event at all (national nominal lists alone) the scores hold no dated
+    -- component, and today is the date they are true at
+    select coalesce(max(coalesce(occurred_on, recorded_on)), current_date) as as_of_on
     from {{ ref('event') }}
     where coalesce(occurred_on, recorded_on) <= current_date
     {%- endif %}
