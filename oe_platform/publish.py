@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from oe_platform.config import Settings
+from oe_platform.governance.events import record_publish
 
 MART_SCHEMA = "marts"
 
@@ -48,4 +49,5 @@ def publish(settings: Settings, tables: list[str] | None = None) -> list[Publish
             published.append(PublishedFile(name, target, rows))
     finally:
         con.close()
+        record_publish(settings, published)  # the audit log: disclosure, what was written before any error
     return published

@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from oe_platform.config import load_settings
+from oe_platform.governance.audit import audit_run
 from oe_platform.publish import publish
 from orchestration.assets.dbt import DBT_ASSETS
 
@@ -25,7 +26,8 @@ gold_specs = [
 def publish_marts(context: AssetExecutionContext):
     """oe publish: write every mart to gold/<mart>.parquet."""
     settings = load_settings()
-    files = publish(settings, [k.path[-1] for k in MART_KEYS])
+    with audit_run(context.run_id):  # the audit log's disclosure entries carry this run
+        files = publish(settings, [k.path[-1] for k in MART_KEYS])
     for spec, published in zip(gold_specs, files, strict=True):
         yield MaterializeResult(
             asset_key=spec.key, metadata={"path": str(published.path), "rows": published.rows}
