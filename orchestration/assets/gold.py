@@ -26,7 +26,7 @@ gold_specs = [
 def publish_marts(context: AssetExecutionContext):
     """oe publish: write every mart to gold/<mart>.parquet."""
     settings = load_settings()
-    with audit_run(context.run_id):  # the audit log's disclosure entries carry this run
+    with audit_run(context.run.run_id):  # the audit log's disclosure entries carry this run
         files = publish(settings, [k.path[-1] for k in MART_KEYS])
     for spec, published in zip(gold_specs, files, strict=True):
         yield MaterializeResult(
