@@ -2,14 +2,15 @@
     at. The var scoring_as_of when set; else the latest event date in the warehouse that is not in
     the future, so the same data always gives the same scores (docs/scores.md). -#}
 {% macro scoring_as_of_select() -%}
-    select
-        {%- if var('scoring_as_of') %}
-        cast({{ sql_string_literal(var('scoring_as_of')) }} as date) as as_of_on
-        {%- else %}
-        max(coalesce(occurred_on, recorded_on)) as as_of_on
-        {%- endif %}
+    {%- if var('scoring_as_of') %}
+    {#- one row whatever the events (a constant selected from event would repeat per event) #}
+    -- depends_on: {{ ref('event') }}
+    select cast({{ sql_string_literal(var('scoring_as_of')) }} as date) as as_of_on
+    {%- else %}
+    select max(coalesce(occurred_on, recorded_on)) as as_of_on
     from {{ ref('event') }}
     where coalesce(occurred_on, recorded_on) <= current_date
+    {%- endif %}
 {%- endmacro %}
 
 {#- A list var as a SQL list of string literals: ('a', 'b'). -#}
