@@ -185,7 +185,10 @@ def offending_concentration(z: Landing) -> dict[str, float]:
     crime = _first(z.with_truth("crime", "persons"), "record_key")
     sus = crime[crime["role"].isin(["suspect", "offender"])]
     counts = sus.groupby("person_id").size().sort_values(ascending=False).to_numpy()
-    top = lambda share: float(counts[: max(1, int(round(len(counts) * share)))].sum() / counts.sum())  # noqa: E731
+
+    def top(share: float) -> float:
+        return float(counts[: max(1, int(round(len(counts) * share)))].sum() / counts.sum())
+
     return {"offenders": len(counts), "records": int(counts.sum()), "top1_share": top(0.01),
             "top10_share": top(0.10), "max_records": int(counts.max()), "single_record_share":
             float((counts == 1).mean())}

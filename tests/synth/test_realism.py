@@ -64,7 +64,10 @@ def test_nrm_types_follow_age_and_sex():
     female = np.arange(n) % 2 == 0
     types = nrm_types(rng, child, female)
     assert set(types) <= set(NRM_TYPES)
-    share = lambda mask, t: float((types[mask] == t).mean())  # noqa: E731
+
+    def share(mask, t):
+        return float((types[mask] == t).mean())
+
     assert max(NRM_TYPES, key=lambda t: share(child, t)) == "criminal"
     assert max(NRM_TYPES, key=lambda t: share(~child, t)) == "labour"
     assert share(female, "sexual") > 2 * share(~female, "sexual") > 0
