@@ -33,6 +33,12 @@ OFFENDER_GROUPS = {
 TOP_DECILE_TARGET = 0.90
 LOOKALIKE_TOP_DECILE_LIMIT = 0.02
 FORCES_SQL = "select force_code from reference.forces"
+# Sources that are national OE datasets: a record on one is evidence of interest in itself.
+NATIONAL_SOURCES = ("ocgm", "clicm", "nrm", "osint")
+# Roles in a person's own events that can rank them (offending, missing, referred or named victim,
+# intelligence subject or associate); victim of an ordinary crime, witness and reporter cannot.
+OWN_EVIDENCE_ROLES = ("suspect", "offender", "arrested", "charged", "detainee", "alleged_exploiter",
+                      "missing_person", "referred_victim", "subject", "associate", "nominal")
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,13 @@ class MartsEvaluation:
     def targets(self) -> dict[str, bool]:
         checks = {f"{g.name} top decile >= 90%": g.planted > 0 and g.top_decile_share >= TOP_DECILE_TARGET
                   for g in self.groups}
-        innocent = self.lookalikes["innocent"]
-        checks["innocent look-alikes in either top decile < 2%"] = (
-            innocent > 0 and self.lookalikes["innocent_in_top_decile"] / innocent < LOOKALIKE_TOP_DECILE_LIMIT)
+        la = self.lookalikes
+        innocent = la["innocent"]
+        checks["innocent look-alikes ranked through a namesake's records (over-merged) < 2%"] = (
+            innocent > 0 and la["over_merged_in_top_decile"] / innocent < LOOKALIKE_TOP_DECILE_LIMIT)
+        checks["innocent look-alikes with no evidence of their own in either top decile < 2%"] = (
+            la["without_own_evidence"] > 0
+            and la["without_own_evidence_in_top_decile"] / la["without_own_evidence"] < LOOKALIKE_TOP_DECILE_LIMIT)
         checks["every planted cross-border person in cross_border_nominals"] = (
             self.cross_border["planted"] > 0 and self.cross_border["in_mart"] == self.cross_border["planted"])
         return checks
@@ -79,16 +89,27 @@ class MartsEvaluation:
             lines.append(f"{g.name} in the top decile of {g.mart}: {g.in_top_decile}/{g.planted} "
                          f"({g.top_decile_share:.1%}); resolved {g.found}, in the mart {g.in_mart}")
         la = self.lookalikes
-        lines.append(f"innocent look-alikes in either top decile: {la['innocent_in_top_decile']}/{la['innocent']}"
-                     f" ({la['innocent_in_top_decile'] / la['innocent']:.1%})" if la["innocent"] else
-                     "innocent look-alikes: none planted")
+        if la["innocent"]:
+            lines.append(f"innocent look-alikes in either top decile: {la['innocent_in_top_decile']}/{la['innocent']}"
+                         f" ({la['innocent_in_top_decile'] / la['innocent']:.1%}); of them over-merged with another "
+                         f"person: {la['over_merged_in_top_decile']}")
+            lines.append(f"innocent look-alikes with no scoring evidence of their own: "
+                         f"{la['without_own_evidence_in_top_decile']}/{la['without_own_evidence']} "
+                         f"in either top decile")
+        else:
+            lines.append("innocent look-alikes: none planted")
         cb = self.cross_border
-        lines.append(f"planted people known to two or more forces in mart_oe__cross_border_nominals: "
-                     f"{cb['in_mart']}/{cb['planted']}")
+        lines.append(f"planted people with current records from two or more forces in "
+                     f"mart_oe__cross_border_nominals: {cb['in_mart']}/{cb['planted']} (the truth names "
+                     f"{cb['planted_by_truth']}; the rest had a force's records later deleted)")
         lines.append("")
         for check, ok in self.targets().items():
             lines.append(f"[{'PASS' if ok else 'FAIL'}] {check}")
         return "\n".join(lines)
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def _fmt(value: float | None) -> str:
@@ -141,30 +162,88 @@ def evaluate_marts(warehouse: Path, truth_dir: Path) -> MartsEvaluation:
                   for name, roles in VULNERABLE_GROUPS.items()]
         groups += [_group(con, name, "mart_oe__high_harm_offenders", "offender", roles)
                    for name, roles in OFFENDER_GROUPS.items()]
-        # Innocent look-alikes: members of a look-alike pair who hold no other scenario role.
-        innocent, innocent_top = con.sql("""
-            select count(distinct true_person_id),
-                   count(distinct true_person_id) filter (where vulnerable_decile = 1 or offender_decile = 1)
-            from ev_members
-            where scenario_type = 'lookalike'
-              and true_person_id not in (select true_person_id from ev_members where scenario_type != 'lookalike')
+        # Innocent look-alikes: members of a look-alike pair who hold no other scenario role. A
+        # look-alike may still be ranked on their own records (the generator gives some a police
+        # record or, as a child, missing episodes), so two finer counts judge namesake confusion:
+        # those ranked while their resolved person holds another true person's records
+        # (over-merged), and those ranked with no scoring evidence of their own at all.
+        con.execute(f"""
+            create temp table ev_own as
+            select
+                l.true_person_id,
+                bool_or(
+                    r.source_name in {_sql_list(NATIONAL_SOURCES)}
+                    or pe.role in {_sql_list(OWN_EVIDENCE_ROLES)}
+                    or (pe.role = 'victim' and oc.exploitation_type is not null)
+                ) as has_own_evidence
+            from lk_truth as l
+            inner join conformed.person_source_record as r using (person_record_id)
+            left join conformed.person_event as pe using (person_record_id)
+            left join conformed.event as e using (event_id)
+            left join reference.home_office_offence_classes as oc on e.offence_code = oc.home_office_code
+            group by 1
+        """)
+        con.execute("""
+            create temp table ev_merged as
+            select r.person_id, count(distinct l.true_person_id) > 1 as is_over_merged
+            from conformed.person_source_record as r
+            inner join lk_truth as l using (person_record_id)
+            group by 1
+        """)
+        innocent, innocent_top, merged_top, clean, clean_top = con.sql("""
+            with innocents as (
+                select distinct
+                    m.true_person_id,
+                    bool_or(m.vulnerable_decile = 1 or m.offender_decile = 1) as is_top,
+                    bool_or(coalesce(g.is_over_merged, false)) as is_over_merged,
+                    bool_or(coalesce(o.has_own_evidence, false)) as has_own_evidence
+                from ev_members as m
+                left join ev_merged as g using (person_id)
+                left join ev_own as o using (true_person_id)
+                where m.scenario_type = 'lookalike'
+                  and m.true_person_id not in (
+                      select true_person_id from ev_members where scenario_type != 'lookalike')
+                group by 1
+            )
+            select count(*), count(*) filter (where is_top), count(*) filter (where is_top and is_over_merged),
+                   count(*) filter (where not has_own_evidence),
+                   count(*) filter (where is_top and not has_own_evidence)
+            from innocents
         """).fetchall()[0]
-        planted_cb, in_mart = con.sql(f"""
-            with planted as (
-                select m.person_id as true_person_id
+        # Planted people the platform holds current records of from two or more forces: a record
+        # the force later deleted (a deleted crime takes its people with it) is not evidence.
+        planted_truth = con.sql(f"""
+            select count(*) from (
+                select m.person_id
                 from read_parquet('{members}') as m
                 inner join read_parquet('{records}') as r on m.person_id = r.person_id
                 where m.scenario_type != 'lookalike' and r.org in ({FORCES_SQL})
                 group by 1
                 having count(distinct r.org) >= 2
             )
+        """).fetchall()[0][0]
+        planted_cb, in_mart = con.sql(f"""
+            with planted as (
+                select l.true_person_id
+                from lk_truth as l
+                inner join conformed.person_source_record as r using (person_record_id)
+                where r.force_code in ({FORCES_SQL})
+                  and l.true_person_id in (
+                      select person_id from read_parquet('{members}') where scenario_type != 'lookalike')
+                group by 1
+                having count(distinct r.force_code) >= 2
+            )
             select count(*), count(c.person_id)
             from planted
             left join ev_identity as i using (true_person_id)
             left join marts.mart_oe__cross_border_nominals as c on i.person_id = c.person_id
         """).fetchall()[0]
-        return MartsEvaluation(by_role, groups, {"innocent": innocent, "innocent_in_top_decile": innocent_top},
-                               {"planted": planted_cb, "in_mart": in_mart})
+        return MartsEvaluation(
+            by_role, groups,
+            {"innocent": innocent, "innocent_in_top_decile": innocent_top,
+             "over_merged_in_top_decile": merged_top, "without_own_evidence": clean,
+             "without_own_evidence_in_top_decile": clean_top},
+            {"planted": planted_cb, "in_mart": in_mart, "planted_by_truth": planted_truth})
     finally:
         con.close()
 

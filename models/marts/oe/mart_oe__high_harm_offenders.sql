@@ -1,7 +1,7 @@
 -- One row per resolved person with offending to score: recency-frequency-gravity with crime-harm
--- weights (docs/scores.md). score = recency_factor x (frequency + gravity + victims + exploiter
--- points) + network_points, each a column; reasons are built from the same components, so the
--- words never drift from the number. Victim, witness or missing-person roles never add to it.
+-- weights (docs/scores.md). score = recency + frequency + gravity + victims + exploiter + network
+-- points, each a column; reasons are built from the same components, so the words never drift from
+-- the number. Victim, witness or missing-person roles never add to it.
 with
 
 offending as (
@@ -240,6 +240,7 @@ points as (
 
     select
         *,
+        {{ var('rfg_weight_recency') }} * recency_factor as recency_points,
         {{ var('rfg_weight_frequency') }} * ln(1 + offence_count + arrest_count) as frequency_points,
         {{ var('rfg_weight_gravity') }} * ln(1 + harm_days) as gravity_points,
         {{ var('rfg_weight_victims') }} * ln(1 + victim_count) as victim_points,
@@ -254,7 +255,7 @@ scored as (
     select
         *,
         round(
-            recency_factor * (frequency_points + gravity_points + victim_points + exploiter_points)
+            recency_points + frequency_points + gravity_points + victim_points + exploiter_points
             + network_points,
             6
         ) as score
@@ -295,6 +296,7 @@ final as (
             ) end
         ) as reasons,
         round(scored.recency_factor, 6) as recency_factor,
+        round(scored.recency_points, 6) as recency_points,
         round(scored.frequency_points, 6) as frequency_points,
         round(scored.gravity_points, 6) as gravity_points,
         round(scored.victim_points, 6) as victim_points,

@@ -254,6 +254,20 @@ safeguarding as (
 
 ),
 
+-- intelligence logs that name the person as a victim or potential victim (e.g. of cuckooing or
+-- exploitation reported by the community), whoever the subject of the log is
+intel_victims as (
+
+    select
+        person_id,
+        count(distinct event_id) as intel_victim_count
+
+    from windowed
+    where event_type = 'intel' and role in ('victim', 'referred_victim')
+    group by person_id
+
+),
+
 -- a county line's runner or cuckooed occupant (seed oe_nominal_role_weights, score vulnerability)
 line_roles as (
 
@@ -356,6 +370,8 @@ candidates as (
     union
     select person_id from safeguarding
     union
+    select person_id from intel_victims
+    union
     select person_id from line_roles
     union
     select person_id from exploiter_links
@@ -383,6 +399,7 @@ components as (
         coalesce(nrm.nrm_referral_count, 0) as nrm_referral_count,
         nrm.nrm_exploitation_types,
         coalesce(safeguarding.safeguarding_referral_count, 0) as safeguarding_referral_count,
+        coalesce(intel_victims.intel_victim_count, 0) as intel_victim_count,
         cast(coalesce(line_roles.line_role_points, 0) as double) as line_role_points,
         line_roles.line_roles,
         coalesce(exploiter_links.exploiter_link_count, 0) as exploiter_link_count,
@@ -407,6 +424,8 @@ components as (
         on candidates.person_id = nrm.person_id
     left join safeguarding
         on candidates.person_id = safeguarding.person_id
+    left join intel_victims
+        on candidates.person_id = intel_victims.person_id
     left join line_roles
         on candidates.person_id = line_roles.person_id
     left join exploiter_links
@@ -440,6 +459,7 @@ points as (
         {{ var('vulnerability_weight_nrm') }} * ln(1 + nrm_referral_count) / ln(2) as nrm_points,
         {{ var('vulnerability_weight_safeguarding') }} * ln(1 + safeguarding_referral_count) / ln(2)
             as safeguarding_points,
+        {{ var('vulnerability_weight_intel_victim') }} * ln(1 + intel_victim_count) / ln(2) as intel_victim_points,
         {{ var('vulnerability_weight_exploiter_link') }} * ln(1 + exploiter_link_count) / ln(2)
             as exploiter_link_points,
         cast({{ var('vulnerability_weight_deal_phone') }} * least(deal_phone_count, 1) as double) as deal_phone_points
@@ -457,7 +477,8 @@ scored as (
         round(
             (
                 missing_points + repeat_missing_points + found_elsewhere_points + exploitation_flag_points
-                + exploitation_victim_points + nrm_points + safeguarding_points + line_role_points
+                + exploitation_victim_points + nrm_points + safeguarding_points + intel_victim_points
+                + line_role_points
                 + exploiter_link_points + deal_phone_points
             )
             * case when is_child then {{ var('vulnerability_child_multiplier') }} else 1.0 end,
@@ -508,6 +529,9 @@ final as (
             case when safeguarding_referral_count > 0 then concat(
                 {{ plural('safeguarding_referral_count', 'safeguarding referral') }}
             ) end,
+            case when intel_victim_count > 0 then concat(
+                'named as a victim in ', {{ plural('intel_victim_count', 'intelligence log') }}
+            ) end,
             case when exploiter_link_count > 0 then concat(
                 'linked to ',
                 {{ plural('exploiter_link_count', 'exploiter') }},
@@ -526,6 +550,7 @@ final as (
         round(exploitation_victim_points, 6) as exploitation_victim_points,
         round(nrm_points, 6) as nrm_points,
         round(safeguarding_points, 6) as safeguarding_points,
+        round(intel_victim_points, 6) as intel_victim_points,
         round(line_role_points, 6) as line_role_points,
         round(exploiter_link_points, 6) as exploiter_link_points,
         round(deal_phone_points, 6) as deal_phone_points,
@@ -536,6 +561,7 @@ final as (
         exploitation_victim_count,
         nrm_referral_count,
         safeguarding_referral_count,
+        intel_victim_count,
         exploiter_link_count,
         deal_phone_count,
         last_missing_on,
