@@ -196,9 +196,12 @@ def report_command() -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+@click.option("--profile", type=click.Choice(["default", "heavy", "census"]), default="default", show_default=True,
+              help="The generator's noise profile: its default, heavy keying noise, or census-like sources "
+                   "(docs/generator.md).")
 @_ENGINE_OPTION
 def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
-                     model_path: Path | None, threshold: float | None, engine: str) -> None:
+                     model_path: Path | None, threshold: float | None, profile: str, engine: str) -> None:
     """Generate a landing zone, build int_person_records, link it and print pairwise precision,
     recall and F1 against the generator's truth, with timings."""
     from oe_platform.linkage.evaluate import evaluate
@@ -207,7 +210,7 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
-                      config=_config(threshold), progress=True, engine=engine or "duckdb")
+                      config=_config(threshold), progress=True, engine=engine or "duckdb", profile=profile)
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")
