@@ -62,6 +62,8 @@ class ClusteringConfig:
     strict_missing_dob: bool = False
     """With a date of birth missing, only a personal identifier (phone, PNC, CRO, NHS, or postcode
     with middle names) corroborates a name match; the postcode alone (a household) does not."""
+    adapt_parameters: bool = False
+    """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt)."""
     trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
     conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
 
@@ -76,6 +78,30 @@ class ClusterResult:
 
 
 # --- edge guards ------------------------------------------------------------------------------------
+
+# Evidence of a pair the comparison levels do not hold, read by the edge guards (columns added to
+# the pair from its two profiles l and r): how many keying errors separate the dates of birth and
+# the forenames, whether the names are swapped with a typo.
+PAIR_EVIDENCE = {
+    "dob_edits": "damerau_levenshtein(l.dob_text, r.dob_text)",
+    "dob_years_apart": "abs(l.dob_year - r.dob_year)",
+    "forename_edits": "damerau_levenshtein(l.forename_std, r.forename_std)",
+    "forename_min_length": "least(length(l.forename_std), length(r.forename_std))",
+    "forename_initial_agrees": "l.forename_initial = r.forename_initial",
+    "names_swapped_fuzzy": (
+        "jaro_winkler_similarity(l.forename_std, r.surname_std) >= 0.84 "
+        "and jaro_winkler_similarity(l.surname_std, r.forename_std) >= 0.84"
+    ),
+}
+
+
+def pair_evidence_select(left: str = "l", right: str = "r") -> str:
+    """The PAIR_EVIDENCE columns for profiles aliased `left` and `right`."""
+    return ", ".join(
+        f"({sql.replace('l.', left + '.').replace('r.', right + '.')}) as {name}"
+        for name, sql in PAIR_EVIDENCE.items()
+    )
+
 
 def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False) -> dict[str, str]:
     """SQL conditions over lk_pairs that veto a pair even above the threshold (name -> condition).
@@ -113,13 +139,35 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
+    sur = gammas["surname"]
+    surname_agrees = "gamma_surname in ({})".format(", ".join(str(sur[label]) for label in (
+        EXACT, "same without spaces", "jaro-winkler >= 0.92", "a word in common")))
+    middle_differs = f"gamma_middle_names = {middle[ELSE]}"
+    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH): the same initial, at most two
+    # keying errors, the date of birth agreeing or one keying error away, and nothing else disagreeing
+    forename_mistyped = (
+        f"(coalesce(forename_edits <= 2 and forename_initial_agrees, false) "
+        f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
+        f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
+    )
+    # forename and surname swapped, one of them also mistyped
+    swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
+    # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
+    # less than a decade apart, names agreeing and an address, phone or identifier in common
+    dob_two_errors = (
+        f"(coalesce(dob_edits = 2 and dob_years_apart < 10, false) and gamma_forename in ({same_forename}) "
+        f"and {surname_agrees} and ({household} or {identifiers}))"
+    )
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
             f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
-            f"and not ({alias_listed})"
+            f"and not ({alias_listed}) and not {forename_mistyped} and not {swapped_mistyped}"
         ),
-        "dob_conflict": f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]})",
+        "dob_conflict": (
+            f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]}) "
+            f"and not {dob_two_errors}"
+        ),
         "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
         "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
         "household_relative": (
@@ -136,14 +184,21 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     con.execute(f"""
         create or replace temp table lk_pairs as
+        with evidence as (
+            select p.*, {pair_evidence_select()}
+            from lk_pairs p
+            join lk_profiles l on l.profile_id = p.profile_id_l
+            join lk_profiles r on r.profile_id = p.profile_id_r
+        )
         select
-            *,
+            * exclude ({", ".join(PAIR_EVIDENCE)}),
             case
                 when match_probability < {threshold} then 'below_threshold'
                 {cases}
                 else 'accepted'
             end as edge_status
-        from lk_pairs
+        from evidence
+        order by profile_id_l, profile_id_r
     """)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from oe_platform.linkage.clustering import ClusteringConfig, edge_guard_sql
+from oe_platform.linkage.clustering import ClusteringConfig, edge_guard_sql, pair_evidence_select
 from oe_platform.linkage.model import LinkageModel
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import make_linker
@@ -183,6 +183,9 @@ def _guards_applying(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
     guards = edge_guard_sql(gammas, config.strict_missing_dob)
-    checks = ", ".join(f"({sql}) as {name}" for name, sql in guards.items())
-    result = con.execute(f"select {checks} from (select {values})").fetchall()[0]
+    checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
+    result = con.execute(f"""
+        select {checks}
+        from (select {values}, {pair_evidence_select()} from lk_explain_a l, lk_explain_b r)
+    """).fetchall()[0]
     return [name for name, applies in zip(guards, result, strict=True) if applies]

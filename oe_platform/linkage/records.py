@@ -223,6 +223,9 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             str_split(any_value(aliases_std), ';') as alias_names,
             any_value(forename_std) || ' ' || any_value(surname_std) as full_name,
             year(any_value(date_of_birth)) as dob_year,
+            strftime(any_value(date_of_birth), '%m-%d') as dob_month_day,
+            nullif(substr(any_value(forename_std), 1, 1), '') as forename_initial,
+            nullif(substr(any_value(surname_std), 1, 1), '') as surname_initial,
             case
                 when day(any_value(date_of_birth)) <= 12
                     and day(any_value(date_of_birth)) != month(any_value(date_of_birth))
