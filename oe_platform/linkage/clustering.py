@@ -110,10 +110,14 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
       typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
       (a badly mistyped forename) or one record lists the other's full name among its other names
-      (an alias on file). A twin or a sibling shares surname, address, phone and sometimes
-      date of birth; the given name tells them apart.
+      (an alias on file), or the forenames share their initial and are at most two keying errors
+      apart with the date of birth agreeing (or one keying error apart), the sexes and middle names
+      not disagreeing, or the names are swapped with a typo. A twin or a sibling shares surname,
+      address, phone and sometimes date of birth; the given name tells them apart.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
-      apart (a parent and child, or siblings, with the same name at one address).
+      apart (a parent and child, or siblings, with the same name at one address), unless they are
+      two keying errors apart, less than ten years apart or with the same full middle names, and the
+      names agree and an address, phone or identifier is shared.
     - middle_name_conflict: both middle names present and unrelated while the dates of birth do
       not agree exactly (or transposed): a namesake in the same household.
     - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
@@ -154,9 +158,11 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
     # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
     # less than a decade apart, names agreeing and an address, phone or identifier in common
+    # (decades apart only when the full middle names agree too: 1996 / 1961 is two keying errors, a
+    # father and son rarely share forename, middle names and an address)
     dob_two_errors = (
-        f"(coalesce(dob_edits = 2 and dob_years_apart < 10, false) and gamma_forename in ({same_forename}) "
-        f"and {surname_agrees} and ({household} or {identifiers}))"
+        f"(coalesce(dob_edits = 2 and (dob_years_apart < 10 or gamma_middle_names = {middle[EXACT]}), false) "
+        f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
     )
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
