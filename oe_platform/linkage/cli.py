@@ -131,7 +131,7 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
     import duckdb
 
     from oe_platform.linkage.explain import RecordNotFound, explain_pair
-    from oe_platform.linkage.pipeline import RECORDS_SNAPSHOT
+    from oe_platform.linkage.pipeline import PARAMETERS_FILE, RECORDS_SNAPSHOT
 
     settings = load_settings()
     directory = settings.lake / "linkage"
@@ -147,9 +147,14 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
             "where section = 'summary' and metric = 'prior_probability_two_random_records_match'"
         ).fetchall()
         prior = found[0][0] if found else None
+    run_parameters = None
+    if (directory / PARAMETERS_FILE).exists():
+        import json
+
+        run_parameters = json.loads((directory / PARAMETERS_FILE).read_text(encoding="utf-8"))
     try:
         explanation = explain_pair(con, "lk_input", record_a, record_b, _model(model_path), _config(threshold),
-                                   prior=prior)
+                                   prior=prior, run_parameters=run_parameters)
     except RecordNotFound as error:
         _fail(str(error))
     clusters = directory / "clusters.parquet"
