@@ -345,6 +345,14 @@ BLOCKING_RULES = [
         'l."rare_name_key" = r."rare_name_key" AND r."date_of_birth" IS NULL',
         "same rare name, no date of birth (right)",
     ),
+    _rule(
+        'l."rare_phonetic_key" = r."rare_phonetic_key" AND l."date_of_birth" IS NULL',
+        "same rare phonetic name (a rare name mistyped), no date of birth (left)",
+    ),
+    _rule(
+        'l."rare_phonetic_key" = r."rare_phonetic_key" AND r."date_of_birth" IS NULL',
+        "same rare phonetic name (a rare name mistyped), no date of birth (right)",
+    ),
 ]
 
 def prediction_blocking_rules() -> list[dict[str, str]]:
