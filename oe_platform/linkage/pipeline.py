@@ -4,8 +4,8 @@
              -> clusters with guards (clustering.py) -> stable person ids (identity.py)
              -> clusters / pairs / review / quality Parquet and a chart (quality.py)
 
-A run never trains: it uses the committed model (model.py) and only rescales its prior to the
-number of profiles.
+A run uses the committed model (model.py) and estimates only its own prior; with
+ClusteringConfig(adapt_parameters=True) it also adapts m and u to its records, guarded (adapt.py).
 """
 
 from __future__ import annotations
