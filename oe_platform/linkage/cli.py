@@ -24,10 +24,10 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _config(threshold: float | None):
-    from oe_platform.linkage.clustering import ClusteringConfig
+def _config(threshold: float | None, adapt: bool = False):
+    from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, ClusteringConfig
 
-    return ClusteringConfig() if threshold is None else ClusteringConfig(threshold=threshold)
+    return ClusteringConfig(threshold=DEFAULT_THRESHOLD if threshold is None else threshold, adapt_parameters=adapt)
 
 
 def _model(path: Path | None):
@@ -131,7 +131,7 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
     import duckdb
 
     from oe_platform.linkage.explain import RecordNotFound, explain_pair
-    from oe_platform.linkage.pipeline import RECORDS_SNAPSHOT
+    from oe_platform.linkage.pipeline import PARAMETERS_FILE, RECORDS_SNAPSHOT
 
     settings = load_settings()
     directory = settings.lake / "linkage"
@@ -147,9 +147,14 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
             "where section = 'summary' and metric = 'prior_probability_two_random_records_match'"
         ).fetchall()
         prior = found[0][0] if found else None
+    run_parameters = None
+    if (directory / PARAMETERS_FILE).exists():
+        import json
+
+        run_parameters = json.loads((directory / PARAMETERS_FILE).read_text(encoding="utf-8"))
     try:
         explanation = explain_pair(con, "lk_input", record_a, record_b, _model(model_path), _config(threshold),
-                                   prior=prior)
+                                   prior=prior, run_parameters=run_parameters)
     except RecordNotFound as error:
         _fail(str(error))
     clusters = directory / "clusters.parquet"
@@ -196,9 +201,15 @@ def report_command() -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
+@click.option("--profile", type=click.Choice(["default", "heavy", "census"]), default="default", show_default=True,
+              help="The generator's noise profile: its default, heavy keying noise, or census-like sources "
+                   "(docs/generator.md).")
+@click.option("--adapt/--no-adapt", default=False, show_default=True,
+              help="Adapt m and u to the run's records (u by random sampling, m by EM, guarded; docs/linkage.md).")
 @_ENGINE_OPTION
 def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
-                     model_path: Path | None, threshold: float | None, engine: str) -> None:
+                     model_path: Path | None, threshold: float | None, profile: str, adapt: bool,
+                     engine: str) -> None:
     """Generate a landing zone, build int_person_records, link it and print pairwise precision,
     recall and F1 against the generator's truth, with timings."""
     from oe_platform.linkage.evaluate import evaluate
@@ -207,7 +218,9 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
-                      config=_config(threshold), progress=True, engine=engine or "duckdb")
+                      config=_config(threshold, adapt), progress=True, engine=engine or "duckdb", profile=profile)
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
+    if result.run.adaptation is not None:
+        click.echo(result.run.adaptation.as_text())
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")

@@ -62,6 +62,8 @@ class ClusteringConfig:
     strict_missing_dob: bool = False
     """With a date of birth missing, only a personal identifier (phone, PNC, CRO, NHS, or postcode
     with middle names) corroborates a name match; the postcode alone (a household) does not."""
+    adapt_parameters: bool = False
+    """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt)."""
     trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
     conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
 
@@ -77,6 +79,30 @@ class ClusterResult:
 
 # --- edge guards ------------------------------------------------------------------------------------
 
+# Evidence of a pair the comparison levels do not hold, read by the edge guards (columns added to
+# the pair from its two profiles l and r): how many keying errors separate the dates of birth and
+# the forenames, whether the names are swapped with a typo.
+PAIR_EVIDENCE = {
+    "dob_edits": "damerau_levenshtein(l.dob_text, r.dob_text)",
+    "dob_years_apart": "abs(l.dob_year - r.dob_year)",
+    "forename_edits": "damerau_levenshtein(l.forename_std, r.forename_std)",
+    "forename_min_length": "least(length(l.forename_std), length(r.forename_std))",
+    "forename_initial_agrees": "l.forename_initial = r.forename_initial",
+    "names_swapped_fuzzy": (
+        "jaro_winkler_similarity(l.forename_std, r.surname_std) >= 0.84 "
+        "and jaro_winkler_similarity(l.surname_std, r.forename_std) >= 0.84"
+    ),
+}
+
+
+def pair_evidence_select(left: str = "l", right: str = "r") -> str:
+    """The PAIR_EVIDENCE columns for profiles aliased `left` and `right`."""
+    return ", ".join(
+        f"({sql.replace('l.', left + '.').replace('r.', right + '.')}) as {name}"
+        for name, sql in PAIR_EVIDENCE.items()
+    )
+
+
 def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False) -> dict[str, str]:
     """SQL conditions over lk_pairs that veto a pair even above the threshold (name -> condition).
 
@@ -84,10 +110,14 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
       typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
       (a badly mistyped forename) or one record lists the other's full name among its other names
-      (an alias on file). A twin or a sibling shares surname, address, phone and sometimes
-      date of birth; the given name tells them apart.
+      (an alias on file), or the forenames share their initial and are at most two keying errors
+      apart with the date of birth agreeing (or one keying error apart), the sexes and middle names
+      not disagreeing, or the names are swapped with a typo. A twin or a sibling shares surname,
+      address, phone and sometimes date of birth; the given name tells them apart.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
-      apart (a parent and child, or siblings, with the same name at one address).
+      apart (a parent and child, or siblings, with the same name at one address), unless they are
+      two keying errors apart, less than ten years apart or with the same full middle names, and the
+      names agree and an address, phone or identifier is shared.
     - middle_name_conflict: both middle names present and unrelated while the dates of birth do
       not agree exactly (or transposed): a namesake in the same household.
     - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
@@ -113,13 +143,37 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
+    sur = gammas["surname"]
+    surname_agrees = "gamma_surname in ({})".format(", ".join(str(sur[label]) for label in (
+        EXACT, "same without spaces", "jaro-winkler >= 0.92", "a word in common")))
+    middle_differs = f"gamma_middle_names = {middle[ELSE]}"
+    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH): the same initial, at most two
+    # keying errors, the date of birth agreeing or one keying error away, and nothing else disagreeing
+    forename_mistyped = (
+        f"(coalesce(forename_edits <= 2 and forename_initial_agrees, false) "
+        f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
+        f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
+    )
+    # forename and surname swapped, one of them also mistyped
+    swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
+    # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
+    # less than a decade apart, names agreeing and an address, phone or identifier in common
+    # (decades apart only when the full middle names agree too: 1996 / 1961 is two keying errors, a
+    # father and son rarely share forename, middle names and an address)
+    dob_two_errors = (
+        f"(coalesce(dob_edits = 2 and (dob_years_apart < 10 or gamma_middle_names = {middle[EXACT]}), false) "
+        f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
+    )
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
             f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
-            f"and not ({alias_listed})"
+            f"and not ({alias_listed}) and not {forename_mistyped} and not {swapped_mistyped}"
         ),
-        "dob_conflict": f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]})",
+        "dob_conflict": (
+            f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]}) "
+            f"and not {dob_two_errors}"
+        ),
         "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
         "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
         "household_relative": (
@@ -136,14 +190,21 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     con.execute(f"""
         create or replace temp table lk_pairs as
+        with evidence as (
+            select p.*, {pair_evidence_select()}
+            from lk_pairs p
+            join lk_profiles l on l.profile_id = p.profile_id_l
+            join lk_profiles r on r.profile_id = p.profile_id_r
+        )
         select
-            *,
+            * exclude ({", ".join(PAIR_EVIDENCE)}),
             case
                 when match_probability < {threshold} then 'below_threshold'
                 {cases}
                 else 'accepted'
             end as edge_status
-        from lk_pairs
+        from evidence
+        order by profile_id_l, profile_id_r
     """)
 
 

@@ -31,6 +31,8 @@ class Evaluation:
     records_with_truth: int
     timings: dict[str, float] = field(default_factory=dict)
     shards: int = 1
+    profile: str = "default"
+    blocking: dict[str, float] = field(default_factory=dict)
 
     def as_text(self) -> str:
         accuracy = self.run.accuracy
@@ -41,7 +43,7 @@ class Evaluation:
                if self.shards > 1 else ""),
             f"person records linked: {s['person_records']:,} ({s['profiles']:,} profiles, "
             f"{self.records_with_truth:,} with a known true person); persons found: {s['persons']:,}",
-            f"model v{self.run.model.version}, threshold {self.run.config.threshold}",
+            f"noise profile {self.profile}; model v{self.run.model.version}, threshold {self.run.config.threshold}",
         ]
         if accuracy is not None:
             lines += [
@@ -49,6 +51,10 @@ class Evaluation:
                 f"  true pairs {accuracy.true_pairs:,}, predicted pairs {accuracy.predicted_pairs:,}, "
                 f"true positives {accuracy.true_positive_pairs:,}",
             ]
+        if self.blocking:
+            b = self.blocking
+            lines.append(f"blocking alone: {b['pair_recall']:.5f} of {int(b['true_profile_pairs']):,} true profile "
+                         f"pairs under different source keys; recall ceiling {b['ceiling_recall']:.5f}")
         lines.append("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         lines.append("linkage: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s"
                                              for k, v in self.run.timings.items()))
@@ -92,6 +98,7 @@ def evaluate(
     config: ClusteringConfig | None = None,
     progress: bool = False,
     engine: str = "duckdb",
+    profile: str = "default",
 ) -> Evaluation:
     """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
 
@@ -101,6 +108,9 @@ def evaluate(
     this is how a million records are measured on one machine.
     """
     from oe_platform.synth import generate
+    from oe_platform.synth.noise import NoiseRates
+
+    rates = NoiseRates.profile(profile)
 
     timings: dict[str, float] = {"generate": 0.0, "ingest_and_dbt": 0.0}
     con = duckdb.connect()
@@ -113,7 +123,7 @@ def evaluate(
         if not (reuse and settings.warehouse.exists()):
             started = time.perf_counter()
             generate(persons=persons, seed=seed + shard, months=months, out=settings.landing, truth_out=truth_dir,
-                     progress=progress)
+                     rates=rates, progress=progress)
             timings["generate"] += time.perf_counter() - started
             started = time.perf_counter()
             settings.warehouse.unlink(missing_ok=True)
@@ -151,5 +161,69 @@ def evaluate(
     started = time.perf_counter()
     write_outputs(run, workdir / "lake" / "linkage")
     timings["write_outputs"] = time.perf_counter() - started
+    has_blocked = con.execute("select count(*) from duckdb_tables() where table_name = 'lk_blocked'").fetchall()[0][0]
+    blocking = blocking_recall(con, "lk_truth") if has_blocked else {}
     return Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
-                      timings=timings, shards=shards)
+                      timings=timings, shards=shards, profile=profile, blocking=blocking)
+
+
+def blocking_recall(con: duckdb.DuckDBPyConnection, truth_table: str) -> dict[str, float]:
+    """Recall of the blocking rules alone, against the truth (needs lk_blocked of the run).
+
+    `pairs`: of the true pairs of profiles under different source record keys, the share some
+    blocking rule brings together. `ceiling`: pairwise recall over person records if every blocked
+    true pair and every source-key link were accepted (connected components): the most any scoring,
+    threshold and guards could reach with these blocking rules.
+    """
+    con.execute(f"""
+        create or replace temp table lk_profile_truth as
+        select r.profile_id, any_value(r.source_key) as source_key, mode(t.true_person_id) as true_person_id
+        from lk_records r join {truth_table} t using (person_record_id)
+        group by r.profile_id
+    """)
+    true_pairs, blocked = con.execute("""
+        with true_pairs as (
+            select a.profile_id as l, b.profile_id as r
+            from lk_profile_truth a join lk_profile_truth b
+              on a.true_person_id = b.true_person_id and a.profile_id < b.profile_id
+             and a.source_key is distinct from b.source_key
+        )
+        select count(*), count(b.profile_id_l)
+        from true_pairs t left join lk_blocked b on b.profile_id_l = t.l and b.profile_id_r = t.r
+    """).fetchall()[0]
+    # components over blocked true pairs and same-source-key profiles
+    edges = con.execute("""
+        select b.profile_id_l as l, b.profile_id_r as r
+        from lk_blocked b
+        join lk_profile_truth a on a.profile_id = b.profile_id_l
+        join lk_profile_truth c on c.profile_id = b.profile_id_r and c.true_person_id = a.true_person_id
+        union all
+        select min(profile_id) over (partition by source_key), profile_id
+        from lk_profile_truth where source_key is not null
+    """).fetchall()
+    profiles = [p for (p,) in con.execute("select profile_id from lk_profile_truth").fetchall()]
+    parent = {p: p for p in profiles}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    con.register("lk_ceiling", __import__("pandas").DataFrame(
+        {"profile_id": profiles, "component": [find(p) for p in profiles]}))
+    ceiling = con.execute(f"""
+        with rec as (
+            select t.true_person_id, c.component
+            from lk_records r join {truth_table} t using (person_record_id) join lk_ceiling c using (profile_id)
+        ),
+        truth as (select count(*) as n from rec group by true_person_id),
+        found as (select count(*) as n from rec group by true_person_id, component)
+        select (select sum(n * (n - 1) / 2) from found) / nullif((select sum(n * (n - 1) / 2) from truth), 0)
+    """).fetchall()[0][0]
+    return {"true_profile_pairs": float(true_pairs), "blocked_true_profile_pairs": float(blocked),
+            "pair_recall": blocked / true_pairs if true_pairs else 1.0, "ceiling_recall": float(ceiling or 1.0)}

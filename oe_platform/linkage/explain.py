@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from oe_platform.linkage.clustering import ClusteringConfig, edge_guard_sql
+from oe_platform.linkage.clustering import ClusteringConfig, edge_guard_sql, pair_evidence_select
 from oe_platform.linkage.model import LinkageModel
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import make_linker
@@ -49,10 +49,11 @@ class Explanation:
     blocking_rules: list[str]
     guards: list[str]
     decision: str
+    parameters: str = "the committed model"
     last_run: dict[str, Any] = field(default_factory=dict)
 
     def as_text(self) -> str:
-        lines = [f"{self.record_a}  vs  {self.record_b}"]
+        lines = [f"{self.record_a}  vs  {self.record_b}", f"m and u: {self.parameters}"]
         if self.same_profile:
             lines.append("Both records belong to one source record key with identical details: linked "
                          "without scoring.")
@@ -100,6 +101,7 @@ def explain_pair(
     model: LinkageModel,
     config: ClusteringConfig | None = None,
     prior: float | None = None,
+    run_parameters: dict[str, Any] | None = None,
 ) -> Explanation:
     """Explain the pair (record_a, record_b) among the records of `source_table`, under `prior` (the
     prior the run estimated; default the trained prior rescaled to the number of profiles)."""
@@ -113,6 +115,19 @@ def explain_pair(
         if record not in found:
             raise RecordNotFound(f"person_record_id {record!r} is not among the {prepared.records} records linked")
     settings = model.settings_for(prepared.profiles)
+    parameters = "the committed model"
+    if run_parameters and run_parameters.get("model_version") == model.version:
+        # the m and u the run scored with (adapted or committed; parameters.json), and why
+        settings["comparisons"] = run_parameters["settings"]["comparisons"]
+        report = run_parameters.get("adaptation") or {}
+        parameters = f"the last run's: {report.get('mode', 'committed')} ({report.get('reason', '')})"
+        adapted = [c["comparison"] for c in report.get("comparisons", []) if c["decision"] == "adapted"]
+        rejected = [f"{c['comparison']} ({c['reason']})" for c in report.get("comparisons", [])
+                    if c["decision"] == "rejected"]
+        if adapted:
+            parameters += "; adapted: " + ", ".join(adapted)
+        if rejected:
+            parameters += "; rejected by the guard, committed kept: " + ", ".join(rejected)
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     linker = make_linker(con, settings)
@@ -162,6 +177,7 @@ def explain_pair(
         record_a=record_a, record_b=record_b, same_profile=same_profile, comparisons=comparisons,
         prior_match_weight=prior_weight, match_weight=match_weight, match_probability=probability,
         threshold=config.threshold, blocking_rules=blocking, guards=guards, decision=decision,
+        parameters=parameters,
     )
 
 
@@ -183,6 +199,9 @@ def _guards_applying(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
     guards = edge_guard_sql(gammas, config.strict_missing_dob)
-    checks = ", ".join(f"({sql}) as {name}" for name, sql in guards.items())
-    result = con.execute(f"select {checks} from (select {values})").fetchall()[0]
+    checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
+    result = con.execute(f"""
+        select {checks}
+        from (select {values}, {pair_evidence_select()} from lk_explain_a l, lk_explain_b r)
+    """).fetchall()[0]
     return [name for name, applies in zip(guards, result, strict=True) if applies]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oe_platform.config import REPO_ROOT
-from oe_platform.linkage.spec import settings_hash
+from oe_platform.linkage.spec import prediction_blocking_rules, settings_hash
 
 MODELS_DIR = REPO_ROOT / "linkage" / "models"
 MODEL_ENV = "OE_LINKAGE_MODEL"
@@ -43,6 +43,8 @@ class LinkageModel:
         settings = json.loads(json.dumps(self.settings))
         prior = self.expected_matches_per_profile / max(profiles - 1, 1)
         settings["probability_two_random_records_match"] = min(prior, MAX_PRIOR)
+        # blocking is not estimated: a run uses the current rules (spec.prediction_blocking_rules)
+        settings["blocking_rules_to_generate_predictions"] = prediction_blocking_rules()
         return settings
 
 

@@ -4,12 +4,13 @@
              -> clusters with guards (clustering.py) -> stable person ids (identity.py)
              -> clusters / pairs / review / quality Parquet and a chart (quality.py)
 
-A run never trains: it uses the committed model (model.py) and only rescales its prior to the
-number of profiles.
+A run uses the committed model (model.py) and estimates only its own prior; with
+ClusteringConfig(adapt_parameters=True) it also adapts m and u to its records, guarded (adapt.py).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from oe_platform.config import Settings
+from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
 from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
 from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
@@ -35,6 +37,7 @@ WAREHOUSE_RELATION = "conformed.int_person_records"
 OUTPUT_FILES = ("clusters.parquet", "pairs.parquet", "review.parquet", "quality.parquet")
 RECORDS_SNAPSHOT = "person_records.parquet"
 CHART_FILE = "match_weight_histogram.html"
+PARAMETERS_FILE = "parameters.json"
 
 
 @dataclass
@@ -48,6 +51,9 @@ class LinkageRun:
     summary: dict[str, float]
     timings: dict[str, float]
     accuracy: PairwiseAccuracy | None = None
+    settings: dict | None = None
+    """The Splink settings the run scored with (the committed model, adapted or not; the run's prior)."""
+    adaptation: AdaptationReport | None = None
     written: list[Path] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -99,6 +105,13 @@ def link_records(
 
     started = time.perf_counter()
     settings = model.settings_for(prepared.profiles)
+    if config.adapt_parameters and prepared.profiles > 1:
+        settings, adaptation = adapt_settings(con, settings, prepared.profiles)
+    else:
+        adaptation = AdaptationReport("committed", "adaptation switched off")
+    timings["adapt_seconds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     scored = _score(con, settings, engine, spark) if prepared.profiles > 1 else _empty_pairs(con, settings)
     timings["score_seconds"] = time.perf_counter() - started
 
@@ -138,6 +151,8 @@ def link_records(
     summary = {
         "model_version": model.version,
         "threshold_match_probability": config.threshold,
+        "parameters_adapted": int(adaptation.mode == "adapted"),
+        "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
         "prior_probability_two_random_records_match": prior.estimated,
         "prior_trained_rescaled": prior.trained,
         "prior_estimate_iterations": prior.iterations,
@@ -163,7 +178,8 @@ def link_records(
     quality = quality_table(con, "lk_clusters", "lk_pairs", summary, accuracy)
     con.register("lk_quality_frame", quality)
     con.execute("create or replace temp table lk_quality as select * from lk_quality_frame")
-    return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy)
+    return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy,
+                      settings=settings, adaptation=adaptation)
 
 
 ENGINES = ("duckdb", "spark")
@@ -400,6 +416,14 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
         target = directory / file_name
         tmp = directory / f".{file_name}.tmp"
         run.con.execute(f"copy (select * from {table}) to '{tmp}' (format parquet)")
+        tmp.replace(target)
+        written.append(target)
+    if run.settings is not None:  # the parameters the run used and why (oe linkage explain)
+        target = directory / PARAMETERS_FILE
+        tmp = directory / f".{PARAMETERS_FILE}.tmp"
+        report = run.adaptation.as_dict() if run.adaptation else None
+        tmp.write_text(json.dumps({"model_version": run.model.version, "adaptation": report,
+                                   "settings": run.settings}, indent=1) + "\n", encoding="utf-8")
         tmp.replace(target)
         written.append(target)
     chart = directory / CHART_FILE

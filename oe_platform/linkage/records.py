@@ -223,6 +223,9 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             str_split(any_value(aliases_std), ';') as alias_names,
             any_value(forename_std) || ' ' || any_value(surname_std) as full_name,
             year(any_value(date_of_birth)) as dob_year,
+            strftime(any_value(date_of_birth), '%m-%d') as dob_month_day,
+            nullif(substr(any_value(forename_std), 1, 1), '') as forename_initial,
+            nullif(substr(any_value(surname_std), 1, 1), '') as surname_initial,
             case
                 when day(any_value(date_of_birth)) <= 12
                     and day(any_value(date_of_birth)) != month(any_value(date_of_birth))
@@ -244,7 +247,10 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
         select
             p.*,
             case when n.people <= {RARE_NAME_MAX_PEOPLE} then p.surname_std || '|' || p.forename_formal end
-                as rare_name_key
+                as rare_name_key,
+            -- the same for the names' phonetic codes: a rare name mistyped (a typo rarely changes Soundex)
+            case when ph.people <= {RARE_NAME_MAX_PEOPLE} then p.surname_phonetic || '|' || p.forename_phonetic end
+                as rare_phonetic_key
         from lk_profiles p
         left join (
             select surname_std, forename_formal, count(distinct date_of_birth) as people
@@ -252,6 +258,12 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             where surname_std is not null and forename_formal is not null
             group by all
         ) n using (surname_std, forename_formal)
+        left join (
+            select surname_phonetic, forename_phonetic, count(distinct date_of_birth) as people
+            from lk_profiles
+            where surname_phonetic is not null and forename_phonetic is not null
+            group by all
+        ) ph using (surname_phonetic, forename_phonetic)
         order by p.profile_id
     """)
     records = con.execute("select count(*) from lk_records").fetchall()[0][0]

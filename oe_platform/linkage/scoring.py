@@ -88,6 +88,12 @@ def score_pairs(
     # the candidate pairs, computed once: counted here, then scored by predict from Splink's cache
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     compared = con.execute(f"select count(*) from {blocked.physical_name}").fetchall()[0][0]
+    # the candidate pairs by profile id, for measuring the blocking rules alone (evaluate.py)
+    con.execute(f"""
+        create or replace temp table lk_blocked as
+        select distinct least(join_key_l, join_key_r) as profile_id_l, greatest(join_key_l, join_key_r) as profile_id_r
+        from {blocked.physical_name}
+    """)
     predictions = linker.inference.predict(threshold_match_probability=floor_probability, warning_mode="never")
     blocked.drop_table_from_database_and_remove_from_cache()
     gamma_columns = [

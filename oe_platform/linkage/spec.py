@@ -304,6 +304,36 @@ BLOCKING_RULES = [
         'l."date_of_birth" = r."date_of_birth" AND l."postcode_outward" = r."postcode_outward"',
         "same date of birth and outward code (a changed name)",
     ),
+    # Pairs where two of name, date of birth and postcode carry errors: one of them agrees and the
+    # mistyped names keep their first letter (keying errors rarely hit it), or the names agree and
+    # the date of birth keeps its year or its day and month.
+    _rule(
+        'l."date_of_birth" = r."date_of_birth" AND l."surname_initial" = r."surname_initial"',
+        "same date of birth and surname initial (mistyped names)",
+    ),
+    _rule(
+        'l."date_of_birth" = r."date_of_birth" AND l."forename_initial" = r."forename_initial"',
+        "same date of birth and forename initial (mistyped or changed surname)",
+    ),
+    _rule(
+        'l."postcode_std" = r."postcode_std" AND l."forename_initial" = r."forename_initial"',
+        "same postcode and forename initial (mistyped names and date of birth)",
+    ),
+    _rule(
+        'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std" '
+        'AND l."dob_year" = r."dob_year"',
+        "same names and year of birth (a mistyped day or month, another postcode)",
+    ),
+    _rule(
+        'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std" '
+        'AND l."dob_month_day" = r."dob_month_day"',
+        "same names, day and month of birth (a mistyped year, another postcode)",
+    ),
+    _rule(
+        'l."forename_phonetic" = r."forename_phonetic" AND l."surname_phonetic" = r."surname_phonetic" '
+        'AND l."postcode_outward" = r."postcode_outward" AND l."dob_year" = r."dob_year"',
+        "same phonetic names, outward code and year of birth (mistyped postcode and date of birth)",
+    ),
     # a record without a date of birth: a rare name (carried by at most three dates of birth,
     # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the
     # threshold alone (one rule per side, so the filter applies before the join)
@@ -315,7 +345,20 @@ BLOCKING_RULES = [
         'l."rare_name_key" = r."rare_name_key" AND r."date_of_birth" IS NULL',
         "same rare name, no date of birth (right)",
     ),
+    _rule(
+        'l."rare_phonetic_key" = r."rare_phonetic_key" AND l."date_of_birth" IS NULL',
+        "same rare phonetic name (a rare name mistyped), no date of birth (left)",
+    ),
+    _rule(
+        'l."rare_phonetic_key" = r."rare_phonetic_key" AND r."date_of_birth" IS NULL',
+        "same rare phonetic name (a rare name mistyped), no date of birth (right)",
+    ),
 ]
+
+def prediction_blocking_rules() -> list[dict[str, str]]:
+    """The current blocking rules as Splink settings entries."""
+    return [{"blocking_rule": sql, "sql_dialect": "duckdb"} for _, sql in BLOCKING_RULES]
+
 
 # EM estimates the m probabilities of every comparison not used in its blocking rule: two sessions
 # cover every comparison.
@@ -347,15 +390,17 @@ def untrained_settings() -> dict[str, Any]:
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
         "comparisons": COMPARISONS,
-        "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": sql, "sql_dialect": "duckdb"} for _, sql in BLOCKING_RULES
-        ],
+        "blocking_rules_to_generate_predictions": prediction_blocking_rules(),
     }
     return json.loads(json.dumps(settings))
 
 
 def settings_hash(settings: dict[str, Any] | None = None) -> str:
-    """Hash of what the model *is* (comparisons, levels, blocking rules), not of trained values."""
+    """Hash of what the model *is* (comparisons and levels), not of trained values.
+
+    The blocking rules for prediction are not part of it: nothing is estimated from them (training
+    blocks on `EM_TRAINING_RULES`), so a run always uses the current `BLOCKING_RULES`
+    (`prediction_blocking_rules`) and a change of blocking needs no retraining."""
     settings = settings if settings is not None else untrained_settings()
     keep_level_keys = {"sql_condition", "label_for_charts", "is_null_level", "tf_adjustment_column",
                        "tf_adjustment_weight", "tf_minimum_u_value"}
@@ -371,10 +416,6 @@ def settings_hash(settings: dict[str, Any] | None = None) -> str:
                 ],
             }
             for c in settings["comparisons"]
-        ],
-        "blocking_rules": [
-            r["blocking_rule"] if isinstance(r, dict) else r
-            for r in settings["blocking_rules_to_generate_predictions"]
         ],
     }
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from oe_platform.synth import DEFAULT_MONTHS, DEFAULT_PERSONS, DEFAULT_SEED, DEFAULT_START, generate
+from oe_platform.synth import DEFAULT_MONTHS, DEFAULT_PERSONS, DEFAULT_SEED, DEFAULT_START, NoiseRates, generate
 from oe_platform.synth.population import MIN_PERSONS
 
 
@@ -41,9 +41,13 @@ def _default_truth() -> str:
 @click.option("--next-delivery", is_flag=True,
               help="Write only the next delivery day after the latest one in --out (use the same other "
                    "arguments as the run that made it); the truth is rewritten to cover it.")
+@click.option("--noise-profile", "noise_profile", type=click.Choice(["default", "heavy", "census"]),
+              default="default", show_default=True,
+              help="Noise profile: the default rates, heavy keying noise, or census-like sources "
+                   "(docs/generator.md, 'Noise profiles').")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 def generate_command(persons: int, seed: int, start, months: int, out: Path | None, truth_out: Path | None,
-                     next_delivery: bool, progress: bool) -> None:
+                     next_delivery: bool, noise_profile: str, progress: bool) -> None:
     """Generate a synthetic landing zone: every force's crime, intel, custody and missing extracts,
     the national OCGM, CLICM, NRM and OSINT datasets and a partner delivery in the canonical
     format, each in the layouts of its landing contract, with planted OE scenarios and noise; the
@@ -52,7 +56,8 @@ def generate_command(persons: int, seed: int, start, months: int, out: Path | No
     try:
         summary = generate(persons=persons, seed=seed, start=start_date, months=months,
                            out=out or Path(_default_landing()), truth_out=truth_out or Path(_default_truth()),
-                           next_delivery=next_delivery, progress=progress)
+                           next_delivery=next_delivery, rates=NoiseRates.profile(noise_profile),
+                           progress=progress)
     except ValueError as err:
         click.secho(f"oe generate: {err}", fg="red", err=True)
         sys.exit(2)

@@ -32,6 +32,18 @@ class NoiseRates:
     duplicate_ref: float = 0.03  # recorded under a second, duplicate nominal reference in the same force
     correction: float = 0.03  # main record delivered again later with a corrected value
     deletion: float = 0.01  # main record deleted at source (record_action D in a later delivery)
+    # Kinds the default profile never produces (rate 0): the heavier keying noise and the
+    # census-like sources of `PROFILES`, for measuring linkage beyond the generator's default.
+    name_typo_double: float = 0.0  # two keying errors in the forename or the surname
+    both_names_typo: float = 0.0  # a keying error in the forename and another in the surname
+    forename_initial: float = 0.0  # forename recorded as its initial only
+    forename_missing: float = 0.0  # forename left out
+    surname_hyphenated: float = 0.0  # a second surname added, hyphenated or double-barrelled
+    dob_typo: float = 0.0  # one digit of the date of birth mistyped (a valid date)
+    dob_double_typo: float = 0.0  # two digits of the date of birth mistyped
+    dob_year_digit: float = 0.0  # the decade or last digit of the year of birth mistyped
+    postcode_typo: float = 0.0  # one character of the postcode mistyped (still well formed)
+    moved: float = 0.0  # the record holds another address (the person moved; per record)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -43,9 +55,40 @@ class NoiseRates:
     def none(cls) -> NoiseRates:
         return cls(**{f.name: 0.0 for f in fields(cls)})
 
+    @classmethod
+    def profile(cls, name: str) -> NoiseRates:
+        """The rates of a named noise profile (`PROFILES`)."""
+        if name not in PROFILES:
+            raise ValueError(f"unknown noise profile {name!r}: choose one of {', '.join(PROFILES)}")
+        return cls(**PROFILES[name])
+
+
+# Named noise profiles. `default` is the generator's own; the others are what a partner, another
+# force or another country may deliver, for judging linkage on data it was not tuned on.
+PROFILES: dict[str, dict[str, float]] = {
+    "default": {},
+    # heavy keying noise: several errors in one record, names with two errors, dates of birth with
+    # one or two mistyped digits, postcodes mistyped, fields missing
+    "heavy": {
+        "name_typo": 0.30, "name_typo_double": 0.12, "both_names_typo": 0.10, "nickname": 0.05,
+        "forename_missing": 0.02, "forename_initial": 0.03,
+        "dob_typo": 0.12, "dob_double_typo": 0.04, "dob_year_digit": 0.05, "dob_transposed": 0.05,
+        "dob_missing": 0.15, "postcode_typo": 0.15, "postcode_missing": 0.25,
+    },
+    # census-like administrative sources: nicknames, name changes and double-barrelled surnames,
+    # people who moved, day and month swapped or a digit mistyped, initials
+    "census": {
+        "name_typo": 0.12, "nickname": 0.15, "alias": 0.10, "surname_hyphenated": 0.06,
+        "forename_initial": 0.04, "dob_transposed": 0.08, "dob_typo": 0.05, "dob_missing": 0.05,
+        "postcode_missing": 0.10, "moved": 0.25,
+    },
+}
+
 
 PERSON_NOISE = ("alias", "nickname", "name_swap", "name_typo", "dob_missing", "dob_transposed",
-                "postcode_missing", "phone_reformatted", "duplicate_ref")
+                "postcode_missing", "phone_reformatted", "duplicate_ref", "name_typo_double", "both_names_typo",
+                "forename_initial", "forename_missing", "surname_hyphenated", "dob_typo", "dob_double_typo",
+                "dob_year_digit", "postcode_typo", "moved")
 
 _KEYBOARD = {
     "a": "qsz", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj", "i": "uo",
@@ -194,6 +237,43 @@ def apply_nominal_noise(attrs: dict[str, np.ndarray], draws, rates: NoiseRates, 
                 sur[i] = typo(sur[i], rng)
         mark(chosen, "name_typo")
 
+        chosen = _pick(draws(40), rates.name_typo_double, present, 1.0)
+        which = draws(41) < 0.5
+        seeds = draws(42)
+        for i in np.flatnonzero(chosen):
+            rng = np.random.default_rng(int(seeds[i] * 2**53))
+            if which[i]:
+                fore[i] = typo(typo(fore[i], rng), rng)
+            else:
+                sur[i] = typo(typo(sur[i], rng), rng)
+        mark(chosen, "name_typo_double")
+
+        chosen = _pick(draws(43), rates.both_names_typo, present, 1.0)
+        seeds = draws(44)
+        for i in np.flatnonzero(chosen):
+            rng = np.random.default_rng(int(seeds[i] * 2**53))
+            fore[i] = typo(fore[i], rng)
+            sur[i] = typo(sur[i], rng)
+        mark(chosen, "both_names_typo")
+
+        chosen = _pick(draws(45), rates.surname_hyphenated, present, 1.0)
+        style = draws(46)
+        for i in np.flatnonzero(chosen):
+            other = extra["alias_surname"][i] or extra["prev_surname"][i]
+            if not other or other == sur[i]:
+                continue
+            sep = "-" if style[i] < 0.6 else " "
+            sur[i] = f"{sur[i]}{sep}{other}" if style[i] < 0.3 or style[i] >= 0.6 else f"{other}{sep}{sur[i]}"
+        mark(chosen, "surname_hyphenated")
+
+        chosen = _pick(draws(47), rates.forename_initial, present, 1.0)
+        fore[chosen] = np.array([f[:1] for f in fore[chosen]], dtype=object)
+        mark(chosen, "forename_initial")
+
+        chosen = _pick(draws(48), rates.forename_missing, present, 1.0)
+        fore[chosen] = ""
+        mark(chosen, "forename_missing")
+
     if "date_of_birth" in attrs:
         dob = attrs["date_of_birth"]
         present = dob != ""
@@ -209,7 +289,59 @@ def apply_nominal_noise(attrs: dict[str, np.ndarray], draws, rates: NoiseRates, 
             d = dob[i]
             dob[i] = f"{d[:4]}-{d[8:10]}-{d[5:7]}"
         mark(chosen, "dob_transposed")
+
+        for k, kind, errors, positions in ((49, "dob_typo", 1, DOB_DIGITS), (51, "dob_double_typo", 2, DOB_DIGITS),
+                                           (53, "dob_year_digit", 1, (2, 3))):
+            present = dob != ""
+            chosen = _pick(draws(k), getattr(rates, kind), present, 1.0)
+            seeds = draws(k + 1)
+            for i in np.flatnonzero(chosen):
+                rng = np.random.default_rng(int(seeds[i] * 2**53))
+                dob[i] = mistype_date(dob[i], rng, errors, positions)
+            mark(chosen, kind)
     return labels
+
+
+DOB_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9)  # the digits' positions in YYYY-MM-DD
+
+
+def mistype_date(iso: str, rng: np.random.Generator, errors: int, positions: tuple[int, ...]) -> str:
+    """``errors`` digits of an ISO date changed to other digits, still a valid date no later than
+    today's century (a keying error a form's date check lets through); unchanged if none exists."""
+    from datetime import date
+
+    for _ in range(30):
+        chars = list(iso)
+        for pos in rng.choice(positions, size=min(errors, len(positions)), replace=False):
+            digit = chars[int(pos)]
+            chars[int(pos)] = str((int(digit) + int(rng.integers(1, 10))) % 10)
+        out = "".join(chars)
+        try:
+            parsed = date.fromisoformat(out)
+        except ValueError:
+            continue
+        if out != iso and 1900 <= parsed.year <= 2025:
+            return out
+    return iso
+
+
+_POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in an inward code
+
+
+def mistype_postcode(postcode: str, rng: np.random.Generator) -> str:
+    """One character of a UK postcode's inward code or district number mistyped, still well formed."""
+    chars = list(postcode)
+    positions = [i for i, c in enumerate(chars) if i > 0 and c.isalnum()
+                 and (c.isdigit() or i >= len(chars) - 2)]
+    if not positions:
+        return postcode
+    i = positions[int(rng.integers(len(positions)))]
+    if chars[i].isdigit():
+        chars[i] = str((int(chars[i]) + int(rng.integers(1, 10))) % 10)
+    else:
+        options = _POSTCODE_LETTERS.replace(chars[i], "")
+        chars[i] = options[int(rng.integers(len(options)))]
+    return "".join(chars)
 
 
 def apply_record_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, rates: NoiseRates) -> np.ndarray:
@@ -226,6 +358,22 @@ def apply_record_noise(attrs: dict[str, np.ndarray], rng: np.random.Generator, r
         chosen = _choose(rng, rates.postcode_missing, pc != "")
         pc[chosen] = ""
         mark(chosen, "postcode_missing")
+
+        chosen = _choose(rng, rates.moved, pc != "")
+        if chosen.any():  # another record's address: where the person lived before or since
+            donors = rng.permutation(np.flatnonzero(pc != ""))
+            for i, j in zip(np.flatnonzero(chosen), donors, strict=False):
+                if pc[j] == pc[i]:
+                    continue
+                pc[i] = pc[j]
+                if "address" in attrs and attrs["address"][i] != "":
+                    attrs["address"][i] = attrs["address"][j]
+        mark(chosen, "moved")
+
+        chosen = _choose(rng, rates.postcode_typo, pc != "")
+        for i in np.flatnonzero(chosen):
+            pc[i] = mistype_postcode(pc[i], rng)
+        mark(chosen, "postcode_typo")
 
     if "phone" in attrs:
         ph = attrs["phone"]

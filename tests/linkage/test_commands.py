@@ -87,3 +87,40 @@ def test_explanation_weights_add_up_to_the_match_weight(written_run, model):
     assert weights["forename"] > 0  # Bill and William: the same formal name
     assert weights["phone"] == 0  # missing on both sides: no evidence either way
     assert explanation.match_probability >= 0.999
+
+
+def test_explain_says_which_parameters_the_run_used(written_run):
+    run, directory = written_run
+    assert (directory / "parameters.json").exists()
+    result = CliRunner().invoke(linkage_group, ["explain", "ex-1", "ex-2"])
+    assert result.exit_code == 0, result.output
+    assert "m and u: the last run's: committed (adaptation switched off)" in result.output
+
+
+def test_adaptation_on_a_run_is_guarded_and_reported(link, model, background_rows, monkeypatch):
+    """u by random sampling and m by EM on the run's own records: every comparison is adapted, kept
+    or rejected with a reason, and a rejected one keeps the committed parameters exactly."""
+    import duckdb
+
+    from oe_platform.linkage import adapt
+    from oe_platform.linkage.records import prepare_records
+
+    monkeypatch.setattr(adapt, "MIN_PROFILES", 10)
+    con = duckdb.connect()
+    con.register("frame", pd.DataFrame(background_rows))
+    con.execute("create temp table r as select * from frame")
+    prepared = prepare_records(con, "r")
+    committed = model.settings_for(prepared.profiles)
+    adapted, report = adapt.adapt_settings(con, committed, prepared.profiles)
+    names = [c["output_column_name"] for c in committed["comparisons"]]
+    assert [c.comparison for c in report.comparisons] == names
+    assert {c.decision for c in report.comparisons} <= {"adapted", "kept", "rejected", "committed"}
+    by_name = {c["output_column_name"]: c for c in adapted["comparisons"]}
+    for c in report.comparisons:
+        if c.decision in ("kept", "rejected", "committed"):
+            assert by_name[c.comparison] == next(x for x in committed["comparisons"]
+                                                 if x["output_column_name"] == c.comparison)
+        if c.decision == "rejected":
+            assert c.reason
+    assert report.mode in ("adapted", "committed") and report.reason
+    assert "parameters:" in report.as_text()

@@ -23,3 +23,27 @@ def test_evaluate_measures_precision_and_recall_against_the_generators_truth(tmp
     with_truth = int(records.split("profiles, ")[1].split()[0].replace(",", ""))
     assert linked == with_truth > 0
     assert (tmp_path / "lake" / "linkage" / "quality.parquet").exists()
+
+
+def test_evaluate_on_the_heavy_noise_profile_reports_blocking_recall(tmp_path, monkeypatch):
+    """--profile heavy: the generator mistypes names twice, dates of birth and postcodes; evaluate says
+    so and reports the recall of the blocking rules alone, which bounds the recall of the run."""
+    monkeypatch.setenv("OE_SHARED_DATA", str(tmp_path / "no-public-data"))
+    result = CliRunner().invoke(linkage_group, [
+        "evaluate", "--persons", "500", "--months", "2", "--seed", "5", "--workdir", str(tmp_path),
+        "--profile", "heavy",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "noise profile heavy" in result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("pairwise precision"))
+    precision, recall = float(line.split()[2]), float(line.split()[4])
+    blocking = next(line for line in result.output.splitlines() if line.startswith("blocking alone"))
+    pair_recall = float(blocking.split()[2])
+    ceiling = float(blocking.rsplit(maxsplit=1)[1])
+    assert 0.8 <= pair_recall <= 1.0
+    assert recall <= ceiling <= 1.0
+    assert precision >= 0.98
+    import json
+
+    manifest = json.loads((tmp_path / "truth" / "manifest.json").read_text())
+    assert manifest["noise_rates"]["dob_double_typo"] == 0.04

@@ -202,3 +202,48 @@ def test_the_same_address_line_counts_where_there_is_no_uk_postcode(link):
     assert persons["ab-1"] == persons["ab-2"]
     assert persons["ab-3"] != persons["ab-1"]
     assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [5]
+
+
+def test_a_forename_mistyped_twice_is_merged(link):
+    """GARETH keyed as GAETH (two keying errors: beyond Jaro-Winkler 0.84 and one edit), with the
+    same surname, date of birth and postcode, is one person."""
+    rows = [
+        record("ft-1", "GARETH", "KIRKBRIDE", "1991-09-28", postcode="MK40 8SE", sex="M", force="bedfordshire"),
+        record("ft-2", "GAETH", "KIRKBRIDE", "1991-09-28", postcode="MK40 8SE", sex="M", source="custody"),
+    ]
+    persons = person_of(link(rows))
+    assert persons["ft-1"] == persons["ft-2"]
+
+
+def test_a_date_of_birth_with_two_keying_errors_is_merged_at_one_address(link):
+    rows = [
+        record("dt-1", "MAISIE", "LOVEDAY", "1986-03-14", postcode="SG1 4RT", sex="F", force="hertfordshire",
+               phone="+447700900654"),
+        record("dt-2", "MAISIE", "LOVEDAY", "1986-08-24", postcode="SG1 4RT", sex="F", source="intel",
+               phone="+447700900654"),
+    ]
+    persons = person_of(link(rows))
+    assert persons["dt-1"] == persons["dt-2"]
+
+
+def test_two_keying_errors_in_the_date_of_birth_are_no_excuse_decades_apart(link):
+    """A father and son with one name at one address: dates of birth two digits apart but decades apart."""
+    address = {"postcode": "LU1 3HT", "phone": "+441632960111", "force": "bedfordshire"}
+    rows = [
+        record("fs-1", "JOHN", "GOLIGHTLY", "1966-02-14", sex="M", **address),
+        record("fs-2", "JOHN", "GOLIGHTLY", "1996-02-19", sex="M", **address),
+    ]
+    persons = person_of(link(rows))
+    assert persons["fs-1"] != persons["fs-2"]
+
+
+def test_mistyped_names_and_postcode_are_still_compared(link):
+    """Names both mistyped and the postcode mistyped: only the date of birth agrees, and the blocking
+    rule on date of birth and surname initial still brings the pair together."""
+    rows = [
+        record("bk-1", "STEPHANIE", "FAIRHURST", "1979-12-02", postcode="CB4 1XY", sex="F", phone="+447700900777"),
+        record("bk-2", "STEPAHNIE", "FAIRHRUST", "1979-12-02", postcode="CB4 7XY", sex="F", source="custody",
+               phone="+447700900777"),
+    ]
+    run = link(rows)
+    assert len(pair_of(run, "bk-1", "bk-2")) == 1

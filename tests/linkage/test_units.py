@@ -211,3 +211,30 @@ def test_a_run_with_no_person_records_writes_typed_empty_outputs(tmp_path):
     }
     assert all(kind != '"NULL"' and kind != "NULL" for columns in types.values() for kind in columns.values()), types
     assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path / 'clusters.parquet'}')").fetchall() == [(0,)]
+
+
+def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
+    import copy
+
+    from oe_platform.linkage.adapt import guard_comparison
+    from oe_platform.linkage.model import load_model
+
+    committed = {c["output_column_name"]: c for c in load_model().settings["comparisons"]}
+    dob = committed["date_of_birth"]
+    assert guard_comparison(dob, dob) == ""
+    levels = [lv for lv in dob["comparison_levels"] if not lv.get("is_null_level")]
+    # EM gone astray: "within a year" now weighs more than "one keying error" (each of m and u
+    # within the factor bound, but the order of the levels inverted)
+    inverted = copy.deepcopy(dob)
+    inv = [lv for lv in inverted["comparison_levels"] if not lv.get("is_null_level")]
+    assert levels[3]["label_for_charts"] == "within a year"
+    inv[3]["m_probability"] = levels[3]["m_probability"] * 19
+    inv[3]["u_probability"] = levels[3]["u_probability"] / 19
+    assert "order inverts" in guard_comparison(inverted, dob)
+    runaway = copy.deepcopy(dob)
+    [lv for lv in runaway["comparison_levels"] if not lv.get("is_null_level")][1]["m_probability"] *= 50
+    assert "factor" in guard_comparison(runaway, dob)
+    # a modest, order-keeping shift is accepted
+    shifted = copy.deepcopy(dob)
+    [lv for lv in shifted["comparison_levels"] if not lv.get("is_null_level")][2]["m_probability"] *= 3
+    assert guard_comparison(shifted, dob) == ""

@@ -152,3 +152,42 @@ def test_duplicates_within_a_force(run):
     truth = run.truth_table("person_records")
     refs = truth.groupby(["source", "org", "person_id"])["person_key"].nunique()
     assert (refs > 1).sum() > 10
+
+
+@pytest.mark.parametrize("profile", ["heavy", "census"])
+def test_noise_profiles_apply_their_kinds(tmp_path, profile):
+    """Each named profile produces the kinds it names at about its rates, labelled in the truth, and
+    the delivered values carry them (a mistyped date of birth is still a valid, different date)."""
+    rates = NoiseRates.profile(profile)
+    generate(persons=800, seed=5, start=date(2025, 1, 1), months=1, out=tmp_path / "l", truth_out=tmp_path / "t",
+             rates=rates, progress=False)
+    truth = pd.read_parquet(tmp_path / "t" / "person_records.parquet")
+    original = truth[truth["kind"] == "original"]
+    from oe_platform.synth.noise import PROFILES
+
+    for kind, rate in PROFILES[profile].items():
+        share = original["noise"].str.contains(rf"(?:^|;){kind}(?:;|$)").mean()
+        # rates are over eligible records (a forename, a date of birth, a postcode present)
+        assert share > rate * 0.3, (kind, share, rate)
+        assert share < rate * 1.6 + 0.02, (kind, share, rate)
+
+
+def test_profile_noise_changes_values_realistically():
+    import numpy as np
+
+    from oe_platform.synth.noise import DOB_DIGITS, mistype_date, mistype_postcode
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        one = mistype_date("1985-03-14", rng, 1, DOB_DIGITS)
+        assert one != "1985-03-14"
+        date.fromisoformat(one)
+        assert sum(a != b for a, b in zip(one, "1985-03-14", strict=True)) == 1
+        two = mistype_date("1985-03-14", rng, 2, DOB_DIGITS)
+        assert sum(a != b for a, b in zip(two, "1985-03-14", strict=True)) == 2
+        year = mistype_date("1985-03-14", rng, 1, (2, 3))
+        assert year[4:] == "-03-14" and year[:2] == "19" and year != "1985-03-14"
+        pc = mistype_postcode("LU1 3AB", rng)
+        assert pc != "LU1 3AB" and pc[:2] == "LU" and len(pc) == 7
+    with pytest.raises(ValueError, match="unknown noise profile"):
+        NoiseRates.profile("nope")

@@ -1,0 +1,161 @@
+"""Adapt the committed model to the records being linked (u by random sampling, m by EM), guarded.
+
+The committed model's m and u come from the generator. A delivery from a partner, another force or
+another country has other name and postcode frequencies (u) and other keying habits (m). A run
+therefore, by default:
+
+1. estimates u on its own profiles by random sampling (Splink `estimate_u_using_random_sampling`,
+   fixed seed, so the same records give the same u);
+2. runs expectation maximisation (Splink, u fixed, without term frequencies) on its own pairs of the
+   two training blocking rules (`spec.EM_TRAINING_RULES`), starting from the committed m;
+3. floors m and u as training does (`training.regularise`);
+4. per comparison, keeps the new parameters only when they differ from the committed ones by more
+   than `MIN_SHIFT_BITS` on some level (the data differs from the training data there) and pass
+   the guard against EM collapse; otherwise the committed parameters stay.
+
+The guard (per comparison): every level's m and u within a factor `MAX_FACTOR` of the committed
+value; no two levels whose committed weights differ by more than `ORDER_MARGIN_BITS` change order;
+the committed strongest level still positive and the else level still negative. When more than half
+of the comparisons fail the guard, EM is taken to have collapsed
+and the whole committed model is used. Every decision is in the report, which the run writes to
+`parameters.json` and `oe linkage explain` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+
+from oe_platform.linkage.scoring import make_linker
+from oe_platform.linkage.spec import EM_TRAINING_RULES
+
+MIN_SHIFT_BITS = 1.0
+"""A comparison is adapted only when some level's weight moves by more than this many bits."""
+MAX_FACTOR = 20.0
+"""m or u moving by more than this factor from the committed value is taken as EM going astray."""
+ORDER_MARGIN_BITS = 2.0
+"""Two levels whose committed weights differ by more than this must keep their order."""
+U_MAX_PAIRS = 5e5
+EM_MAX_PAIRS = 5e5
+SEED = 20250101
+MIN_PROFILES = 1000
+"""Below this many profiles there is too little data to estimate anything: the committed model."""
+
+
+@dataclass
+class ComparisonAdaptation:
+    comparison: str
+    decision: str  # adapted, kept (no material shift), rejected (guard), committed (collapse)
+    max_shift_bits: float
+    reason: str = ""
+
+
+@dataclass
+class AdaptationReport:
+    mode: str  # adapted, committed
+    reason: str
+    comparisons: list[ComparisonAdaptation] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_text(self) -> str:
+        lines = [f"parameters: {self.mode} ({self.reason})"]
+        for c in self.comparisons:
+            lines.append(f"  {c.comparison:<14} {c.decision:<9} largest weight shift {c.max_shift_bits:+.2f} bits"
+                         + (f"; {c.reason}" if c.reason else ""))
+        return "\n".join(lines)
+
+
+def _levels(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    return [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+
+
+def _weight(level: dict[str, Any]) -> float:
+    return math.log2(level["m_probability"] / level["u_probability"])
+
+
+def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
+    """Why the new parameters of one comparison are not to be trusted ('' when they are)."""
+    new_levels, old_levels = _levels(new), _levels(old)
+    for n, o in zip(new_levels, old_levels, strict=True):
+        for p in ("m_probability", "u_probability"):
+            ratio = n[p] / o[p]
+            if not (1 / MAX_FACTOR <= ratio <= MAX_FACTOR):
+                return f"{n['label_for_charts']}: {p[0]} moved by a factor {ratio:.3g}"
+    weights = [_weight(lv) for lv in new_levels]
+    committed = [_weight(lv) for lv in old_levels]
+    for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
+        for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
+            if ci > cj + ORDER_MARGIN_BITS and wi <= wj:
+                return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
+                        f"{new_levels[j]['label_for_charts']}")
+    best = max(range(len(committed)), key=committed.__getitem__)
+    if weights[best] <= 0:
+        return f"{new_levels[best]['label_for_charts']} no longer counts for a match"
+    if committed[-1] < 0 <= weights[-1]:
+        return "disagreement no longer counts against a match"
+    return ""
+
+
+def adapt_settings(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, Any], profiles: int
+) -> tuple[dict[str, Any], AdaptationReport]:
+    """Settings adapted to lk_profiles (see the module docstring) and the report of what was done."""
+    from oe_platform.linkage.training import regularise
+
+    started = time.perf_counter()
+    if profiles < MIN_PROFILES:
+        return settings, AdaptationReport("committed", f"fewer than {MIN_PROFILES} profiles")
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    linker = make_linker(con, settings)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(U_MAX_PAIRS, profiles * (profiles - 1) / 2), seed=SEED, min_count_per_level=None)
+    for rule in EM_TRAINING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS)
+    estimated = linker.misc.save_model_to_json()
+    estimated.pop("linker_uid", None)
+    regularise(estimated)
+
+    adapted = json.loads(json.dumps(settings))
+    old_by_name = {c["output_column_name"]: c for c in settings["comparisons"]}
+    new_by_name = {c["output_column_name"]: c for c in estimated["comparisons"]}
+    report = AdaptationReport("adapted", "u by random sampling and m by EM on this run's records")
+    rejected = 0
+    for comparison in adapted["comparisons"]:
+        name = comparison["output_column_name"]
+        old, new = old_by_name[name], new_by_name[name]
+        shift = max((abs(_weight(n) - _weight(o)) for n, o in zip(_levels(new), _levels(old), strict=True)),
+                    default=0.0)
+        reason = guard_comparison(new, old)
+        if reason:
+            rejected += 1
+            report.comparisons.append(ComparisonAdaptation(name, "rejected", shift, reason))
+            continue
+        if shift <= MIN_SHIFT_BITS:
+            report.comparisons.append(ComparisonAdaptation(name, "kept", shift, "no material shift"))
+            continue
+        for level, source in zip(_levels(comparison), _levels(new), strict=True):
+            level["m_probability"] = source["m_probability"]
+            level["u_probability"] = source["u_probability"]
+        report.comparisons.append(ComparisonAdaptation(name, "adapted", shift))
+    if rejected > len(adapted["comparisons"]) / 2:
+        report.mode = "committed"
+        report.reason = f"EM collapsed: {rejected} of {len(adapted['comparisons'])} comparisons failed the guard"
+        for c in report.comparisons:
+            if c.decision == "adapted":
+                c.decision = "committed"
+        adapted = settings
+    elif not any(c.decision == "adapted" for c in report.comparisons):
+        report.mode = "committed"
+        report.reason = "the run's records match the training data (no comparison shifted materially)"
+    report.seconds = time.perf_counter() - started
+    return adapted, report
