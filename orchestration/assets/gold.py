@@ -61,9 +61,11 @@ serving_specs = [
 def publish_marts(context: AssetExecutionContext):
     """oe publish: every mart version to gold Parquet with a manifest, then the serving files."""
     from oe_platform.config import load_settings
+    from oe_platform.governance.audit import audit_run
     from oe_platform.publish import publish
 
-    result = publish(load_settings(), run_id=context.run_id, manifest_path=oe_dbt_project.manifest_path)
+    with audit_run(context.run.run_id):  # the audit log's disclosure entries carry this run
+        result = publish(load_settings(), run_id=context.run.run_id, manifest_path=oe_dbt_project.manifest_path)
     by_alias = {f.relation.split(".")[-1]: f for f in result.files}
     for spec in gold_specs:
         published = by_alias[spec.key.path[-1]]

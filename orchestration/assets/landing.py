@@ -15,6 +15,7 @@ from dagster import (
 
 from oe_platform.config import load_settings
 from oe_platform.contracts import load_contracts
+from oe_platform.governance.audit import audit_run
 from oe_platform.landing.discover import POLICE_UK
 from orchestration.translator import bronze_asset_key, landing_asset_key
 
@@ -94,7 +95,8 @@ def ingest_landing_zone(context: AssetExecutionContext):
     from oe_platform.landing.reconcile import reconcile
 
     settings = load_settings()
-    summary = ingest(settings)
+    with audit_run(context.run_id):  # the audit log's collection entries carry this run
+        summary = ingest(settings)
     set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]
     skipped = [f.error or f.path for f in summary.files if f.status == "skipped"]
     context.log.info(
