@@ -1,7 +1,7 @@
 """The audit log from Dagster: dbt builds (alteration) and failed steps (run_failure).
 
 Ingest, linkage and publish record their own entries (oe_platform.governance.events), inside
-`audit_run(context.run_id)` so the entries carry the Dagster run id."""
+`audit_run(context.run.run_id)` so the entries carry the Dagster run id."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step:
         if results:
             from oe_platform.governance.audit import audit_run
 
-            with audit_run(context.run_id):
+            with audit_run(context.run.run_id):
                 record_dbt_build(load_settings(), results, step)
 
 

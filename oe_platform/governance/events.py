@@ -19,7 +19,7 @@ from oe_platform.config import REPO_ROOT, Settings
 from oe_platform.governance.audit import Event, audit_path, read_entries, record
 
 GROUPS_FILE = REPO_ROOT / "models" / "_groups.yml"
-_MART_AUDIENCE = re.compile(r"^mart_([a-z0-9]+)__")
+_MART_AUDIENCE = re.compile(r"^(?:mart|int)_([a-z0-9]+)__")
 
 
 def record_ingest(settings: Settings, ingest_run_id: str, manifest_rows: Iterable[Mapping[str, Any]]) -> list[dict]:
@@ -133,8 +133,8 @@ def load_audiences(groups_file: Path = GROUPS_FILE) -> dict[str, str]:
 
 
 def mart_audience(table: str) -> str | None:
-    """The audience of a mart from its name, mart_<audience>__… (models/marts/<audience>/, group <audience>:
-    tests/governance/test_access.py keeps names, folders and groups in step)."""
+    """The audience of a mart from its name, mart_<audience>__ or int_<audience>__ (models/marts/<audience>/,
+    group <audience>: tests/governance/test_access.py keeps names, folders and groups in step)."""
     match = _MART_AUDIENCE.match(table)
     return match.group(1) if match else None
 

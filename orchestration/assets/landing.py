@@ -95,7 +95,7 @@ def ingest_landing_zone(context: AssetExecutionContext):
     from oe_platform.landing.reconcile import reconcile
 
     settings = load_settings()
-    with audit_run(context.run_id):  # the audit log's collection entries carry this run
+    with audit_run(context.run.run_id):  # the audit log's collection entries carry this run
         summary = ingest(settings)
     set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]
     skipped = [f.error or f.path for f in summary.files if f.status == "skipped"]

@@ -42,7 +42,7 @@ def person_clusters(context: AssetExecutionContext) -> Iterator[MaterializeResul
 
     settings = load_settings()
     engine = default_engine()
-    with audit_run(context.run_id):  # the audit log's combination entry carries this run
+    with audit_run(context.run.run_id):  # the audit log's combination entry carries this run
         run = link_warehouse(settings, engine=engine)
     context.log.info(format_report(run.quality))
     summary = run.summary

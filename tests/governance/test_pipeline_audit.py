@@ -55,7 +55,8 @@ def test_one_run_records_collection_alteration_combination_and_disclosure(slice_
     assert verify(path).ok
 
 
-def test_a_failed_run_is_recorded(slice_pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_failed_run_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from oe_platform.dbt_runner import prepare_manifest
     from orchestration.run import run_pipeline
 
     blocker = tmp_path / "warehouse"
@@ -68,6 +69,9 @@ def test_a_failed_run_is_recorded(slice_pipeline, tmp_path: Path, monkeypatch: p
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.delenv("OE_AUDIT", raising=False)
+    # the manifest the Dagster definitions load (dbt parse opens no warehouse)
+    prepare_manifest(load_settings(landing=settings.landing, lake=tmp_path / "parse", warehouse=tmp_path / "parse" /
+                                   "oe.duckdb", shared_data=settings.shared_data))
 
     result = run_pipeline(settings, log_level="ERROR")
     assert not result.success
