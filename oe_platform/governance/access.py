@@ -6,6 +6,8 @@
   only, never by another project), and any `int_` model in staging is private.
 - models/conformed/**: group `conformed`; `int_*` helpers private, the POLE tables protected.
 - models/marts/<audience>/**: group `<audience>`; `mart_<audience>__*` public, `int_<audience>__*` private.
+- models/semantic/**: the semantic layer's reference models (the MetricFlow time spine): group
+  `reference`, access `protected`, like the reference seeds.
 
 `access_drift` lists every model of a parsed manifest that breaks the rule of its folder."""
 
@@ -25,6 +27,8 @@ def expected_access(path: str, name: str) -> tuple[str, str] | str:
         return "staging", "private" if private else "protected"
     if parts[0] == "conformed":
         return "conformed", "private" if private else "protected"
+    if parts[0] == "semantic":
+        return "reference", "private" if private else "protected"
     if parts[0] == "marts":
         if len(parts) < 3:
             return "a mart must sit in models/marts/<audience>/"
@@ -32,7 +36,7 @@ def expected_access(path: str, name: str) -> tuple[str, str] | str:
         if not (name.startswith(f"mart_{audience}__") or name.startswith(f"int_{audience}__")):
             return f"a model in models/marts/{audience}/ is named mart_{audience}__* or int_{audience}__*"
         return audience, "private" if private else "public"
-    return f"models/{parts[0]}/ is not a known layer (staging, conformed, marts/<audience>)"
+    return f"models/{parts[0]}/ is not a known layer (staging, conformed, semantic, marts/<audience>)"
 
 
 def access_drift(manifest: Mapping[str, Any], declared_groups: set[str] | None = None) -> list[str]:

@@ -79,4 +79,5 @@ def test_rule_of_each_folder():
     assert expected_access("marts/oe/int_oe__y.sql", "int_oe__y") == ("oe", "private")
     assert "named mart_oe__" in expected_access("marts/oe/mart_safeguarding__z.sql", "mart_safeguarding__z")
     assert "models/marts/<audience>/" in expected_access("marts/loose.sql", "loose")
+    assert expected_access("semantic/metricflow_time_spine.sql", "metricflow_time_spine") == ("reference", "protected")
     assert "not a known layer" in expected_access("scratch/thing.sql", "thing")

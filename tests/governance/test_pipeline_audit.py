@@ -44,12 +44,18 @@ def test_one_run_records_collection_alteration_combination_and_disclosure(slice_
     assert combination["person_records"] >= combination["persons"] >= 1
     assert any(o.endswith("clusters.parquet") for o in combination["outputs"])
 
-    disclosed = {e["what"]["table"]: e["what"] for e in entries if e["operation"] == "disclosure"}
-    gold = {p.stem for p in settings.gold.glob("*.parquet")}
-    assert set(disclosed) == gold and gold
-    strategic = disclosed["mart_strategic__oe_monthly_by_force"]
+    # one disclosure per gold file (each mart version) and per serving file, each with its audience
+    disclosed = [e["what"] for e in entries if e["operation"] == "disclosure"]
+    by_file = {d["file"]: d for d in disclosed}
+    gold = {str(p) for p in settings.gold.rglob("*.parquet")}
+    serving = {str(p) for p in settings.serving.glob("*.duckdb")}
+    assert gold and serving and set(by_file) == gold | serving and len(by_file) == len(disclosed)
+    strategic = next(d for d in disclosed if d.get("mart") == "mart_strategic__oe_monthly_by_force")
     assert strategic["audience"] == "strategic" and strategic["recipient"].startswith("Strategic Analysis <")
-    assert all(d["audience"] in {"oe", "safeguarding", "strategic", "governance"} for d in disclosed.values())
+    assert strategic["rows"] >= 0 and len(strategic["checksum"]) == 32
+    served = by_file[str(settings.serving / "strategic.duckdb")]
+    assert served["audience"] == "strategic" and "marts.mart_strategic__oe_monthly_by_force" in served["tables"]
+    assert all(d["audience"] in {"oe", "safeguarding", "strategic", "governance"} for d in disclosed)
 
     assert counts["run_failure"] == 0
     assert verify(path).ok
