@@ -1,4 +1,4 @@
-"""`oe audit` and `oe query`: thin commands over oe_platform.governance."""
+"""`oe audit`, `oe query` and `oe erase`: thin commands over oe_platform.governance."""
 
 from __future__ import annotations
 
@@ -124,3 +124,49 @@ def query_command(sql: str, justification: str | None, user: str | None, warehou
         cells = [["" if v is None else str(v) for v in row] for row in result.rows]
         click.echo(_table(result.columns, cells))
         click.echo(f"{len(result.rows)} row(s); audit entry {result.audit_seq}")
+
+
+@click.command("erase")
+@click.option("--source", default=None, help="The source holding the person record (e.g. crime, custody).")
+@click.option("--record", "record_id", default=None,
+              help="The record's person_record_id (conformed.person_source_record, the retention review).")
+@click.option("--reason", default=None, help="Why: the request reference and its legal basis (recorded).")
+@click.option("--list", "show", is_flag=True, help="List the erasure requests and what they removed.")
+@click.option("--apply", "apply_now", is_flag=True,
+              help="Apply the requests to landing, bronze, rejects and quarantine now (oe run does it and "
+                   "also rebuilds the warehouse, linkage, gold and serving files).")
+@click.option("--landing", type=click.Path(path_type=Path), default=None, help="Landing zone directory.")
+@click.option("--lake", type=click.Path(path_type=Path), default=None, help="Lake directory.")
+def erase_command(source: str | None, record_id: str | None, reason: str | None, show: bool, apply_now: bool,
+                  landing: Path | None, lake: Path | None) -> None:
+    """Request the erasure of one source person record from every layer; the next run removes it."""
+    from oe_platform.governance.erasure import (
+        ErasureError,
+        apply_erasures,
+        describe,
+        list_requests,
+        request_erasure,
+    )
+
+    settings = load_settings(landing=landing, lake=lake)
+    if source or record_id or reason:
+        if not (source and record_id and reason):
+            _fail("give --source, --record and --reason together")
+        try:
+            request = request_erasure(settings, source, record_id, reason)
+        except ErasureError as err:
+            _fail(str(err))
+        click.echo(f"erasure {request.request_id} registered for {source} record {request.record}; "
+                   "the next run (oe run) removes it from every layer")
+    if apply_now:
+        try:
+            outcomes = apply_erasures(settings)
+        except ErasureError as err:
+            _fail(str(err))
+        for outcome in outcomes:
+            click.echo(f"erasure {outcome.request_id}: {outcome.rows} row(s) removed from {len(outcome.files)} "
+                       f"file(s) ({', '.join(outcome.layers) or 'nothing found'})")
+    if show:
+        click.echo(describe(list_requests(settings)), nl=False)
+    if not (source or record_id or reason or apply_now or show):
+        _fail("nothing to do: give --source, --record and --reason, or --list, or --apply")
