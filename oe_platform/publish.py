@@ -25,8 +25,8 @@ from pathlib import Path
 import duckdb
 
 from oe_platform.config import Settings
-from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
 from oe_platform.governance.events import record_publish
+from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
 from oe_platform.serving import ServingFile, build_serving_files
 
 MANIFEST_NAME = "manifest.json"
