@@ -145,6 +145,7 @@ def erase_command(source: str | None, record_id: str | None, reason: str | None,
         apply_erasures,
         describe,
         list_requests,
+        read_delivered_lists,
         request_erasure,
     )
 
@@ -160,6 +161,9 @@ def erase_command(source: str | None, record_id: str | None, reason: str | None,
                    "the next run (oe run) removes it from every layer")
     if apply_now:
         try:
+            _, bad_lists = read_delivered_lists(settings)
+            for problem in bad_lists:
+                click.secho(f"erasure list not applied: {problem}", fg="yellow", err=True)
             outcomes = apply_erasures(settings)
         except ErasureError as err:
             _fail(str(err))

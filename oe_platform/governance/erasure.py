@@ -62,6 +62,10 @@ _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
 class ErasureError(ValueError):
     """An erasure request that cannot be accepted (unknown source, malformed record id, no reason)."""
 
+    def __init__(self, message: str, column: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column  # the request field at fault: source, record or reason
+
 
 @dataclass
 class ErasureRequest:
@@ -126,14 +130,17 @@ def _validate(source: str, record_id: str, reason: str, contracts: dict[str, Con
     contract = contracts.get(source)
     if contract is None or not person_entities(contract):
         with_people = sorted(s for s, c in contracts.items() if person_entities(c))
-        raise ErasureError(f"source {source!r} holds no person records; expected one of {', '.join(with_people)}")
+        raise ErasureError(f"source {source!r} holds no person records; expected one of {', '.join(with_people)}",
+                           "source")
     if not _RECORD_ID.match(record_id):
         raise ErasureError(
             f"record {record_id!r} is not a person_record_id (32 hexadecimal characters, as "
-            "conformed.person_source_record and mart_governance__retention_review show it)"
+            "conformed.person_source_record and mart_governance__retention_review show it)",
+            "record",
         )
     if not reason.strip():
-        raise ErasureError("an erasure needs a reason (--reason), e.g. the request reference and its legal basis")
+        raise ErasureError("an erasure needs a reason (--reason), e.g. the request reference and its legal basis",
+                           "reason")
 
 
 def request_erasure(settings: Settings, source: str, record_id: str, reason: str, requested_by: str | None = None,
@@ -155,33 +162,39 @@ def request_erasure(settings: Settings, source: str, record_id: str, reason: str
     return request
 
 
-def read_delivered_lists(settings: Settings) -> list[ErasureRequest]:
+def read_delivered_lists(settings: Settings) -> tuple[list[ErasureRequest], list[str]]:
     """Register the erasure lists forces deliver: <landing>/erasure/<force>/<date>/erasures*.csv with a
-    header `source,record,reason`. A bad row raises with its file, row and column; nothing is registered
-    from that file until it is fixed."""
+    header `source,record,reason`. A list with a bad row is not registered at all (nothing half-applied)
+    and its problem, naming the file, row and column, is returned; other lists carry on."""
     root = settings.landing / ERASURE_LISTS
-    registered = []
+    registered: list[ErasureRequest] = []
+    problems: list[str] = []
     contracts = load_contracts()
     for path in sorted(root.glob("*/*/erasures*.csv")):
-        where = str(path.relative_to(settings.landing))
-        force = path.parts[-3]
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-        header = tuple(rows[0].keys()) if rows else DELIVERED_COLUMNS
-        missing = [c for c in DELIVERED_COLUMNS if c not in header]
-        if missing:
-            raise ErasureError(f"{where}: the header lacks column(s) {', '.join(missing)}; expected "
-                               f"{','.join(DELIVERED_COLUMNS)}")
-        for number, row in enumerate(rows, start=2):
-            source, record_id, reason = (str(row.get(c) or "").strip() for c in DELIVERED_COLUMNS)
-            try:
-                _validate(source, record_id.lower(), reason, contracts)
-            except ErasureError as err:
-                raise ErasureError(f"{where}, row {number}: {err}; correct the row and re-deliver the list") from err
+        where = f"{ERASURE_LISTS}/{path.relative_to(root)}"
+        force = path.relative_to(root).parts[0]
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in DELIVERED_COLUMNS if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise ErasureError(f"{where}: the header lacks column(s) {', '.join(missing)}; expected "
+                                       f"{','.join(DELIVERED_COLUMNS)}")
+                rows = list(reader)
+            for number, row in enumerate(rows, start=2):
+                values = {c: str(row.get(c) or "").strip() for c in DELIVERED_COLUMNS}
+                try:
+                    _validate(values["source"], values["record"].lower(), values["reason"], contracts)
+                except ErasureError as err:
+                    raise ErasureError(f"{where}, row {number}, column {err.column}: {err}; correct the row and "
+                                       "re-deliver the list") from err
+        except (ErasureError, UnicodeDecodeError, csv.Error) as err:
+            problems.append(str(err) if isinstance(err, ErasureError) else f"{where}: cannot be read ({err})")
+            continue
         for row in rows:
             registered.append(request_erasure(settings, row["source"].strip(), row["record"].strip(),
                                               row["reason"].strip(), requested_by=f"force:{force}", origin=where))
-    return registered
+    return registered, problems
 
 
 def _sql_text(value: object) -> str:
@@ -332,8 +345,8 @@ def _erase_request(settings: Settings, contract: Contract, request: ErasureReque
 
 def apply_erasures(settings: Settings, run_id: str | None = None) -> list[ErasureOutcome]:
     """Apply every erasure request to landing, bronze, rejects, warnings and quarantine (see the module
-    docstring); log each request that removed rows or is applied for the first time."""
-    read_delivered_lists(settings)
+    docstring); log each request that removed rows or is applied for the first time. A force's erasure
+    list that cannot be read is reported by `read_delivered_lists` (the run logs it) and skipped."""
     contracts = load_contracts()
     outcomes: list[ErasureOutcome] = []
     with _locked(settings) as requests_path, ingest_lock(settings.meta):

@@ -91,7 +91,7 @@ def _file_list(lines: list[str], limit: int = 20) -> str:
 def ingest_landing_zone(context: AssetExecutionContext):
     """Register, parse and load every new landed file (oe ingest); quarantine what cannot be read."""
     # imported here, not at module load: keeps the code location quick to import
-    from oe_platform.governance.erasure import apply_erasures
+    from oe_platform.governance.erasure import apply_erasures, read_delivered_lists
     from oe_platform.landing.ingest import ingest
     from oe_platform.landing.reconcile import reconcile
 
@@ -99,7 +99,10 @@ def ingest_landing_zone(context: AssetExecutionContext):
     with audit_run(context.run.run_id):  # the audit log's collection entries carry this run
         summary = ingest(settings)
         # erasure requests, before anything reads bronze: landing, bronze, rejects, warnings, quarantine
+        _, bad_lists = read_delivered_lists(settings)
         erased = apply_erasures(settings, run_id=context.run.run_id)
+    for problem in bad_lists:
+        context.log.warning(f"erasure list not applied: {problem}")
     for outcome in erased:
         context.log.info(f"erasure {outcome.request_id} ({outcome.source}): {outcome.rows} row(s) removed from "
                          f"{len(outcome.files)} file(s)")
