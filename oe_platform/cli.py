@@ -209,15 +209,19 @@ def _register_package_commands() -> None:
     """Commands defined beside the library they drive."""
     from oe_platform.bench import bench_command
     from oe_platform.demo import demo_command
+    from oe_platform.governance.cli import audit_group, erase_command, query_command
     from oe_platform.linkage.cli import linkage_group
     from oe_platform.marts.cli import marts_group
     from oe_platform.synth.cli import generate_command
 
     main.add_command(bench_command, "bench")
     main.add_command(demo_command, "demo")
+    main.add_command(audit_group, "audit")
+    main.add_command(erase_command, "erase")
     main.add_command(generate_command, "generate")
     main.add_command(linkage_group, "linkage")
     main.add_command(marts_group, "marts")
+    main.add_command(query_command, "query")
 
 
 _register_package_commands()

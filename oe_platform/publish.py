@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from oe_platform.config import Settings
+from oe_platform.governance.events import record_publish
 from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
 from oe_platform.serving import ServingFile, build_serving_files
 
@@ -44,6 +45,7 @@ class PublishedFile:
     path: Path
     rows: int
     checksum: str
+    audience: str | None = None  # the mart's dbt group, the audience it is published to
 
 
 @dataclass(frozen=True)
@@ -130,25 +132,17 @@ def _remove_empty_dirs(root: Path) -> None:
             directory.rmdir()
 
 
-def publish(
-    settings: Settings,
-    run_id: str | None = None,
-    manifest_path: Path = DBT_MANIFEST,
-) -> PublishResult:
-    """Publish every mart version the dbt manifest lists: gold Parquet, manifest, serving files."""
-    started = time.perf_counter()
-    built_at = datetime.now(UTC)
-    marts = list_mart_versions(manifest_path)
-    gold = settings.gold
-    gold.mkdir(parents=True, exist_ok=True)
-
-    entries, files = [], []
+def _publish_gold(settings: Settings, marts: list[MartVersion], gold: Path, entries: list[dict],
+                  files: list[PublishedFile]) -> list[str]:
+    """Write every mart version's gold file (appending to entries and files as each is written),
+    then remove the gold files no listed version owns; return those removed, relative to the lake."""
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         for mart in marts:
             path, rows = _write_gold_file(con, mart, gold)
             checksum = rows_checksum(con, f"read_parquet('{path}')")
-            files.append(PublishedFile(mart.name, mart.version, f"{mart.schema}.{mart.alias}", path, rows, checksum))
+            files.append(PublishedFile(mart.name, mart.version, f"{mart.schema}.{mart.alias}", path, rows, checksum,
+                                       mart.group))
             entries.append({
                 "mart": mart.name,
                 "version": mart.version,
@@ -172,9 +166,31 @@ def publish(
     for path in stale:
         path.unlink()
     _remove_empty_dirs(gold)
+    return removed
 
-    serving, serving_removed = build_serving_files(settings, marts, entries, built_at, run_id)
-    removed += [str(p.relative_to(settings.lake)) for p in serving_removed]
+
+def publish(
+    settings: Settings,
+    run_id: str | None = None,
+    manifest_path: Path = DBT_MANIFEST,
+) -> PublishResult:
+    """Publish every mart version the dbt manifest lists: gold Parquet, manifest, serving files."""
+    started = time.perf_counter()
+    built_at = datetime.now(UTC)
+    marts = list_mart_versions(manifest_path)
+    gold = settings.gold
+    gold.mkdir(parents=True, exist_ok=True)
+
+    entries: list[dict] = []
+    files: list[PublishedFile] = []
+    serving: list[ServingFile] = []
+    try:
+        removed = _publish_gold(settings, marts, gold, entries, files)
+        serving, serving_removed = build_serving_files(settings, marts, entries, built_at, run_id)
+        removed += [str(p.relative_to(settings.lake)) for p in serving_removed]
+    finally:
+        # the audit log: disclosure of what was written, also when a later mart failed
+        record_publish(settings, files, serving, run_id)
 
     manifest = {
         "built_at": built_at.isoformat(timespec="seconds"),
@@ -192,4 +208,3 @@ def publish(
     latest = gold / MANIFEST_NAME
     atomic_write_text(latest, text)
     return PublishResult(files, removed, serving, latest, manifest["seconds"])
-

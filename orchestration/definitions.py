@@ -13,6 +13,7 @@ from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.gold import publish_marts
 from orchestration.assets.landing import ingest_landing_zone, landing_specs
 from orchestration.assets.linkage import person_clusters
+from orchestration.audit import audit_run_failure
 from orchestration.project import oe_dbt_project
 from orchestration.sensors import landing_zone_sensor
 
@@ -21,6 +22,7 @@ oe_full_pipeline = define_asset_job(
     name="oe_full_pipeline",
     selection=AssetSelection.all(),
     description="Ingest every new landed file, build every dbt model with its tests, publish the marts.",
+    hooks={audit_run_failure},  # a failed step is written to the audit log (run_failure)
 )
 
 defs = Definitions(

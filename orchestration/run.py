@@ -49,5 +49,10 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
             return [f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in evaluations
                     if not ev.passed and ev.severity == severity]
 
+        if not result.success:  # the job's failure hook records failed steps; this catches any other failure
+            from oe_platform.governance.events import record_run_failure
+
+            steps = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_FAILURE and e.step_key]
+            record_run_failure(settings, result.run_id, job.name, steps or ["run"], "the Dagster run failed")
         return PipelineResult(result.success, result.run_id, os.environ["DAGSTER_HOME"], materialized,
                               names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN))

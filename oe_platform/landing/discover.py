@@ -62,6 +62,10 @@ class Location:
     delivery: date
 
 
+# <landing>/erasure/<force>/<YYYY-MM-DD>/erasures*.csv: erasure requests a force delivers, not data
+ERASURE_LISTS = "erasure"
+
+
 def path_text(part: str) -> str:
     """A path component as storable text: undecodable bytes in a file name become \\xNN."""
     try:
@@ -103,6 +107,8 @@ def walk_root(
         # a symbolic link to a directory is registered as a file (and quarantined), never descended
         linked_dirs = [d for d in dirnames if (here / d).is_symlink()]
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in linked_dirs)
+        if root_name == "landing" and here == root and ERASURE_LISTS in dirnames:
+            dirnames.remove(ERASURE_LISTS)  # forces' erasure lists: read by oe_platform.governance.erasure
         rel_dir = here.relative_to(root).parts
         for name in sorted(filenames + linked_dirs):
             reason = skip_reason(name)

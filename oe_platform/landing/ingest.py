@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from oe_platform.config import Settings
 from oe_platform.contracts import Contract, load_contracts
+from oe_platform.governance.events import record_ingest
 from oe_platform.landing import discover
 from oe_platform.landing.bronze import (
     MANIFEST_SCHEMA,
@@ -569,6 +570,8 @@ def ingest(
         finally:
             if summary.files or not (settings.meta / MANIFEST_NAME).exists():
                 write_manifest(settings.meta, manifest)
+            # the audit log (collection): one entry per file this run registered, even if it stopped early
+            record_ingest(settings, run_id, [m for m in manifest if m.get("run_id") == run_id])
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from oe_platform.config import Settings
+from oe_platform.governance.events import record_linkage
 from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
 from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
@@ -453,4 +454,5 @@ def link_warehouse(
     previous = read_previous_assignments(out_dir / "clusters.parquet")
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark)
     write_outputs(run, out_dir)
+    record_linkage(settings, relation, run.summary, run.written, engine)  # the audit log: combination
     return run

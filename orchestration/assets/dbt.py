@@ -7,6 +7,7 @@ conformed.int_person_records builds first; the models downstream of the dbt sour
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.audit import audited_dbt_build
 from orchestration.project import oe_dbt_project
 from orchestration.translator import OeDbtTranslator
 
@@ -22,7 +23,7 @@ AFTER_LINKAGE = "source:linkage+"
 )
 def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
     """dbt build up to the linkage input: seeds, staging, conformed events, int_person_records, marts."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from audited_dbt_build(context, dbt, "dbt_before_linkage")
 
 
 @dbt_assets(
@@ -34,7 +35,7 @@ def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def oe_dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
     """dbt build of everything that reads the resolved persons."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from audited_dbt_build(context, dbt, "dbt_after_linkage")
 
 
 DBT_ASSETS = [oe_dbt_before_linkage, oe_dbt_after_linkage]

@@ -61,9 +61,17 @@ serving_specs = [
 def publish_marts(context: AssetExecutionContext):
     """oe publish: every mart version to gold Parquet with a manifest, then the serving files."""
     from oe_platform.config import load_settings
+    from oe_platform.governance.audit import audit_run
+    from oe_platform.governance.erasure import compact_warehouse, compaction_pending
     from oe_platform.publish import publish
 
-    result = publish(load_settings(), run_id=context.run_id, manifest_path=oe_dbt_project.manifest_path)
+    settings = load_settings()
+    with audit_run(context.run.run_id):  # the audit log's disclosure entries carry this run
+        result = publish(settings, run_id=context.run.run_id, manifest_path=oe_dbt_project.manifest_path)
+    if compaction_pending(settings):
+        # an erasure was applied: the rebuilt warehouse is copied into a fresh file (no freed blocks kept)
+        compact_warehouse(settings)
+        context.log.info(f"warehouse compacted after an erasure: {settings.warehouse}")
     by_alias = {f.relation.split(".")[-1]: f for f in result.files}
     for spec in gold_specs:
         published = by_alias[spec.key.path[-1]]

@@ -15,6 +15,7 @@ from dagster import (
 
 from oe_platform.config import load_settings
 from oe_platform.contracts import load_contracts
+from oe_platform.governance.audit import audit_run
 from oe_platform.landing.discover import POLICE_UK
 from orchestration.translator import bronze_asset_key, landing_asset_key
 
@@ -90,11 +91,21 @@ def _file_list(lines: list[str], limit: int = 20) -> str:
 def ingest_landing_zone(context: AssetExecutionContext):
     """Register, parse and load every new landed file (oe ingest); quarantine what cannot be read."""
     # imported here, not at module load: keeps the code location quick to import
+    from oe_platform.governance.erasure import apply_erasures, read_delivered_lists
     from oe_platform.landing.ingest import ingest
     from oe_platform.landing.reconcile import reconcile
 
     settings = load_settings()
-    summary = ingest(settings)
+    with audit_run(context.run.run_id):  # the audit log's collection entries carry this run
+        summary = ingest(settings)
+        # erasure requests, before anything reads bronze: landing, bronze, rejects, warnings, quarantine
+        _, bad_lists = read_delivered_lists(settings)
+        erased = apply_erasures(settings, run_id=context.run.run_id)
+    for problem in bad_lists:
+        context.log.warning(f"erasure list not applied: {problem}")
+    for outcome in erased:
+        context.log.info(f"erasure {outcome.request_id} ({outcome.source}): {outcome.rows} row(s) removed from "
+                         f"{len(outcome.files)} file(s)")
     set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]
     skipped = [f.error or f.path for f in summary.files if f.status == "skipped"]
     context.log.info(

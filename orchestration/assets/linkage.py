@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from oe_platform.config import load_settings
+from oe_platform.governance.audit import audit_run
 
 PERSON_CLUSTERS_KEY = AssetKey(["linkage", "person_clusters"])
 LINKAGE_QUALITY_KEY = AssetKey(["linkage", "linkage_quality"])
@@ -41,7 +42,8 @@ def person_clusters(context: AssetExecutionContext) -> Iterator[MaterializeResul
 
     settings = load_settings()
     engine = default_engine()
-    run = link_warehouse(settings, engine=engine)
+    with audit_run(context.run.run_id):  # the audit log's combination entry carries this run
+        run = link_warehouse(settings, engine=engine)
     context.log.info(format_report(run.quality))
     summary = run.summary
     metadata = {

@@ -1,0 +1,1 @@
+"""Governance: the audit log, read-only consultation (`oe query`) and retention review."""

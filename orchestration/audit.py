@@ -1,0 +1,48 @@
+"""The audit log from Dagster: dbt builds (alteration) and failed steps (run_failure).
+
+Ingest, linkage and publish record their own entries (oe_platform.governance.events), inside
+`audit_run(context.run.run_id)` so the entries carry the Dagster run id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetExecutionContext, HookContext, failure_hook
+from dagster_dbt import DbtCliResource
+
+from oe_platform.config import load_settings
+from oe_platform.governance.events import record_dbt_build, record_run_failure
+
+
+def _run_results(invocation: Any) -> dict:
+    """run_results.json of a finished (or failed) dbt invocation; empty when dbt wrote none."""
+    path = invocation.target_path / "run_results.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str) -> Iterator[Any]:
+    """`dbt build` streamed to Dagster; afterwards, even when it failed, one alteration entry."""
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        results = _run_results(invocation)
+        if results:
+            from oe_platform.governance.audit import audit_run
+
+            with audit_run(context.run.run_id):
+                record_dbt_build(load_settings(), results, step)
+
+
+@failure_hook(name="audit_run_failure")
+def audit_run_failure(context: HookContext) -> None:
+    """A failed step of a pipeline run: recorded as run_failure (once per run and step)."""
+    error = context.op_exception
+    message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}" if error else "failed"
+    record_run_failure(load_settings(), context.run_id, context.job_name, [context.step_key or context.op.name],
+                       message)
