@@ -485,10 +485,12 @@ def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = 
 
 
 def compare_with_previous(report: dict, history: list[dict]) -> dict:
-    """Per run and stage: the previous run of the same tier and target, the ratio, and a flag when a
+    """Per run and stage: the previous run of the same tier, size and target, the ratio, and a flag when a
     stage is more than 20% (and a second) slower."""
-    previous = next((h for h in reversed(history) if h["tier"] == report["tier"] and h.get("success", True)
-                     and h.get("target") == report.get("target")), None)
+    def same_size(h: dict) -> bool:  # --persons/--months overrides are another size
+        return all(h.get(k) == report.get(k) for k in ("tier", "target", "persons", "months"))
+
+    previous = next((h for h in reversed(history) if same_size(h) and h.get("success", True)), None)
     if previous is None:
         return {"previous": None, "slower": []}
     slower, ratios = [], {}

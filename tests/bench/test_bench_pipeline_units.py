@@ -77,6 +77,8 @@ def test_a_stage_more_than_20_percent_slower_than_the_previous_run_of_the_tier_i
     # staging 1.5x and the total are flagged; ingest (1.1x) and marts (under a second slower) are not
     assert flagged == {("full", "staging"), ("full", "total")}
     assert compare_with_previous(_report("L", now["runs"]), history) == {"previous": None, "slower": []}
+    # a run with another population (--persons) is not compared with the tier's usual size
+    assert compare_with_previous({**now, "persons": 20_000}, history)["previous"] is None
 
 
 def test_table_and_chart_show_every_stage_and_run():
