@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from oe_platform.config import REPO_ROOT, load_settings
+from oe_platform.config import REPO_ROOT, Settings, load_settings
 
 STAGES = ("ingest", "staging", "linkage", "conformed", "marts", "publish")
 # Dagster steps of oe_full_pipeline and the stage each belongs to; the dbt steps are split by node.
@@ -278,6 +278,12 @@ class RunMeasure:
         return self.rows / self.wall_seconds if self.wall_seconds else 0.0
 
 
+def run_settings(run_dir: Path) -> Settings:
+    """The paths of a bench run: everything under run_dir, no shared police_uk data."""
+    return load_settings(landing=run_dir / "landing", lake=run_dir / "lake", warehouse=run_dir / "oe.duckdb",
+                         shared_data=run_dir / "no-shared-data")
+
+
 RUN_ID = re.compile(r"Dagster run ([0-9a-f-]{36})")
 
 
@@ -288,8 +294,11 @@ def run_pipeline_process(run_dir: Path, name: str, rows: int, target: str = "dev
     dbt_target = run_dir / "dbt_target" / name
     dagster_home.mkdir(parents=True, exist_ok=True)
     dbt_target.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(landing=run_dir / "landing", lake=run_dir / "lake", warehouse=run_dir / "oe.duckdb",
-                             shared_data=run_dir / "no-shared-data")
+    settings = run_settings(run_dir)
+    # start from the parse the bench made (same settings and target), as `oe run` does from target/
+    parsed = REPO_ROOT / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copy2(parsed, dbt_target / parsed.name)
     env = {**os.environ, **settings.env(), "DAGSTER_HOME": str(dagster_home), "DBT_TARGET_PATH": str(dbt_target),
            "DBT_PROFILES_DIR": str(REPO_ROOT), "OE_DBT_TARGET": target, "PYTHONUNBUFFERED": "1"}
     oe = Path(sys.executable).parent / "oe"
@@ -461,8 +470,8 @@ def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = 
     shutil.rmtree(run_dir, ignore_errors=True)
     _link_tree(cached.landing, run_dir / "landing")
     # the definitions load target/manifest.json: it must match the project being run
-    prepare_manifest(load_settings(landing=run_dir / "landing", lake=run_dir / "lake",
-                                   warehouse=run_dir / "oe.duckdb"))
+    os.environ["OE_DBT_TARGET"] = target
+    prepare_manifest(run_settings(run_dir))
     floor = measure_floor(run_dir / "landing")
     runs = [run_pipeline_process(run_dir, "full", cached.rows, target)]
     if incremental and runs[0].success:

@@ -33,7 +33,6 @@ def test_both_runs_report_every_stage_and_the_stages_add_up_to_the_steps(bench):
         assert sum(run["stages"].values()) == pytest.approx(sum(run["steps"].values()), rel=0.01)
         # the steps happen inside the run's wall time; the rest is start-up (imports, dbt parse)
         assert sum(run["stages"].values()) <= run["wall_seconds"]
-        assert sum(run["stages"].values()) > 0.5 * run["wall_seconds"]
         for stage in ("ingest", "staging", "linkage", "conformed", "marts", "publish"):
             assert run["stages"][stage] > 0, stage
         assert run["peak_rss_bytes"] > 100 * 2**20  # the process tree (python, dbt) was sampled
