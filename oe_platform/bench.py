@@ -420,3 +420,45 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
     finally:
         if workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+@bench_command.command("pipeline")
+@click.option("--tier", type=click.Choice(["XS", "S", "M", "L"]), default="S", show_default=True,
+              help="Size: S ≈ 100k source rows, M ≈ 1M, L ≈ 10M (XS: the smallest landing zone, for tests).")
+@click.option("--target", type=click.Choice(["dev"]), default="dev", show_default=True,
+              help="dbt target the pipeline runs on.")
+@click.option("--persons", type=int, default=None, help="Override the tier's population.")
+@click.option("--months", type=int, default=None, help="Override the tier's months of deliveries.")
+@click.option("--seed", default=7, show_default=True, help="Generator seed.")
+@click.option("--bench-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache of landing zones, run folders, reports and history "
+                   "[default: $OE_BENCH_DIR or build/bench].")
+@click.option("--no-incremental", is_flag=True, help="Only the full run, not the next delivery day.")
+@click.option("--keep", is_flag=True, help="Keep the run's landing, lake, warehouse and logs.")
+def bench_pipeline_command(tier: str, target: str, persons: int | None, months: int | None, seed: int,
+                           bench_dir: Path | None, no_incremental: bool, keep: bool) -> None:
+    """Run the whole pipeline through Dagster on a cached synthetic landing zone, then an incremental
+    delivery day; time every stage against the floor, write JSON, a markdown report with a chart, and
+    compare with the previous run of the tier (history.jsonl)."""
+    from oe_platform.bench_pipeline import (
+        TIERS,
+        Tier,
+        bench_pipeline,
+        default_bench_dir,
+        format_table,
+        write_report,
+    )
+
+    chosen = TIERS[tier]
+    if persons or months:
+        chosen = Tier(tier, persons or chosen.persons, months or chosen.months, chosen.rows_target)
+    folder = (bench_dir or default_bench_dir()).resolve()
+    click.echo(f"tier {tier}: {chosen.persons:,} persons × {chosen.months} months (seed {seed}) in {folder}", err=True)
+    report = bench_pipeline(chosen, folder, seed=seed, target=target, incremental=not no_incremental, keep=keep)
+    out_dir = folder / "reports" / f"{tier}-{report.started_at.replace(':', '')}"
+    data = write_report(report, out_dir, folder / "history.jsonl")
+    click.echo(format_table(data))
+    click.echo(f"report: {out_dir / 'report.md'}; json: {out_dir / 'bench.json'}; history: {folder / 'history.jsonl'}")
+    if not report.success:
+        logs = ", ".join(r.log for r in report.runs if not r.success)
+        raise click.ClickException(f"the pipeline failed; see {logs} (run folder kept: {report.run_dir})")

@@ -25,9 +25,10 @@ def _run_results(invocation: Any) -> dict:
         return {}
 
 
-def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str) -> Iterator[Any]:
-    """`dbt build` streamed to Dagster; afterwards, even when it failed, one alteration entry."""
-    invocation = dbt.cli(["build"], context=context)
+def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
+                      args: list[str] | None = None) -> Iterator[Any]:
+    """`dbt build` (or `args`) streamed to Dagster; afterwards, even when it failed, one alteration entry."""
+    invocation = dbt.cli(args or ["build"], context=context)
     try:
         yield from invocation.stream()
     finally:

@@ -4,7 +4,7 @@
 -- (model, force, column, rule) with at least one issue: a column with no issue for a force has no
 -- row. Computed from the staging models directly (the same CTEs as the issues model), so it does
 -- not depend on the issues view.
--- Materialised as a table, unlike the other staging models: it reads every staging view, and a
+-- Materialised as a table, like every staging model: it reads every staging model, and a
 -- view would re-plan all of them (seconds) on each query and each data test.
 
 {{ config(materialized='table') }}

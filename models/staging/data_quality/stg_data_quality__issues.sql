@@ -5,7 +5,7 @@
 -- staging models' own statuses, listed in the macro data_quality_checks; nothing here re-implements
 -- a normalisation. The delivered values are not repeated here (no direct identifiers): join back to
 -- the staging model on model_name, _file_id, _row_number and record_key to see them.
--- Materialised as a table, unlike the other staging models: it reads every staging view, and a
+-- Materialised as a table, like every staging model: it reads every staging model, and a
 -- view would re-plan all of them (seconds) on each query and each data test.
 
 {{ config(materialized='table') }}
