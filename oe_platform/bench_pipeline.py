@@ -172,9 +172,12 @@ def _count_file(con, path: Path) -> int:
     else:
         query = (f"select count(*) from read_csv({literal}, all_varchar = true, strict_mode = false, "
                  "null_padding = true)")
+    import duckdb
+
     try:
         return int(con.execute(query).fetchone()[0])
-    except Exception:  # noqa: BLE001 - a non-UTF-8 CSV: DuckDB reads it as latin-1
+    except duckdb.InvalidInputException:
+        # a CSV that is not UTF-8 (a legacy extract): read it as latin-1, as ingest does
         if suffix in (".parquet", ".jsonl", ".json", ".ndjson"):
             raise
         return int(con.execute(query[:-1] + ", encoding = 'latin-1')").fetchone()[0])
