@@ -226,6 +226,25 @@ def test_a_date_of_birth_with_two_keying_errors_is_merged_at_one_address(link):
     assert persons["dt-1"] == persons["dt-2"]
 
 
+def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_person(link):
+    """Three records of one person at one address, each date of birth one keying error from the next:
+    the first and last are two keying errors and three years apart, which the cluster guard must not
+    take for two people (it did, and split the person)."""
+    address = {"postcode": "SS8 6YS", "phone": "+447700900321", "force": "essex", "sex": "F"}
+    rows = [
+        record("kd-1", "DANIELLE", "HOLLINGWORTH", "2006-03-06", **address),
+        record("kd-2", "DANIELLE", "HOLLINGWORTH", "2006-03-02", source="intel", **address),
+        record("kd-3", "DANIELLE", "HOLLINGWORTH", "2009-03-02", source="custody", **address),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["kd-1"] == persons["kd-2"] == persons["kd-3"]
+    review = run.review
+    conflicts = review[(review["review_type"] == "cluster_conflict")
+                       & review["person_record_id"].isin(["kd-1", "kd-2", "kd-3"])]
+    assert conflicts.empty
+
+
 def test_two_keying_errors_in_the_date_of_birth_are_no_excuse_decades_apart(link):
     """A father and son with one name at one address: dates of birth two digits apart but decades apart."""
     address = {"postcode": "LU1 3HT", "phone": "+441632960111", "force": "bedfordshire"}
