@@ -245,6 +245,21 @@ def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_p
     assert conflicts.empty
 
 
+def test_a_record_with_mistyped_names_and_no_date_of_birth_is_compared_through_its_other_names(link):
+    """An open-source record keys the forename as an initial and mistypes the surname, and has no date
+    of birth or postcode; the list of other names it copies from the nominal (a street name and an AKA)
+    still brings the pair to be scored, and the score decides."""
+    rows = [
+        record("ak-1", "JOSHUA", "MORTON", "2000-10-17", postcode="ME7 5HZ", sex="M", force="kent",
+               aliases="DIZZY;SIMON ALLAN"),
+        record("ak-2", "J", "MRTON", None, source="osint", force="kent", aliases="DIZZY;SIMON ALLAN"),
+    ]
+    run = link(rows)
+    pair = pair_of(run, "ak-1", "ak-2")
+    assert len(pair) == 1
+    assert pair["gamma_aliases"].tolist() == [1]  # an other name in common
+
+
 def test_two_keying_errors_in_the_date_of_birth_are_no_excuse_decades_apart(link):
     """A father and son with one name at one address: dates of birth two digits apart but decades apart."""
     address = {"postcode": "LU1 3HT", "phone": "+441632960111", "force": "bedfordshire"}
