@@ -338,11 +338,11 @@ BLOCKING_RULES = [
         'AND l."postcode_outward" = r."postcode_outward" AND l."dob_year" = r."dob_year"',
         "same phonetic names, outward code and year of birth (mistyped postcode and date of birth)",
     ),
-    # the same list of other names (aliases, street names) as a whole: sources that copy a person's
-    # AKAs copy the list; with the surname's first letter, which a keying error rarely changes
+    # the same other names (aliases, street names) as a whole, in any order: sources that copy a
+    # person's AKAs copy the list; with the surname's first letter, which a keying error rarely changes
     _rule(
-        'l."aliases_std" = r."aliases_std" AND l."surname_initial" = r."surname_initial"',
-        "same other names (aliases) and surname initial (names and date of birth mistyped or missing)",
+        'l."alias_set" = r."alias_set" AND l."surname_initial" = r."surname_initial"',
+        "same other names (aliases, any order) and surname initial (names and date of birth mistyped or missing)",
     ),
     # a record without a date of birth: a rare name (carried by at most three dates of birth,
     # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the

@@ -247,12 +247,12 @@ def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_p
 
 def test_a_record_with_mistyped_names_and_no_date_of_birth_is_compared_through_its_other_names(link):
     """An open-source record keys the forename as an initial and mistypes the surname, and has no date
-    of birth or postcode; the list of other names it copies from the nominal (a street name and an AKA)
-    still brings the pair to be scored, and the score decides."""
+    of birth or postcode; the other names it copies from the nominal (a street name and an AKA, listed in
+    another order) still bring the pair to be scored, and the score decides."""
     rows = [
         record("ak-1", "JOSHUA", "MORTON", "2000-10-17", postcode="ME7 5HZ", sex="M", force="kent",
                aliases="DIZZY;SIMON ALLAN"),
-        record("ak-2", "J", "MRTON", None, source="osint", force="kent", aliases="DIZZY;SIMON ALLAN"),
+        record("ak-2", "J", "MRTON", None, source="osint", force="kent", aliases="SIMON ALLAN;DIZZY"),
     ]
     run = link(rows)
     pair = pair_of(run, "ak-1", "ak-2")
