@@ -36,7 +36,12 @@ from oe_platform.linkage.spec import (
     TRUSTED_IDENTIFIERS,
 )
 
-DEFAULT_THRESHOLD = 0.999
+DEFAULT_THRESHOLD = 0.995
+
+DOB_TWO_ERRORS_MAX_YEARS = 10
+"""Dates of birth two keying errors apart are one person's only when less than this many years apart
+(1996 / 1961 is two keying errors too, and a parent's date of birth): the dob_conflict edge guard and
+the cluster guard."""
 
 KIND_SOURCE_KEY = "source_record_key"
 KIND_IDENTIFIER = "trusted_identifier"
@@ -161,7 +166,8 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     # (decades apart only when the full middle names agree too: 1996 / 1961 is two keying errors, a
     # father and son rarely share forename, middle names and an address)
     dob_two_errors = (
-        f"(coalesce(dob_edits = 2 and (dob_years_apart < 10 or gamma_middle_names = {middle[EXACT]}), false) "
+        f"(coalesce(dob_edits = 2 and (dob_years_apart < {DOB_TWO_ERRORS_MAX_YEARS} "
+        f"or gamma_middle_names = {middle[EXACT]}), false) "
         f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
     )
     return {
@@ -277,8 +283,31 @@ def _keying_error(a: date, b: date) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
 
 
+def _text_edits(x: str, y: str) -> int:
+    """Keying errors between two texts: optimal string alignment distance (a character changed,
+    inserted or deleted, or two adjacent characters swapped), DuckDB's `damerau_levenshtein`."""
+    previous2: list[int] = []
+    previous = list(range(len(y) + 1))
+    for i in range(1, len(x) + 1):
+        current = [i] + [0] * len(y)
+        for j in range(1, len(y) + 1):
+            cost = 0 if x[i - 1] == y[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and x[i - 1] == y[j - 2] and x[i - 2] == y[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(y)]
+
+
+def _two_keying_errors(a: date, b: date) -> bool:
+    """The ISO texts two keying errors apart and the dates less than `DOB_TWO_ERRORS_MAX_YEARS`
+    apart: what the dob_conflict edge guard accepts from a pair whose names and address agree."""
+    return _years_apart(a, b) < DOB_TWO_ERRORS_MAX_YEARS and _text_edits(a.isoformat(), b.isoformat()) <= 2
+
+
 def dobs_conflict(a: Iterable[date], b: Iterable[date], max_years: float) -> bool:
-    return any(_years_apart(x, y) > max_years and not _keying_error(x, y) for x in a for y in b)
+    return any(_years_apart(x, y) > max_years and not _keying_error(x, y) and not _two_keying_errors(x, y)
+               for x in a for y in b)
 
 
 def _present(value) -> bool:

@@ -33,6 +33,7 @@ class Evaluation:
     shards: int = 1
     profile: str = "default"
     blocking: dict[str, float] = field(default_factory=dict)
+    missed: list[MissedPairs] = field(default_factory=list)
 
     def as_text(self) -> str:
         accuracy = self.run.accuracy
@@ -55,6 +56,11 @@ class Evaluation:
             b = self.blocking
             lines.append(f"blocking alone: {b['pair_recall']:.5f} of {int(b['true_profile_pairs']):,} true profile "
                          f"pairs under different source keys; recall ceiling {b['ceiling_recall']:.5f}")
+        if self.missed:
+            lost = sum(m.record_pairs for m in self.missed)
+            lines.append(f"true pairs of records missed: {lost:,} (under different source keys), where they went:")
+            lines += [f"  {m.stage:<44} {m.record_pairs:>8,} record pairs ({m.recall_lost:.5f} of recall), "
+                      f"{m.profile_pairs:,} profile pairs" for m in self.missed]
         lines.append("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         lines.append("linkage: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s"
                                              for k, v in self.run.timings.items()))
@@ -163,8 +169,80 @@ def evaluate(
     timings["write_outputs"] = time.perf_counter() - started
     has_blocked = con.execute("select count(*) from duckdb_tables() where table_name = 'lk_blocked'").fetchall()[0][0]
     blocking = blocking_recall(con, "lk_truth") if has_blocked else {}
+    missed = missed_pairs(con, "lk_truth") if has_blocked else []
     return Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
-                      timings=timings, shards=shards, profile=profile, blocking=blocking)
+                      timings=timings, shards=shards, profile=profile, blocking=blocking, missed=missed)
+
+
+@dataclass(frozen=True)
+class MissedPairs:
+    """True pairs of profiles (under different source keys) whose records ended in different persons,
+    by the stage that lost them."""
+
+    stage: str
+    profile_pairs: int
+    record_pairs: int
+    """Pairs of person records with a known true person the lost profile pairs stand for."""
+    recall_lost: float
+    """record_pairs over all true pairs of records: the pairwise recall this stage costs at most."""
+
+
+def missed_pairs(con: duckdb.DuckDBPyConnection, truth_table: str) -> list[MissedPairs]:
+    """Where the true pairs the run missed went (needs the run's tables and blocking_recall's
+    lk_profile_truth): never compared (no blocking rule admits the pair), scored below the pair
+    floor, scored below the threshold (probability from 0.5, or under 0.5), kept apart by an edge
+    guard (its name), or accepted as an edge and split by the cluster guard. A pair missed at one
+    stage may still be joined through other records; those are not counted (they are not missed)."""
+    rows = con.execute(f"""
+        with person_records as (
+            select r.profile_id, count(*) as records
+            from lk_records r join {truth_table} t using (person_record_id)
+            group by r.profile_id
+        ),
+        true_pairs as (
+            select a.profile_id as l, b.profile_id as r, pa.records * pb.records as record_pairs
+            from lk_profile_truth a
+            join lk_profile_truth b
+              on a.true_person_id = b.true_person_id and a.profile_id < b.profile_id
+             and a.source_key is distinct from b.source_key
+            join person_records pa on pa.profile_id = a.profile_id
+            join person_records pb on pb.profile_id = b.profile_id
+        ),
+        missed as (
+            select t.*
+            from true_pairs t
+            join lk_profile_labels la on la.profile_id = t.l
+            join lk_profile_labels lb on lb.profile_id = t.r
+            where la.cluster_id != lb.cluster_id
+        ),
+        staged as (
+            select
+                m.record_pairs,
+                case
+                    when b.profile_id_l is null then 'never compared (no blocking rule)'
+                    when p.profile_id_l is null then 'scored below the pair floor'
+                    when p.edge_status = 'below_threshold' and p.match_probability >= 0.5
+                        then 'below the threshold, probability 0.5 or more'
+                    when p.edge_status = 'below_threshold' then 'below the threshold, probability under 0.5'
+                    when p.edge_status = 'accepted' then 'accepted, split by the cluster guard'
+                    else 'vetoed by the edge guard ' || p.edge_status
+                end as stage
+            from missed m
+            left join lk_blocked b on b.profile_id_l = m.l and b.profile_id_r = m.r
+            left join lk_pairs p on p.profile_id_l = m.l and p.profile_id_r = m.r
+        )
+        select stage, count(*), sum(record_pairs)
+        from staged
+        group by stage
+        order by 3 desc, 1
+    """).fetchall()
+    total = con.execute(f"""
+        select coalesce(sum(n * (n - 1) / 2), 0)
+        from (select count(*) as n from {truth_table} t join lk_records r using (person_record_id)
+              group by t.true_person_id)
+    """).fetchall()[0][0]
+    return [MissedPairs(stage, int(n), int(records), records / total if total else 0.0)
+            for stage, n, records in rows]
 
 
 def blocking_recall(con: duckdb.DuckDBPyConnection, truth_table: str) -> dict[str, float]:

@@ -221,6 +221,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             {", ".join(f"any_value({c}) as {c}" for c in MATCHING_COLUMNS)},
             strftime(any_value(date_of_birth), '%Y-%m-%d') as dob_text,
             str_split(any_value(aliases_std), ';') as alias_names,
+            -- the other names as a set (sources list a person's AKAs in their own order): a blocking key
+            array_to_string(list_sort(list_distinct(str_split(any_value(aliases_std), ';'))), ';') as alias_set,
             any_value(forename_std) || ' ' || any_value(surname_std) as full_name,
             year(any_value(date_of_birth)) as dob_year,
             strftime(any_value(date_of_birth), '%m-%d') as dob_month_day,

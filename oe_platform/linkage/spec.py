@@ -276,6 +276,10 @@ BLOCKING_RULES = [
         "day and month of birth transposed, same phonetic surname",
     ),
     _rule(
+        'l."dob_transposed" = r."date_of_birth" AND l."forename_phonetic" = r."forename_phonetic"',
+        "day and month of birth transposed, same phonetic forename (a changed or mistyped surname)",
+    ),
+    _rule(
         'l."forename_phonetic" = r."surname_phonetic" AND l."surname_phonetic" = r."forename_phonetic" '
         'AND l."dob_year" = r."dob_year"',
         "forename and surname swapped, same year of birth",
@@ -320,19 +324,25 @@ BLOCKING_RULES = [
         "same postcode and forename initial (mistyped names and date of birth)",
     ),
     _rule(
-        'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std" '
+        'l."forename_phonetic" = r."forename_phonetic" AND l."surname_phonetic" = r."surname_phonetic" '
         'AND l."dob_year" = r."dob_year"',
-        "same names and year of birth (a mistyped day or month, another postcode)",
+        "same phonetic names and year of birth (mistyped names and day or month, another postcode)",
     ),
     _rule(
-        'l."forename_std" = r."forename_std" AND l."surname_std" = r."surname_std" '
+        'l."forename_phonetic" = r."forename_phonetic" AND l."surname_phonetic" = r."surname_phonetic" '
         'AND l."dob_month_day" = r."dob_month_day"',
-        "same names, day and month of birth (a mistyped year, another postcode)",
+        "same phonetic names, day and month of birth (mistyped names and year, another postcode)",
     ),
     _rule(
         'l."forename_phonetic" = r."forename_phonetic" AND l."surname_phonetic" = r."surname_phonetic" '
         'AND l."postcode_outward" = r."postcode_outward" AND l."dob_year" = r."dob_year"',
         "same phonetic names, outward code and year of birth (mistyped postcode and date of birth)",
+    ),
+    # the same other names (aliases, street names) as a whole, in any order: sources that copy a
+    # person's AKAs copy the list; with the surname's first letter, which a keying error rarely changes
+    _rule(
+        'l."alias_set" = r."alias_set" AND l."surname_initial" = r."surname_initial"',
+        "same other names (aliases, any order) and surname initial (names and date of birth mistyped or missing)",
     ),
     # a record without a date of birth: a rare name (carried by at most three dates of birth,
     # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the

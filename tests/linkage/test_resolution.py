@@ -226,6 +226,40 @@ def test_a_date_of_birth_with_two_keying_errors_is_merged_at_one_address(link):
     assert persons["dt-1"] == persons["dt-2"]
 
 
+def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_person(link):
+    """Three records of one person at one address, each date of birth one keying error from the next:
+    the first and last are two keying errors and three years apart, which the cluster guard must not
+    take for two people (it did, and split the person)."""
+    address = {"postcode": "SS8 6YS", "phone": "+447700900321", "force": "essex", "sex": "F"}
+    rows = [
+        record("kd-1", "DANIELLE", "HOLLINGWORTH", "2006-03-06", **address),
+        record("kd-2", "DANIELLE", "HOLLINGWORTH", "2006-03-02", source="intel", **address),
+        record("kd-3", "DANIELLE", "HOLLINGWORTH", "2009-03-02", source="custody", **address),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert persons["kd-1"] == persons["kd-2"] == persons["kd-3"]
+    review = run.review
+    conflicts = review[(review["review_type"] == "cluster_conflict")
+                       & review["person_record_id"].isin(["kd-1", "kd-2", "kd-3"])]
+    assert conflicts.empty
+
+
+def test_a_record_with_mistyped_names_and_no_date_of_birth_is_compared_through_its_other_names(link):
+    """An open-source record keys the forename as an initial and mistypes the surname, and has no date
+    of birth or postcode; the other names it copies from the nominal (a street name and an AKA, listed in
+    another order) still bring the pair to be scored, and the score decides."""
+    rows = [
+        record("ak-1", "JOSHUA", "MORTON", "2000-10-17", postcode="ME7 5HZ", sex="M", force="kent",
+               aliases="DIZZY;SIMON ALLAN"),
+        record("ak-2", "J", "MRTON", None, source="osint", force="kent", aliases="SIMON ALLAN;DIZZY"),
+    ]
+    run = link(rows)
+    pair = pair_of(run, "ak-1", "ak-2")
+    assert len(pair) == 1
+    assert pair["gamma_aliases"].tolist() == [1]  # an other name in common
+
+
 def test_two_keying_errors_in_the_date_of_birth_are_no_excuse_decades_apart(link):
     """A father and son with one name at one address: dates of birth two digits apart but decades apart."""
     address = {"postcode": "LU1 3HT", "phone": "+441632960111", "force": "bedfordshire"}

@@ -32,6 +32,10 @@ def test_connected_components_label_each_node_with_the_smallest_of_its_component
     (date(1985, 6, 1), date(1985, 11, 20), False),  # within the allowed spread
     (date(1960, 3, 2), date(1990, 8, 19), True),    # a parent and a child
     (date(1984, 11, 3), date(1986, 2, 10), True),   # siblings
+    (date(2006, 3, 6), date(2009, 3, 2), False),    # two keying errors, three years apart
+    (date(1993, 1, 20), date(1998, 1, 24), False),  # two keying errors (a year digit and the day)
+    (date(1966, 2, 14), date(1996, 2, 19), True),   # two keying errors but decades apart: a parent
+    (date(1971, 5, 30), date(1977, 8, 12), True),   # three keying errors
 ])
 def test_dates_of_birth_conflict_unless_a_keying_error_explains_them(a, b, conflict):
     assert dobs_conflict([a], [b], max_years=1.0) is conflict
