@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import sys
+from collections.abc import MutableMapping
 from datetime import date
 
 import click
@@ -15,6 +18,18 @@ DEMO_PERSONS = 2000
 DEMO_SEED = 7
 DEMO_START = date(2025, 1, 1)
 DEMO_MONTHS = 3
+
+
+def ensure_demo_pseudonym_key(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """The demo publishes the wide-sharing marts too: without OE_PSEUDONYM_KEY it makes an ephemeral
+    key for this process only (never written anywhere), so its pseudonyms link to no other run's.
+    Returns True when it made one."""
+    from oe_platform.governance.pseudonym import PSEUDONYM_KEY_ENV
+
+    if environ.get(PSEUDONYM_KEY_ENV):
+        return False
+    environ[PSEUDONYM_KEY_ENV] = secrets.token_hex(32)
+    return True
 
 
 def warehouse_summary(settings: Settings) -> list[tuple[str, str, int]]:
@@ -45,6 +60,10 @@ def demo_command(persons: int, keep: bool) -> None:
     from orchestration.run import run_pipeline
 
     settings = load_settings()
+    if ensure_demo_pseudonym_key():
+        click.echo("OE_PSEUDONYM_KEY is not set: the demo made an ephemeral key for this run only (kept in memory, "
+                   "never written), so the wide-sharing marts are published pseudonymised and their pseudonyms "
+                   "link to no other run. Set OE_PSEUDONYM_KEY from your secret store for real releases.")
     truth = REPO_ROOT / "data" / "truth"
     if not keep:
         for path in (settings.landing, truth, settings.lake):
@@ -74,7 +93,7 @@ def demo_command(persons: int, keep: bool) -> None:
     click.echo(f"Serving files (read-only DuckDB, one per audience; docs/bi.md): {settings.serving}")
     for path in serving:
         click.echo(f"  {path.name}")
-    click.echo(f"Docs site: {site}")
+    click.echo(f"Docs site: {site} (governance report: {site.parent / 'governance.html'})")
     click.echo(f"Dagster run {result.run_id} recorded in {result.dagster_home}")
     click.echo("Open the Dagster UI:  .venv/bin/oe ui   (then http://127.0.0.1:3000)")
     click.echo("Open the dashboard:   .venv/bin/oe dashboard   (then http://127.0.0.1:8501)")

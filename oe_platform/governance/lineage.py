@@ -106,7 +106,7 @@ class ColumnLineage:
             return frozenset()
         qualified, scope = scoped
         try:
-            root = lineage(column.lower(), qualified, dialect=DIALECT, scope=scope, copy=False)
+            root = lineage(column.lower(), qualified, self._schema_cached(), dialect=DIALECT, scope=scope, copy=False)
         except Exception as exc:
             self.errors[f"{unique_id}.{column}"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             return frozenset()

@@ -17,10 +17,11 @@ it to stop recipients linking releases).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 PSEUDONYM_KEY_ENV = "OE_PSEUDONYM_KEY"
@@ -90,3 +91,15 @@ def pseudonymiser(key: bytes) -> Callable[[str | None], str | None]:
         return hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()
 
     return pseudonymise
+
+
+@contextlib.contextmanager
+def key_hidden_from_subprocesses() -> Iterator[None]:
+    """Remove OE_PSEUDONYM_KEY from this process's environment while a subprocess (dbt) is started,
+    then put it back: dbt records the env vars it reads in its artefacts, so it must never have it."""
+    saved = os.environ.pop(PSEUDONYM_KEY_ENV, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[PSEUDONYM_KEY_ENV] = saved
