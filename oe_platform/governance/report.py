@@ -130,9 +130,9 @@ def build_report(settings: Settings, manifest: dict) -> GovernanceReport:
         for n in public_models(manifest) if _meta(n).get("ranked")
     ]
     equality = _warehouse_rows(settings, (
-        "select ranked_mart, attribute, category, population_count, population_share, top_decile_count, "
+        "select ranked_mart, characteristic, category, population_count, population_share, top_decile_count, "
         "top_decile_share, share_difference from marts.mart_governance__ranking_equality "
-        "order by ranked_mart, attribute, population_count desc, category"))
+        "order by ranked_mart, characteristic, population_count desc, category"))
     retention = _warehouse_rows(settings, (
         "select source_name, review_status, count(*) from marts.mart_governance__retention_review "
         "group by all order by all"))
@@ -179,7 +179,7 @@ def render_report(report: GovernanceReport) -> str:
         parts.append("<p>mart_governance__ranking_equality is not built: run the pipeline.</p>")
     for mart in sorted({r[0] for r in report.equality}):
         parts.append(f"<h3>{html.escape(mart)}</h3>")
-        parts.append(_table(f"equality-{mart}", ["attribute", "category", "population", "population share",
+        parts.append(_table(f"equality-{mart}", ["characteristic", "category", "population", "population share",
                                                   "top decile", "top decile share", "difference (points)"],
                             [[r[1], r[2], r[3], _pct(r[4]), r[5], _pct(r[6]),
                               "" if r[7] is None else f"{100 * r[7]:+.1f}"] for r in report.equality if r[0] == mart]))

@@ -95,11 +95,26 @@ described as (
 
 categories as (
 
-    select ranked_mart, is_top_decile, 'sex' as attribute, sex as category from described
+    select
+        ranked_mart,
+        is_top_decile,
+        'sex' as characteristic,
+        sex as category
+    from described
     union all
-    select ranked_mart, is_top_decile, 'age_band' as attribute, age_band as category from described
+    select
+        ranked_mart,
+        is_top_decile,
+        'age_band' as characteristic,
+        age_band as category
+    from described
     union all
-    select ranked_mart, is_top_decile, 'ethnicity' as attribute, ethnicity as category from described
+    select
+        ranked_mart,
+        is_top_decile,
+        'ethnicity' as characteristic,
+        ethnicity as category
+    from described
 
 ),
 
@@ -119,13 +134,13 @@ counted as (
 
     select
         ranked_mart,
-        attribute,
+        characteristic,
         category,
         count(*) as population_count,
         sum(case when is_top_decile then 1 else 0 end) as top_decile_count
 
     from categories
-    group by ranked_mart, attribute, category
+    group by ranked_mart, characteristic, category
 
 ),
 
@@ -133,7 +148,7 @@ final as (
 
     select
         counted.ranked_mart,
-        counted.attribute,
+        counted.characteristic,
         counted.category,
         counted.population_count,
         cast(counted.top_decile_count as bigint) as top_decile_count,
@@ -145,16 +160,18 @@ final as (
         round(
             case
                 when sizes.top_decile_size > 0
-                    then counted.top_decile_count / sizes.top_decile_size
-                    - counted.population_count / sizes.population_size
+                    then
+                        counted.top_decile_count / sizes.top_decile_size
+                        - counted.population_count / sizes.population_size
             end,
             4
         ) as share_difference,
         round(
             case
                 when sizes.top_decile_size > 0
-                    then (counted.top_decile_count / sizes.top_decile_size)
-                    / (counted.population_count / sizes.population_size)
+                    then
+                        (counted.top_decile_count / sizes.top_decile_size)
+                        / (counted.population_count / sizes.population_size)
             end,
             3
         ) as disproportionality_ratio,
