@@ -17,21 +17,27 @@ IDENTIFIER_COLUMN = re.compile(
 MIN_LENGTH = 6  # shorter values (a 4-letter forename) are not distinctive enough to search bytes for
 
 
-def source_identifiers(warehouse: Path) -> set[str]:
-    """Every distinct name, date of birth, PNC id, phone and postcode of the staged source records."""
+def source_identifiers(warehouse: Path, except_records: set[str] | None = None) -> set[str]:
+    """Every distinct name, date of birth, PNC id, phone and postcode of the staged source records
+    (leaving out the rows of the person records `except_records`, by person_record_id)."""
     values: set[str] = set()
+    excluded = sorted(except_records or ())
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = con.execute(
+        columns = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
             "where table_schema = 'staging' and table_catalog = current_database()"
         ).fetchall()
-        for schema, table, column in tables:
+        keyed = {(s, t) for s, t, c in columns if c == "person_record_id"}
+        for schema, table, column in columns:
             if not IDENTIFIER_COLUMN.match(column):
                 continue
-            for (value,) in con.execute(
-                f'select distinct cast("{column}" as varchar) from "{schema}"."{table}" where "{column}" is not null'
-            ).fetchall():
+            where = f'"{column}" is not null'
+            if excluded and (schema, table) in keyed:
+                where += " and person_record_id not in (" + ", ".join("?" for _ in excluded) + ")"
+            sql = f'select distinct cast("{column}" as varchar) from "{schema}"."{table}" where {where}'
+            params = excluded if excluded and (schema, table) in keyed else []
+            for (value,) in con.execute(sql, params).fetchall():
                 if value.strip():
                     values.add(value.strip())
     finally:
