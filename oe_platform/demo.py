@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import sys
-from collections.abc import MutableMapping
 from datetime import date
 
 import click
 import duckdb
 
 from oe_platform.config import REPO_ROOT, Settings, load_settings
+from oe_platform.governance.pseudonym import ensure_ephemeral_key
 
 DEMO_PERSONS = 2000
 DEMO_SEED = 7
 DEMO_START = date(2025, 1, 1)
 DEMO_MONTHS = 3
-
-
-def ensure_demo_pseudonym_key(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """The demo publishes the wide-sharing marts too: without OE_PSEUDONYM_KEY it makes an ephemeral
-    key for this process only (never written anywhere), so its pseudonyms link to no other run's.
-    Returns True when it made one."""
-    from oe_platform.governance.pseudonym import PSEUDONYM_KEY_ENV
-
-    if environ.get(PSEUDONYM_KEY_ENV):
-        return False
-    environ[PSEUDONYM_KEY_ENV] = secrets.token_hex(32)
-    return True
 
 
 def warehouse_summary(settings: Settings) -> list[tuple[str, str, int]]:
@@ -60,7 +46,7 @@ def demo_command(persons: int, keep: bool) -> None:
     from orchestration.run import run_pipeline
 
     settings = load_settings()
-    if ensure_demo_pseudonym_key():
+    if ensure_ephemeral_key():
         click.echo("OE_PSEUDONYM_KEY is not set: the demo made an ephemeral key for this run only (kept in memory, "
                    "never written), so the wide-sharing marts are published pseudonymised and their pseudonyms "
                    "link to no other run. Set OE_PSEUDONYM_KEY from your secret store for real releases.")

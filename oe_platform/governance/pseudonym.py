@@ -21,7 +21,8 @@ import contextlib
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 
 PSEUDONYM_KEY_ENV = "OE_PSEUDONYM_KEY"
@@ -103,3 +104,14 @@ def key_hidden_from_subprocesses() -> Iterator[None]:
     finally:
         if saved is not None:
             os.environ[PSEUDONYM_KEY_ENV] = saved
+
+
+def ensure_ephemeral_key(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """For runs on synthetic data only (oe demo, oe marts evaluate, oe bench): when OE_PSEUDONYM_KEY is
+    not set, put a random key in `environ` for this process and its children, written nowhere, so the
+    wide-sharing marts are published pseudonymised and their pseudonyms link to no other run.
+    Returns True when it made one. `oe run` and `oe publish` never call this: they refuse instead."""
+    if environ.get(PSEUDONYM_KEY_ENV):
+        return False
+    environ[PSEUDONYM_KEY_ENV] = secrets.token_hex(32)
+    return True

@@ -21,6 +21,7 @@ from oe_platform.governance.pseudonym import (
     PSEUDONYM_KEY_ENV,
     PseudonymKeyError,
     SharedColumn,
+    ensure_ephemeral_key,
     key_hidden_from_subprocesses,
     pseudonym_key,
     pseudonymiser,
@@ -51,6 +52,17 @@ def test_a_pseudonym_is_the_hmac_sha256_of_the_value_and_changes_with_the_key():
     assert pseudonymise("person-1") != hashlib.sha256(b"person-1").hexdigest()  # keyed, not a plain hash
     assert pseudonymiser(b"another-throwaway-key-0000")("person-1") != pseudonymise("person-1")
     assert pseudonymise(None) is None
+
+
+def test_synthetic_runs_make_an_ephemeral_key_only_when_none_is_set():
+    environ: dict[str, str] = {}
+    assert ensure_ephemeral_key(environ) is True
+    made = environ[PSEUDONYM_KEY_ENV]
+    assert len(made) == 64 and pseudonym_key(environ) == made.encode()
+    assert ensure_ephemeral_key(environ) is False and environ[PSEUDONYM_KEY_ENV] == made
+    other: dict[str, str] = {}
+    ensure_ephemeral_key(other)
+    assert other[PSEUDONYM_KEY_ENV] != made  # a new key per run: pseudonyms link to no other run
 
 
 def _mart(name: str, columns: list[MartColumn], sharing: str | None = "wide") -> MartVersion:
