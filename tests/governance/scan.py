@@ -50,7 +50,10 @@ def distinctive(values: Iterable[str]) -> set[str]:
 
 
 def scan_bytes(paths: Iterable[Path], values: set[str]) -> list[str]:
-    needles = [(v, v.encode("utf-8")) for v in values] + [(v, v.encode("utf-16-le")) for v in values]
+    """Files whose bytes hold a distinctive value (shorter ones, e.g. 'Mo', occur by chance in any
+    binary file; the decoded scan compares those cell by cell)."""
+    kept = distinctive(values)
+    needles = [(v, v.encode("utf-8")) for v in kept] + [(v, v.encode("utf-16-le")) for v in kept]
     hits = []
     for path in paths:
         data = path.read_bytes()
