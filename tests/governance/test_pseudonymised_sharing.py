@@ -250,7 +250,8 @@ def test_publish_without_the_key_withholds_the_wide_mart_names_the_variable_and_
     assert PROFILE in published and "mart_strategic__oe_monthly_by_force" in published and COHORT not in published
     served = duckdb.connect(str(settings.serving / "strategic.duckdb"), read_only=True)
     try:
-        tables = {r[0] for r in served.execute("select table_name from duckdb_tables() where schema_name = 'marts'")}
+        tables = {r[0] for r in served.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
     finally:
         served.close()
     assert tables == {"mart_strategic__oe_monthly_by_force"}
