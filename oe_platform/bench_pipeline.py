@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from oe_platform.config import REPO_ROOT, Settings, load_settings
+from oe_platform.governance.pseudonym import ensure_ephemeral_key
 
 STAGES = ("ingest", "staging", "linkage", "conformed", "marts", "publish")
 # Dagster steps of oe_full_pipeline and the stage each belongs to; the dbt steps are split by node.
@@ -304,6 +305,7 @@ def run_pipeline_process(run_dir: Path, name: str, rows: int, target: str = "dev
         shutil.copy2(parsed, dbt_target / parsed.name)
     env = {**os.environ, **settings.env(), "DAGSTER_HOME": str(dagster_home), "DBT_TARGET_PATH": str(dbt_target),
            "DBT_PROFILES_DIR": str(REPO_ROOT), "OE_DBT_TARGET": target, "PYTHONUNBUFFERED": "1"}
+    ensure_ephemeral_key(env)  # synthetic data: the wide-sharing marts are published with a throw-away key
     oe = Path(sys.executable).parent / "oe"
     log_path = run_dir / f"{name}.log"
     began = time.perf_counter()

@@ -170,12 +170,14 @@ def publish(landing: Path | None, lake: Path | None, warehouse: Path | None) -> 
 @click.option("--out", type=click.Path(path_type=Path), default=REPO_ROOT / "site",
               show_default=True, help="Directory of the static docs site.")
 def docs(landing: Path | None, lake: Path | None, warehouse: Path | None, out: Path) -> None:
-    """Build the static docs site (dbt docs: models, columns, lineage) into --out."""
+    """Build the static docs site (dbt docs: models, columns, lineage) and the governance report
+    (governance.html: PII register with column lineage, equality, retention, audit) into --out."""
     from oe_platform.docs_site import build_docs_site
 
     settings = settings_from(landing, lake, warehouse)
     index = build_docs_site(settings, out)
     click.echo(f"docs site: {index}")
+    click.echo(f"governance report: {index.parent / 'governance.html'}")
 
 
 @main.command()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from oe_platform.config import REPO_ROOT, Settings
+from oe_platform.governance.pseudonym import PSEUDONYM_KEY_ENV
 
 
 class DbtFailed(RuntimeError):
@@ -22,6 +23,8 @@ def dbt_executable() -> str:
 def run_dbt(args: list[str], settings: Settings, target: str | None = None) -> None:
     """Run `dbt <args>` in the project directory, streaming its output; raise DbtFailed on failure."""
     env = {**os.environ, **settings.env(), "DBT_PROFILES_DIR": str(REPO_ROOT)}
+    # the pseudonymisation key is the publish step's alone: dbt never sees it (its artefacts record env vars)
+    env.pop(PSEUDONYM_KEY_ENV, None)
     if target:
         env["OE_DBT_TARGET"] = target
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import click
 import duckdb
 
 from oe_platform.config import REPO_ROOT, Settings, load_settings
+from oe_platform.governance.pseudonym import ensure_ephemeral_key
 
 DEMO_PERSONS = 2000
 DEMO_SEED = 7
@@ -45,6 +46,10 @@ def demo_command(persons: int, keep: bool) -> None:
     from orchestration.run import run_pipeline
 
     settings = load_settings()
+    if ensure_ephemeral_key():
+        click.echo("OE_PSEUDONYM_KEY is not set: the demo made an ephemeral key for this run only (kept in memory, "
+                   "never written), so the wide-sharing marts are published pseudonymised and their pseudonyms "
+                   "link to no other run. Set OE_PSEUDONYM_KEY from your secret store for real releases.")
     truth = REPO_ROOT / "data" / "truth"
     if not keep:
         for path in (settings.landing, truth, settings.lake):
@@ -74,7 +79,7 @@ def demo_command(persons: int, keep: bool) -> None:
     click.echo(f"Serving files (read-only DuckDB, one per audience; docs/bi.md): {settings.serving}")
     for path in serving:
         click.echo(f"  {path.name}")
-    click.echo(f"Docs site: {site}")
+    click.echo(f"Docs site: {site} (governance report: {site.parent / 'governance.html'})")
     click.echo(f"Dagster run {result.run_id} recorded in {result.dagster_home}")
     click.echo("Open the Dagster UI:  .venv/bin/oe ui   (then http://127.0.0.1:3000)")
     click.echo("Open the dashboard:   .venv/bin/oe dashboard   (then http://127.0.0.1:8501)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oe_platform.config import REPO_ROOT
+from oe_platform.governance.pseudonym import WIDE
 
 DBT_MANIFEST = REPO_ROOT / "target" / "manifest.json"
 MARTS_LAYER = "marts"
@@ -28,6 +29,7 @@ class MartColumn:
     data_type: str | None
     description: str
     pii: str | None
+    pseudonymise: bool = False  # published as a keyed hash (oe_platform/governance/pseudonym.py)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class MartVersion:
     alias: str
     description: str
     columns: list[MartColumn] = field(default_factory=list)
+    sharing: str | None = None  # model meta `sharing`: `wide` for a mart shared beyond its own team
+
+    @property
+    def is_wide(self) -> bool:
+        return self.sharing == WIDE
+
+    @property
+    def pseudonymised_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.pseudonymise]
 
     @property
     def is_latest(self) -> bool:
@@ -82,15 +93,17 @@ def mart_versions(manifest: dict) -> list[MartVersion]:
             continue
         if node.get("access") != PUBLIC:
             continue
-        columns = [
-            MartColumn(
+        columns = []
+        for name, col in node.get("columns", {}).items():
+            meta = col.get("config", {}).get("meta") or col.get("meta") or {}
+            columns.append(MartColumn(
                 name=name,
                 data_type=col.get("data_type"),
                 description=(col.get("description") or "").strip(),
-                pii=(col.get("config", {}).get("meta") or col.get("meta") or {}).get("pii"),
-            )
-            for name, col in node.get("columns", {}).items()
-        ]
+                pii=meta.get("pii"),
+                pseudonymise=meta.get("pseudonymise") is True,
+            ))
+        model_meta = node.get("config", {}).get("meta") or node.get("meta") or {}
         marts.append(
             MartVersion(
                 unique_id=unique_id,
@@ -103,6 +116,7 @@ def mart_versions(manifest: dict) -> list[MartVersion]:
                 alias=node.get("alias") or node["name"],
                 description=(node.get("description") or "").strip(),
                 columns=columns,
+                sharing=model_meta.get("sharing"),
             )
         )
     return sorted(marts, key=lambda m: (m.name, m.version))

@@ -11,6 +11,12 @@ Layout (under the lake):
 Every file is written beside its target and renamed over it (os.replace), so a reader sees either
 the previous file or the new one, never half of one. A mart or version the manifest no longer lists
 is removed from gold on the next publish, and the manifest records what was removed.
+
+A mart for wide sharing (model meta `sharing: wide`) is written with its person-level columns as
+keyed hashes (oe_platform/governance/pseudonym.py): the HMAC is applied here, in the publishing
+process, so the key stays out of dbt's artefacts and the warehouse. Without OE_PSEUDONYM_KEY, or
+when such a mart has a person-level column not declared `pseudonymise`, the mart is withheld (any
+earlier copy removed), the other marts are published, and publish raises naming what to fix.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +32,14 @@ import duckdb
 
 from oe_platform.config import Settings
 from oe_platform.governance.events import record_publish
+from oe_platform.governance.pseudonym import (
+    PSEUDONYM_FUNCTION,
+    PseudonymKeyError,
+    SharedColumn,
+    pseudonym_key,
+    pseudonymiser,
+    sharing_violations,
+)
 from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
 from oe_platform.serving import ServingFile, build_serving_files
 
@@ -55,6 +69,7 @@ class PublishResult:
     serving: list[ServingFile]
     manifest: Path
     seconds: float
+    withheld: dict[str, str] = field(default_factory=dict)  # mart unique id -> why it was not published
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -88,6 +103,7 @@ def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path, mart: MartVersion
             "type": duck_type,
             "contract_type": column.data_type if column else None,
             "pii": column.pii if column else None,
+            "pseudonymised": bool(column and column.pseudonymise),
             "description": column.description if column else "",
         })
     return schema
@@ -107,10 +123,50 @@ def _write_gold_file(con: duckdb.DuckDBPyConnection, mart: MartVersion, gold: Pa
             f"{mart.unique_id}: the dbt manifest lists it but the warehouse has no {relation}; "
             "build it (oe run, or dbt build --select it) before publishing"
         )
-    con.execute(f"copy (select * from {relation} order by all) to '{tmp}' (format parquet, compression zstd)")
+    pseudonymised = set(mart.pseudonymised_columns)
+    if pseudonymised:
+        # the keyed hash is computed by oe_pseudonym(), registered on this connection by _publish_gold
+        select = ", ".join(
+            f'{PSEUDONYM_FUNCTION}(cast("{c}" as varchar)) as "{c}"' if c in pseudonymised else f'"{c}"'
+            for c in _relation_columns(con, mart)
+        )
+        query = f"select * from (select {select} from {relation}) order by all"
+    else:
+        query = f"select * from {relation} order by all"
+    con.execute(f"copy ({query}) to '{tmp}' (format parquet, compression zstd)")
     os.replace(tmp, target)
     rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
     return target, rows
+
+
+def _relation_columns(con: duckdb.DuckDBPyConnection, mart: MartVersion) -> list[str]:
+    return [row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [mart.schema, mart.alias],
+    ).fetchall()]
+
+
+def withheld_marts(marts: list[MartVersion], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The marts publish must not write, each with the reason: a wide mart whose person-level columns are
+    not all declared `pseudonymise`, and any mart with pseudonymised columns when there is no usable key."""
+    withheld: dict[str, str] = {}
+    key_error: str | None = None
+    try:
+        pseudonym_key(environ)
+    except PseudonymKeyError as exc:
+        key_error = str(exc)
+    for mart in marts:
+        if mart.is_wide:
+            violations = sharing_violations(
+                mart.name, [SharedColumn(c.name, c.pii, c.pseudonymise) for c in mart.columns]
+            )
+            if violations:
+                withheld[mart.unique_id] = "; ".join(violations)
+                continue
+        if mart.pseudonymised_columns and key_error:
+            withheld[mart.unique_id] = f"{mart.name} has pseudonymised columns but {key_error}"
+    return withheld
 
 
 def _stale_gold_paths(gold: Path, keep: set[Path]) -> list[Path]:
@@ -138,6 +194,10 @@ def _publish_gold(settings: Settings, marts: list[MartVersion], gold: Path, entr
     then remove the gold files no listed version owns; return those removed, relative to the lake."""
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
+        if any(m.pseudonymised_columns for m in marts):
+            # the key lives only in this closure: never in SQL text, the warehouse or a file
+            con.create_function(PSEUDONYM_FUNCTION, pseudonymiser(pseudonym_key()), ["VARCHAR"], "VARCHAR",
+                                null_handling="special", side_effects=False)
         for mart in marts:
             path, rows = _write_gold_file(con, mart, gold)
             checksum = rows_checksum(con, f"read_parquet('{path}')")
@@ -177,7 +237,9 @@ def publish(
     """Publish every mart version the dbt manifest lists: gold Parquet, manifest, serving files."""
     started = time.perf_counter()
     built_at = datetime.now(UTC)
-    marts = list_mart_versions(manifest_path)
+    listed = list_mart_versions(manifest_path)
+    withheld = withheld_marts(listed)
+    marts = [m for m in listed if m.unique_id not in withheld]
     gold = settings.gold
     gold.mkdir(parents=True, exist_ok=True)
 
@@ -199,6 +261,7 @@ def publish(
         "dbt_manifest": str(manifest_path),
         "marts": entries,
         "removed": removed,
+        "withheld": withheld,
         "serving": [asdict(s) | {"path": str(s.path)} for s in serving],
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -207,4 +270,9 @@ def publish(
     atomic_write_text(gold / HISTORY_DIR / f"{stamp}_{run_id or 'cli'}.json", text)
     latest = gold / MANIFEST_NAME
     atomic_write_text(latest, text)
-    return PublishResult(files, removed, serving, latest, manifest["seconds"])
+    if withheld:
+        raise PublishError(
+            f"{len(withheld)} mart version(s) withheld, the others published ({latest}): "
+            + " | ".join(f"{uid}: {why}" for uid, why in sorted(withheld.items()))
+        )
+    return PublishResult(files, removed, serving, latest, manifest["seconds"], withheld)

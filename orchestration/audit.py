@@ -28,7 +28,10 @@ def _run_results(invocation: Any) -> dict:
 def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
                       args: list[str] | None = None) -> Iterator[Any]:
     """`dbt build` (or `args`) streamed to Dagster; afterwards, even when it failed, one alteration entry."""
-    invocation = dbt.cli(args or ["build"], context=context)
+    from oe_platform.governance.pseudonym import key_hidden_from_subprocesses
+
+    with key_hidden_from_subprocesses():  # dbt is started without the pseudonymisation key
+        invocation = dbt.cli(args or ["build"], context=context)
     try:
         yield from invocation.stream()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,24 @@ import pytest
 from oe_platform.config import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_pseudonym_key() -> Iterator[str]:
+    """A throw-away OE_PSEUDONYM_KEY for the session (never a real key: made here, kept nowhere), so
+    every pipeline a test runs publishes its wide-sharing marts; tests of the refusal remove it."""
+    from oe_platform.governance.pseudonym import PSEUDONYM_KEY_ENV
+
+    saved = os.environ.get(PSEUDONYM_KEY_ENV)
+    key = "test-only-" + secrets.token_hex(16)
+    os.environ[PSEUDONYM_KEY_ENV] = key
+    try:
+        yield key
+    finally:
+        if saved is None:
+            os.environ.pop(PSEUDONYM_KEY_ENV, None)
+        else:
+            os.environ[PSEUDONYM_KEY_ENV] = saved
 
 
 @pytest.fixture

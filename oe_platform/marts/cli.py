@@ -69,6 +69,9 @@ def _generate_and_run(persons: int, seed: int, start: str, months: int, workdir:
              months=months)
     os.environ.update(settings.env())
     os.environ.setdefault("DAGSTER_HOME", str(workdir / "dagster_home"))
+    from oe_platform.governance.pseudonym import ensure_ephemeral_key
+
+    ensure_ephemeral_key()  # synthetic data: the wide-sharing marts are published with a throw-away key
     prepare_manifest(settings)
     from orchestration.run import run_pipeline
 

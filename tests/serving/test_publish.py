@@ -39,8 +39,10 @@ def test_gold_holds_every_mart_version_the_dbt_manifest_lists(served_pipeline):
             assert path == settings.gold / mart.name / f"v{mart.version}" / f"{mart.name}.parquet"
             relation = f'"{mart.schema}"."{mart.alias}"'
             assert entry["rows"] == warehouse.execute(f"select count(*) from {relation}").fetchone()[0]
-            # the checksum covers the rows, not their order or the file's bytes
-            assert entry["checksum"] == rows_checksum(warehouse, relation)
+            # the checksum covers the rows, not their order or the file's bytes; a mart for wide sharing
+            # holds keyed hashes where the warehouse holds ids (tests/governance/test_pseudonymised_sharing.py)
+            if not mart.pseudonymised_columns:
+                assert entry["checksum"] == rows_checksum(warehouse, relation)
             assert entry["checksum"] == rows_checksum(warehouse, f"read_parquet('{path}')")
             assert [c["name"] for c in entry["schema"]] == [c.name for c in mart.columns]
             assert all(c["pii"] in {"none", "indirect", "direct"} for c in entry["schema"])
