@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -32,6 +34,20 @@ def settings_from(landing: Path | None, lake: Path | None, warehouse: Path | Non
     settings = load_settings(landing=landing, lake=lake, warehouse=warehouse)
     os.environ.update(settings.env())
     return settings
+
+
+@contextmanager
+def one_writer(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the warehouse lock while a command writes the lake (a pipeline run may be under way)."""
+    from oe_platform.run_lock import warehouse_lock
+
+    def say(message: str) -> None:
+        click.secho(message, fg="yellow", err=True)
+
+    with warehouse_lock(settings, f"oe-{command}-{os.getpid()}", on_wait=say) as notes:
+        for note in notes:
+            say(note)
+        yield
 
 
 def fail(message: str) -> None:
@@ -69,7 +85,7 @@ def ingest(
 
     settings = settings_from(landing, lake, warehouse)
     total = len(landed_files(settings, include_public=include_public, include_skipped=True))
-    with tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
+    with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
         summary = run_ingest(
             settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
         )
@@ -125,10 +141,15 @@ def contracts_check() -> None:
 def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
     """Run everything through Dagster in this process: ingest, dbt build (with tests), publish."""
     from oe_platform.dbt_runner import prepare_manifest
+    from oe_platform.run_lock import file_lock
 
     settings = settings_from(landing, lake, warehouse)
-    # The manifest the Dagster definitions load must match the project being run.
-    prepare_manifest(settings)
+    # The manifest the Dagster definitions load must match the project being run. Two `oe run`s
+    # started together parse one at a time and load a whole manifest (the run itself then waits
+    # for the warehouse lock: orchestration/resources.py).
+    with file_lock(REPO_ROOT / "target" / ".oe-parse.lock"):
+        prepare_manifest(settings)
+        import orchestration.definitions  # noqa: F401 (loads target/manifest.json now, under the lock)
     from orchestration.run import run_pipeline
 
     result = run_pipeline(settings)
@@ -153,7 +174,8 @@ def publish(landing: Path | None, lake: Path | None, warehouse: Path | None) -> 
 
     settings = settings_from(landing, lake, warehouse)
     try:
-        result = run_publish(settings)
+        with one_writer(settings, "publish"):
+            result = run_publish(settings)
     except (ManifestError, PublishError) as exc:
         fail(str(exc))
     for published in result.files:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from oe_platform.config import REPO_ROOT, Settings
 
@@ -19,10 +20,23 @@ class PipelineResult:
     warned_checks: list[str] = field(default_factory=list)
 
 
+INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "dagster.yaml"
+
+
 def dagster_home() -> str:
-    home = os.environ.get("DAGSTER_HOME") or str(REPO_ROOT / ".dagster_home")
-    os.makedirs(home, exist_ok=True)
-    return home
+    """DAGSTER_HOME (default .dagster_home), with the project's instance configuration installed:
+    the committed orchestration/dagster.yaml is copied there when the home has none, or has an
+    older copy of it (a dagster.yaml written by hand, without the first line, is left alone)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or str(REPO_ROOT / ".dagster_home"))
+    home.mkdir(parents=True, exist_ok=True)
+    installed = home / "dagster.yaml"
+    wanted = INSTANCE_CONFIG.read_text(encoding="utf-8")
+    first_line = wanted.splitlines()[0]
+    if not installed.exists() or (
+        installed.read_text(encoding="utf-8").startswith(first_line) and installed.read_text(encoding="utf-8") != wanted
+    ):
+        installed.write_text(wanted, encoding="utf-8")
+    return str(home)
 
 
 def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:

@@ -55,6 +55,7 @@ from oe_platform.landing.fast_csv import parse_delimited_fast
 from oe_platform.landing.fast_jsonl import parse_jsonl_fast
 from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs, parse_delimited, parse_jsonl
 from oe_platform.landing.tabular import parse_parquet, parse_xlsx
+from oe_platform.pause import pause_point
 
 MANIFEST_NAME = "file_manifest.parquet"
 LOCK_NAME = ".ingest.lock"
@@ -564,6 +565,7 @@ def ingest(
             else:
                 for job in jobs:
                     record(*process_file(job, settings))
+                    pause_point("ingest")
             for entry, landed, original in in_run_copies:
                 record(*_copy_outcome(entry, landed, original, settings))
         finally:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from oe_platform.config import load_settings
+from orchestration.resources import WAREHOUSE_LOCK
 
 PERSON_CLUSTERS_KEY = AssetKey(["linkage", "person_clusters"])
 LINKAGE_QUALITY_KEY = AssetKey(["linkage", "linkage_quality"])
@@ -17,6 +18,7 @@ _KINDS = {"python", "splink", "parquet"}
 
 @multi_asset(
     name="person_resolution",
+    required_resource_keys={WAREHOUSE_LOCK},
     specs=[
         AssetSpec(
             PERSON_CLUSTERS_KEY, deps=[PERSON_RECORDS_KEY], group_name="conformed", kinds=_KINDS, owners=_OWNERS,

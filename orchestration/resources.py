@@ -1,0 +1,54 @@
+"""The warehouse lock as a Dagster resource: taken when a run starts, released when it ends.
+
+Every step of oe_full_pipeline requires it. With the in-process executor a run initialises its
+resources once, before the first step, and tears them down after the last, so the lock covers the
+whole run, whether `oe run`, the UI or the landing sensor started it (oe_platform/run_lock.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import AssetCheckSeverity, ConfigurableResource, DagsterEventType, InitResourceContext
+
+from oe_platform.config import load_settings
+from oe_platform.run_lock import warehouse_lock
+
+WAREHOUSE_LOCK = "warehouse_lock"
+
+
+def _outcome(context: InitResourceContext) -> dict:
+    """What failed in this run so far, from its own event log: the steps and the error checks."""
+    instance, run_id = context.instance, context.run_id
+    if instance is None or run_id is None:
+        return {"status": "unknown"}
+    failed_steps = sorted({
+        record.dagster_event.step_key
+        for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+        if record.dagster_event and record.dagster_event.step_key
+    })
+    failed_checks = sorted({
+        f"{data.asset_key.to_user_string()}:{data.check_name}"
+        for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        if record.dagster_event
+        and not (data := record.dagster_event.event_specific_data).passed
+        and data.severity == AssetCheckSeverity.ERROR
+    })
+    status = "failed" if failed_steps or failed_checks else "succeeded"
+    return {"status": status, "failed_steps": failed_steps, "failed_checks": failed_checks}
+
+
+class WarehouseLock(ConfigurableResource):
+    """Exclusive use of the warehouse and lake for the run (see oe_platform/run_lock.py)."""
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseLock]:
+        settings = load_settings()
+        run_id = context.run_id or "unknown"
+        log = context.log
+        with warehouse_lock(settings, run_id, on_wait=log.warning if log else None,
+                            outcome=lambda: _outcome(context)) as notes:
+            for note in notes:
+                if log:
+                    log.warning(note)
+            yield self
