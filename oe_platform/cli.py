@@ -140,10 +140,13 @@ def contracts_check() -> None:
 @path_options
 def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
     """Run everything through Dagster in this process: ingest, dbt build (with tests), publish."""
+    _run_pipeline(settings_from(landing, lake, warehouse))
+
+
+def _run_pipeline(settings: Settings) -> None:
     from oe_platform.dbt_runner import prepare_manifest
     from oe_platform.run_lock import file_lock
 
-    settings = settings_from(landing, lake, warehouse)
     # The manifest the Dagster definitions load must match the project being run. Two `oe run`s
     # started together parse one at a time and load a whole manifest (the run itself then waits
     # for the warehouse lock: orchestration/resources.py).
@@ -159,8 +162,25 @@ def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None
                     + ", ".join(result.warned_checks), fg="yellow", err=True)
     if result.failed_checks:
         click.secho("failed checks: " + ", ".join(result.failed_checks), fg="red", err=True)
+    for error in result.errors:
+        click.secho(f"failed: {error}", fg="red", err=True)
     if not result.success or result.failed_checks:
         fail(f"the pipeline failed; open the run in the Dagster UI (oe ui, DAGSTER_HOME={result.dagster_home})")
+
+
+@main.command("rebuild-warehouse")
+@path_options
+def rebuild_warehouse(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+    """Move a damaged (or unwanted) warehouse file aside and rebuild it from bronze: a full `oe run`
+    on an empty warehouse. Bronze, the file manifest and linkage's person ids are kept."""
+    from oe_platform.warehouse import move_aside
+
+    settings = settings_from(landing, lake, warehouse)
+    with one_writer(settings, "rebuild-warehouse"):
+        moved = move_aside(settings)
+    for path in moved:
+        click.echo(f"moved aside: {path}")
+    _run_pipeline(settings)
 
 
 @main.command()

@@ -13,6 +13,7 @@ from dagster import AssetCheckSeverity, ConfigurableResource, DagsterEventType, 
 
 from oe_platform.config import load_settings
 from oe_platform.run_lock import warehouse_lock
+from oe_platform.warehouse import check_warehouse
 
 WAREHOUSE_LOCK = "warehouse_lock"
 
@@ -51,4 +52,6 @@ class WarehouseLock(ConfigurableResource):
             for note in notes:
                 if log:
                     log.warning(note)
+            # a damaged warehouse stops the run here, with the file and the command to rebuild it
+            check_warehouse(settings)
             yield self

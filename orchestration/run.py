@@ -18,6 +18,8 @@ class PipelineResult:
     failed_checks: list[str]  # checks of severity error that failed: what must stop publication
     # checks of severity warn that did not pass: faults quarantined at row level (docs/test-policy.md)
     warned_checks: list[str] = field(default_factory=list)
+    # why steps or the run failed (the first line of each error), for the operator
+    errors: list[str] = field(default_factory=list)
 
 
 INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "dagster.yaml"
@@ -63,5 +65,13 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
             return [f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in evaluations
                     if not ev.passed and ev.severity == severity]
 
+        errors = []
+        for event in events:
+            if event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
+                error = getattr(event.event_specific_data, "error", None)
+                while error is not None and error.cause is not None and "resource" in error.message.lower():
+                    error = error.cause  # a resource's own error, not Dagster's wrapper around it
+                if error is not None:
+                    errors.append(f"{event.step_key or 'run'}: {error.message.strip()}")
         return PipelineResult(result.success, result.run_id, os.environ["DAGSTER_HOME"], materialized,
-                              names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN))
+                              names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), errors)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from oe_platform.config import REPO_ROOT
 from oe_platform.pause import PAUSE_AT, PAUSE_MARKER, POINTS
 from tests.integration.pipeline_runs import (
+    OE,
+    Site,
     differences,
     generate_landing,
     make_site,
@@ -35,12 +39,17 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> dict[str, str]:
+def baseline(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> tuple[Site, dict[str, str]]:
     root = tmp_path_factory.mktemp("crash_baseline")
     site = make_site(root / "site", landing)
     log = root / "run.log"
     assert run_to_end(site, log) == 0, log.read_text(errors="replace")[-3000:]
-    return state_fingerprint(site.settings)
+    return site, state_fingerprint(site.settings)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(baseline: tuple[Site, dict[str, str]]) -> dict[str, str]:
+    return baseline[1]
 
 
 def _kill_at(site, point: str, log: Path, timeout: float = 600) -> None:
@@ -73,3 +82,24 @@ def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(tmp_
     state = state_fingerprint(site.settings)
     assert differences(uninterrupted, state) == []
     assert any(k.startswith("warehouse:marts.") for k in state) and any(k.startswith("lake:gold/") for k in state)
+
+
+def test_a_damaged_warehouse_is_named_and_rebuilt_from_bronze_by_one_command(tmp_path, baseline):
+    """Runs last: it damages the baseline's warehouse (the crash tests only read its fingerprint)."""
+    site, uninterrupted = baseline
+    warehouse = site.settings.warehouse
+    with warehouse.open("r+b") as handle:  # overwrite the header: DuckDB can no longer open the file
+        handle.write(b"not a duckdb file" * 512)
+    log = tmp_path / "run.log"
+    assert run_to_end(site, log) != 0
+    output = log.read_text(errors="replace")
+    assert f"the warehouse file {warehouse} cannot be opened" in output
+    assert "oe rebuild-warehouse" in output and "Nothing accepted is lost" in output
+    assert run_log(site.settings)[-1]["status"] == "failed"
+
+    rebuilt = subprocess.run([OE, "rebuild-warehouse"], cwd=REPO_ROOT, env=site.env, capture_output=True,
+                             text=True, timeout=900, check=False)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-2000:] + rebuilt.stderr[-3000:]
+    assert "moved aside" in rebuilt.stdout
+    assert list(warehouse.parent.glob(f"{warehouse.name}.damaged-*")), "the damaged file is kept aside"
+    assert differences(uninterrupted, state_fingerprint(site.settings)) == []
