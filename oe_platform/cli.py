@@ -79,16 +79,19 @@ def ingest(
     """
     from tqdm import tqdm
 
+    from oe_platform.landing.ingest import DiskFull, landed_files
     from oe_platform.landing.ingest import ingest as run_ingest
-    from oe_platform.landing.ingest import landed_files
     from oe_platform.landing.reconcile import reconcile
 
     settings = settings_from(landing, lake, warehouse)
     total = len(landed_files(settings, include_public=include_public, include_skipped=True))
-    with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
-        summary = run_ingest(
-            settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
-        )
+    try:
+        with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
+            summary = run_ingest(
+                settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
+            )
+    except DiskFull as err:
+        fail(f"ingest stopped, the disk is full: {err}")
     click.echo(
         f"{len(summary.files)} new file(s): {summary.count('loaded')} loaded, "
         f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined, "

@@ -177,7 +177,10 @@ def warehouse_lock(
         finally:
             if outcome is not None and fields["status"] == "succeeded":
                 fields = outcome()
-            append_run_log(settings, "finished", run_id, **fields)
+            try:
+                append_run_log(settings, "finished", run_id, **fields)
+            except OSError:
+                pass  # a full disk: the run's own error says so; the next run reports this one interrupted
             handle.seek(0)
             handle.truncate()
             handle.flush()

@@ -21,6 +21,7 @@ which ingest makes strictly increasing in load order).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import multiprocessing
@@ -62,9 +63,28 @@ LOCK_NAME = ".ingest.lock"
 # One delivery is read into memory whole: larger files are quarantined with a request to split them.
 MAX_FILE_BYTES = 4 << 30
 RETRYABLE = ("quarantined", "failed")
+# no space left, the file size limit, the disk quota: the disk is full for this process
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+DISK_FULL_ADVICE = ("Nothing accepted is lost: the files loaded before stay in bronze and the manifest, and this "
+                    "file's partial output was removed. Free space on the lake's disk, then run the ingest again: "
+                    "it loads this file and the ones after it")
+
+
+class DiskFull(OSError):
+    """Ingest stopped because the lake's disk (or the process's file size limit) is full."""
+
+
+def is_disk_full(err: OSError) -> bool:
+    """ENOSPC, EFBIG or EDQUOT, from Python (errno) or from Arrow (the errno only in the message)."""
+    if err.errno in DISK_FULL_ERRNOS:
+        return True
+    text = str(err)
+    return any(f"errno {code}]" in text.lower() for code in DISK_FULL_ERRNOS) or any(
+        os.strerror(code) in text for code in DISK_FULL_ERRNOS)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-__all__ = ["FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest", "sha256_of"]
+__all__ = ["DiskFull", "FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest",
+           "sha256_of"]
 
 
 @dataclass
@@ -321,6 +341,13 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
         entry.update(status="quarantined", error=str(err), rows_read=0, rows_accepted=0, rows_rejected=0)
         result.status, result.error = "quarantined", str(err)
         entry["quarantine_path"] = quarantine(settings, job.landed, entry, str(err))
+    except OSError as err:
+        if not is_disk_full(err):
+            raise
+        # the disk, not the file: stop the whole ingest (every next file would fail the same way)
+        _remove(written)
+        raise DiskFull(f"{entry['path']}: {err.strerror or err} while writing its bronze rows under {settings.lake}. "
+                       f"{DISK_FULL_ADVICE}") from err
     # The boundary of one untrusted file: whatever else goes wrong, this file is set aside with the
     # error and ingest carries on with the others (status failed = report it as a platform bug).
     except Exception as err:
@@ -338,6 +365,13 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _outputs_of(file_ids: set[str], settings: Settings) -> list[Path]:
+    """The bronze, rejects and warnings files written for these landed files (named by file id)."""
+    candidates = [*settings.bronze.rglob("*.parquet"), *(settings.meta / "rejects").glob("*.parquet"),
+                  *(settings.meta / "warnings").glob("*.parquet")]
+    return [path for path in candidates if path.stem in file_ids]
 
 
 def _process_in_worker(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
@@ -570,7 +604,18 @@ def ingest(
                 record(*_copy_outcome(entry, landed, original, settings))
         finally:
             if summary.files or not (settings.meta / MANIFEST_NAME).exists():
-                write_manifest(settings.meta, manifest)
+                try:
+                    write_manifest(settings.meta, manifest)
+                except OSError as err:
+                    if not is_disk_full(err):
+                        raise
+                    # the files of this run are not registered: take their rows out again, so bronze
+                    # holds exactly what the (intact) previous manifest lists; the next ingest loads them
+                    registered = {row["file_id"] for row in read_manifest(settings.meta) if row["status"] == "loaded"}
+                    _remove(_outputs_of({r["file_id"] for r in manifest if r["status"] == "loaded"} - registered,
+                                        settings))
+                    raise DiskFull(f"{err.strerror or err} while writing the file manifest under {settings.meta}; the "
+                                   f"previous manifest is intact. {DISK_FULL_ADVICE}") from err
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -22,7 +22,7 @@ OE = str(Path(sys.executable).parent / "oe")
 # Columns that say when or in which run a row was written, not what it holds: they differ between
 # any two runs, interrupted or not, and are left out of the comparison. Everything else is compared.
 VOLATILE_COLUMN = re.compile(
-    r"(^|_)(run_id|started_at|finished_at|loaded_at|ingested_at|rejected_at|flagged_at|built_at|"
+    r"(^|_)(run_id|started_at|finished_at|loaded_at|ingested_at|rejected_at|warned_at|flagged_at|built_at|"
     r"published_at|duration_ms|seconds|generated_at|dbt_updated_at|dbt_valid_from|dbt_valid_to|"
     r"dbt_scd_id|_dbt_loaded_at|created_at|scored_at|linked_at|as_of_run)$"
 )
