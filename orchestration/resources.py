@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import AssetCheckSeverity, ConfigurableResource, DagsterEventType, InitResourceContext
+from dagster import (
+    AssetCheckSeverity,
+    ConfigurableResource,
+    DagsterEventType,
+    DagsterRunStatus,
+    InitResourceContext,
+)
 
-from oe_platform.config import load_settings
-from oe_platform.run_lock import warehouse_lock
+from oe_platform.config import Settings, load_settings
+from oe_platform.run_lock import read_run_log, warehouse_lock
 from oe_platform.warehouse import check_warehouse
 
 WAREHOUSE_LOCK = "warehouse_lock"
@@ -39,6 +45,21 @@ def _outcome(context: InitResourceContext) -> dict:
     return {"status": status, "failed_steps": failed_steps, "failed_checks": failed_checks}
 
 
+def _fail_interrupted_runs(context: InitResourceContext, settings: Settings, run_id: str) -> None:
+    """Mark the Dagster runs this run found interrupted (killed: still STARTED) as failed, with why,
+    so the UI does not show them running for ever."""
+    instance = context.instance
+    if instance is None:
+        return
+    for record in read_run_log(settings):
+        if record.get("event") != "interrupted" or record.get("noticed_by") != run_id:
+            continue
+        run = instance.get_run_by_id(record["run_id"])
+        if run is not None and run.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING):
+            instance.report_run_failed(run, f"interrupted: the run's process ended without finishing (killed, or "
+                                            f"the machine stopped); run {run_id} redid its work")
+
+
 class WarehouseLock(ConfigurableResource):
     """Exclusive use of the warehouse and lake for the run (see oe_platform/run_lock.py)."""
 
@@ -52,6 +73,7 @@ class WarehouseLock(ConfigurableResource):
             for note in notes:
                 if log:
                     log.warning(note)
+            _fail_interrupted_runs(context, settings, run_id)
             # a damaged warehouse stops the run here, with the file and the command to rebuild it
             check_warehouse(settings)
             yield self

@@ -78,6 +78,11 @@ def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(tmp_
     assert [e["event"] for e in rerun] == ["started", "interrupted", "started", "finished"]
     assert rerun[1]["run_id"] == events[0]["run_id"] and rerun[-1]["status"] == "succeeded"
     assert not list(site.settings.lake.rglob(".*.tmp")), "temporary files of the killed run are left"
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    with DagsterInstance.from_config(str(site.root / "dagster_home")) as instance:
+        killed = instance.get_run_by_id(events[0]["run_id"])
+        assert killed is not None and killed.status == DagsterRunStatus.FAILURE, "the killed run shows as failed"
 
     state = state_fingerprint(site.settings)
     assert differences(uninterrupted, state) == []
