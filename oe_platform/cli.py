@@ -68,8 +68,12 @@ def main() -> None:
               help="Also read the real data.police.uk files under OE_SHARED_DATA/police_uk in place.")
 @click.option("--retry", is_flag=True,
               help="Try quarantined and failed files again even if their contract is unchanged.")
+@click.option("--reload", "reload_ids", multiple=True, metavar="FILE_ID",
+              help="Rebuild the bronze files of this loaded file from its landed file (a damaged bronze "
+                   "file: the message that reports it gives the id). Repeatable.")
 def ingest(
-    landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool
+    landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool,
+    reload_ids: tuple[str, ...],
 ) -> None:
     """Load every new landed file into bronze Parquet, with a file manifest and rejects.
 
@@ -82,8 +86,20 @@ def ingest(
     from oe_platform.landing.ingest import DiskFull, landed_files
     from oe_platform.landing.ingest import ingest as run_ingest
     from oe_platform.landing.reconcile import reconcile
+    from oe_platform.landing.repair import BronzeDamaged
 
     settings = settings_from(landing, lake, warehouse)
+    if reload_ids:
+        from oe_platform.landing.repair import reload_files
+
+        try:
+            with one_writer(settings, "ingest-reload"):
+                moved = reload_files(settings, list(reload_ids))
+        except BronzeDamaged as err:
+            fail(str(err))
+        for path in moved:
+            click.echo(f"damaged file moved aside: {path}")
+        click.echo(f"{len(reload_ids)} file(s) reloaded from the landing zone")
     total = len(landed_files(settings, include_public=include_public, include_skipped=True))
     try:
         with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
@@ -100,7 +116,10 @@ def ingest(
     for result in summary.files:
         if result.status in ("quarantined", "skipped"):
             click.secho(f"{result.status}: {result.error}", fg="yellow", err=True)
-    problems = reconcile(settings)
+    try:
+        problems = reconcile(settings)
+    except BronzeDamaged as err:
+        fail(str(err))
     if problems:
         fail("reconciliation failed:\n" + "\n".join(p.describe() for p in problems))
 

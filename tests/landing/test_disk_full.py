@@ -42,7 +42,7 @@ def _lake_rows(settings: Settings) -> dict[str, str]:
     groups: dict[str, list[Path]] = {}
     for path in sorted(settings.lake.rglob("*.parquet")):
         rel = path.relative_to(settings.lake)
-        if rel.name != "file_manifest.parquet":
+        if rel.name != "file_manifest.parquet" and rel.parts[0] != "_damaged":
             groups.setdefault(str(rel.parent), []).append(path)
     con = duckdb.connect()
     try:
