@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -73,9 +74,15 @@ def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None) ->
                             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def run_to_end(site: Site, log: Path, timeout: float = 600) -> int:
+def run_to_end(site: Site, log: Path, timeout: float = 1800) -> int:
+    """`oe run` to its end; on timeout its whole process group is killed (no run left behind)."""
     proc = start_run(site, log)
-    return proc.wait(timeout=timeout)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 def _checksum(con: duckdb.DuckDBPyConnection, relation: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from oe_platform.landing.ingest import ingest
 from oe_platform.landing.reconcile import reconcile
 from oe_platform.run_lock import warehouse_lock
 from tests.integration.pipeline_runs import generate_landing, make_site, run_log, run_to_end, start_run
@@ -93,14 +94,17 @@ def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, landing
 
 def test_a_failed_run_is_recorded_in_the_run_log(tmp_path, landing):
     site = make_site(tmp_path / "site", landing)
-    # the warehouse path is taken by a directory: ingest loads bronze, then dbt cannot open the database
-    site.settings.warehouse.mkdir(parents=True)
+    ingest(site.settings)
+    # a bronze file damaged after it was loaded: the run's ingest step stops at the reconciliation
+    victim = max(site.settings.bronze.rglob("*.parquet"), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:100])
     log = tmp_path / "run.log"
     code = run_to_end(site, log)
     output = log.read_text(errors="replace")
     assert code != 0
     assert "the pipeline failed" in output
+    assert "failed: ingest_landing_zone: " in output and f"damaged file {victim}" in output
     finished = [r for r in run_log(site.settings) if r["event"] == "finished"]
     assert len(finished) == 1
     assert finished[0]["status"] == "failed"
-    assert any("oe_dbt_before_linkage" in step for step in finished[0]["failed_steps"]), finished[0]
+    assert finished[0]["failed_steps"] == ["ingest_landing_zone"], finished[0]
