@@ -69,8 +69,8 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
         for event in events:
             if event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
                 error = getattr(event.event_specific_data, "error", None)
-                while error is not None and error.cause is not None and "resource" in error.message.lower():
-                    error = error.cause  # a resource's own error, not Dagster's wrapper around it
+                while error is not None and error.cause is not None:
+                    error = error.cause  # the step's or resource's own error, not Dagster's wrapper around it
                 if error is not None:
                     errors.append(f"{event.step_key or 'run'}: {error.message.strip()}")
         return PipelineResult(result.success, result.run_id, os.environ["DAGSTER_HOME"], materialized,
