@@ -24,9 +24,13 @@ from oe_platform.warehouse import check_warehouse
 WAREHOUSE_LOCK = "warehouse_lock"
 
 
+def _run_id(context: InitResourceContext) -> str | None:
+    return context.run.run_id if context.run is not None else None
+
+
 def _outcome(context: InitResourceContext) -> dict:
     """What failed in this run so far, from its own event log: the steps and the error checks."""
-    instance, run_id = context.instance, context.run_id
+    instance, run_id = context.instance, _run_id(context)
     if instance is None or run_id is None:
         return {"status": "unknown"}
     failed_steps = sorted({
@@ -66,7 +70,7 @@ class WarehouseLock(ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseLock]:
         settings = load_settings()
-        run_id = context.run_id or "unknown"
+        run_id = _run_id(context) or "unknown"
         log = context.log
         with warehouse_lock(settings, run_id, on_wait=log.warning if log else None,
                             outcome=lambda: _outcome(context)) as notes:
