@@ -341,17 +341,14 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
         entry.update(status="quarantined", error=str(err), rows_read=0, rows_accepted=0, rows_rejected=0)
         result.status, result.error = "quarantined", str(err)
         entry["quarantine_path"] = quarantine(settings, job.landed, entry, str(err))
-    except OSError as err:
-        if not is_disk_full(err):
-            raise
-        # the disk, not the file: stop the whole ingest (every next file would fail the same way)
-        _remove(written)
-        raise DiskFull(f"{entry['path']}: {err.strerror or err} while writing its bronze rows under {settings.lake}. "
-                       f"{DISK_FULL_ADVICE}") from err
     # The boundary of one untrusted file: whatever else goes wrong, this file is set aside with the
     # error and ingest carries on with the others (status failed = report it as a platform bug).
     except Exception as err:
         _remove(written)
+        if isinstance(err, OSError) and is_disk_full(err):
+            # the disk, not the file: stop the whole ingest (every next file would fail the same way)
+            raise DiskFull(f"{entry['path']}: {err.strerror or err} while writing its bronze rows under "
+                           f"{settings.lake}. {DISK_FULL_ADVICE}") from err
         message = (f"{entry['path']}: ingest failed on this file ({type(err).__name__}: {err}); the file is "
                    "kept in quarantine. This is a platform bug: report it with this message")
         entry.update(status="failed", error=message, rows_read=0, rows_accepted=0, rows_rejected=0)
