@@ -4,6 +4,8 @@ run; a failed run is recorded in the run log. Real `oe run` subprocesses, real D
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -57,7 +59,13 @@ def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, landing
     procs = [start_run(site, logs[0])]
     time.sleep(0.5)
     procs.append(start_run(site, logs[1]))
-    codes = [p.wait(timeout=900) for p in procs]
+    try:
+        codes = [p.wait(timeout=3600) for p in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:  # timed out: leave no run behind
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     outputs = [log.read_text(errors="replace") for log in logs]
     assert codes == [0, 0], outputs[0][-3000:] + outputs[1][-3000:]
 
