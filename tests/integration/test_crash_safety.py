@@ -52,7 +52,7 @@ def uninterrupted(baseline: tuple[Site, dict[str, str]]) -> dict[str, str]:
     return baseline[1]
 
 
-def _kill_at(site, point: str, log: Path, timeout: float = 600) -> None:
+def _kill_at(site, point: str, log: Path, timeout: float = 1800) -> None:
     marker = site.root / "paused"
     proc = start_run(site, log, {PAUSE_AT: point, PAUSE_MARKER: str(marker)})
     deadline = time.monotonic() + timeout
