@@ -15,7 +15,7 @@ import pytest
 from oe_platform.landing.ingest import ingest
 from oe_platform.landing.reconcile import reconcile
 from oe_platform.run_lock import warehouse_lock
-from tests.integration.pipeline_runs import generate_landing, make_site, run_log, run_to_end, start_run
+from tests.integration.pipeline_runs import Site, generate_landing, make_site, run_log, run_to_end, start_run
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,10 @@ def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, landing
                 proc.wait()
     outputs = [log.read_text(errors="replace") for log in logs]
     assert codes == [0, 0], outputs[0][-3000:] + outputs[1][-3000:]
+    assert_serialised_to_one_state(site, outputs)
 
+
+def assert_serialised_to_one_state(site: Site, outputs: list[str]) -> None:
     # one of them waited for the other, and said for which run
     waited = [out for out in outputs if "waiting for run" in out]
     assert len(waited) == 1, "exactly one run waits for the other"
