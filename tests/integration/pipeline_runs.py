@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,24 +48,79 @@ class Site:
         }
 
 
-def make_site(root: Path, landing_from: Path) -> Site:
-    """A fresh platform under root whose landing zone is a copy of `landing_from`."""
-    import shutil
-
+def site_at(root: Path) -> Site:
     settings = load_settings(landing=root / "landing", lake=root / "lake",
                              warehouse=root / "warehouse" / "oe.duckdb", shared_data=root / "shared")
-    shutil.copytree(landing_from, settings.landing)
-    settings.shared_data.mkdir(parents=True, exist_ok=True)
     return Site(root, settings)
 
 
+def make_site(root: Path, landing_from: Path) -> Site:
+    """A fresh platform under root whose landing zone is a copy of `landing_from`."""
+    site = site_at(root)
+    shutil.copytree(landing_from, site.settings.landing)
+    site.settings.shared_data.mkdir(parents=True, exist_ok=True)
+    return site
+
+
+class SiteSlot:
+    """One fixed place for the platforms of the tests that run `oe run`, used by one test at a time.
+
+    `oe run` parses the dbt project first; dbt re-parses it whole when the warehouse path or OE_LAKE
+    (both read by the project) change, and only what changed otherwise. Every site of these tests
+    lives at the same path in turn, so each of their runs after the first re-uses the parse (a
+    minute per run on a busy 2-core machine). A finished site is moved aside under a name (the
+    paths a warehouse holds are valid again once it is moved back)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / "site"
+        self._used = 0
+
+    def _vacate(self) -> None:
+        if self.path.exists():
+            self._used += 1
+            self.path.rename(self.root / f"used-{self._used}")
+
+    def fresh(self, landing_from: Path) -> Site:
+        """An empty platform in the slot with a copy of `landing_from` as its landing zone."""
+        self._vacate()
+        return make_site(self.path, landing_from)
+
+    def keep(self, name: str) -> Path:
+        """Move the site in the slot aside as `name` (for `restore`)."""
+        kept = self.root / name
+        self.path.rename(kept)
+        return kept
+
+    def restore(self, name: str) -> Site:
+        """Move the site kept as `name` back into the slot."""
+        self._vacate()
+        (self.root / name).rename(self.path)
+        return site_at(self.path)
+
+
+# The smallest landing zone that still exercises every stage: the generator's minimum population
+# over one month, from two forces (each of its force sources: crime in two layouts, custody, missing
+# persons, intelligence) and every national and canonical-partner source. Person resolution still
+# links across forces and national lists, and every mart has rows.
+SMALL_FORCES = ("kent", "west-mercia")
+
+
 def generate_landing(root: Path) -> Path:
-    """A small generated landing zone: 500 persons (the generator's minimum), one month."""
+    """A small generated landing zone: 500 persons (the generator's minimum), one month, the force
+    sources of SMALL_FORCES only (the other forces' folders are removed), every national source."""
     from datetime import date
 
-    generate(persons=500, seed=11, start=date(2025, 1, 1), months=1, out=root / "landing",
-             truth_out=root / "truth", progress=False)
-    return root / "landing"
+    from oe_platform.contracts import known_forces
+
+    landing = root / "landing"
+    generate(persons=500, seed=11, start=date(2025, 1, 1), months=1, out=landing, truth_out=root / "truth",
+             progress=False)
+    dropped = set(known_forces()) - set(SMALL_FORCES)
+    for partner in landing.glob("*/*"):
+        if partner.is_dir() and partner.name in dropped:
+            shutil.rmtree(partner)
+    return landing
 
 
 def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:

@@ -18,12 +18,10 @@ import pytest
 
 from oe_platform.config import REPO_ROOT
 from oe_platform.pause import PAUSE_AT, PAUSE_MARKER, POINTS
+from tests.conftest import BASELINE_SITE
 from tests.integration.pipeline_runs import (
     OE,
-    Site,
     differences,
-    generate_landing,
-    make_site,
     run_log,
     run_to_end,
     start_run,
@@ -31,25 +29,6 @@ from tests.integration.pipeline_runs import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_landing(tmp_path_factory.mktemp("crash_generated"))
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> tuple[Site, dict[str, str]]:
-    root = tmp_path_factory.mktemp("crash_baseline")
-    site = make_site(root / "site", landing)
-    log = root / "run.log"
-    assert run_to_end(site, log) == 0, log.read_text(errors="replace")[-3000:]
-    return site, state_fingerprint(site.settings)
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(baseline: tuple[Site, dict[str, str]]) -> dict[str, str]:
-    return baseline[1]
 
 
 def _kill_at(site, point: str, log: Path, timeout: float = 1800) -> None:
@@ -65,8 +44,9 @@ def _kill_at(site, point: str, log: Path, timeout: float = 1800) -> None:
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(tmp_path, landing, uninterrupted, point):
-    site = make_site(tmp_path / "site", landing)
+def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(tmp_path, site_slot, robust_landing,
+                                                                            uninterrupted, point):
+    site = site_slot.fresh(robust_landing)
     _kill_at(site, point, tmp_path / "killed.log")
     events = run_log(site.settings)
     assert [e["event"] for e in events] == ["started"], "the killed run left no finished record"
@@ -89,9 +69,9 @@ def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(tmp_
     assert any(k.startswith("warehouse:marts.") for k in state) and any(k.startswith("lake:gold/") for k in state)
 
 
-def test_a_damaged_warehouse_is_named_and_rebuilt_from_bronze_by_one_command(tmp_path, baseline):
-    """Runs last: it damages the baseline's warehouse (the crash tests only read its fingerprint)."""
-    site, uninterrupted = baseline
+def test_a_damaged_warehouse_is_named_and_rebuilt_from_bronze_by_one_command(tmp_path, site_slot, uninterrupted):
+    """Damages the uninterrupted run's own warehouse (the other tests only read its fingerprint)."""
+    site = site_slot.restore(BASELINE_SITE)
     warehouse = site.settings.warehouse
     with warehouse.open("r+b") as handle:  # overwrite the header: DuckDB can no longer open the file
         handle.write(b"not a duckdb file" * 512)
@@ -103,7 +83,7 @@ def test_a_damaged_warehouse_is_named_and_rebuilt_from_bronze_by_one_command(tmp
     assert run_log(site.settings)[-1]["status"] == "failed"
 
     rebuilt = subprocess.run([OE, "rebuild-warehouse"], cwd=REPO_ROOT, env=site.env, capture_output=True,
-                             text=True, timeout=900, check=False)
+                             text=True, timeout=1800, check=False)
     assert rebuilt.returncode == 0, rebuilt.stdout[-2000:] + rebuilt.stderr[-3000:]
     assert "moved aside" in rebuilt.stdout
     assert list(warehouse.parent.glob(f"{warehouse.name}.damaged-*")), "the damaged file is kept aside"

@@ -15,24 +15,26 @@ import pytest
 from oe_platform.landing.ingest import ingest
 from oe_platform.landing.reconcile import reconcile
 from oe_platform.run_lock import warehouse_lock
-from tests.integration.pipeline_runs import Site, generate_landing, make_site, run_log, run_to_end, start_run
+from tests.integration.pipeline_runs import (
+    Site,
+    differences,
+    run_log,
+    run_to_end,
+    start_run,
+    state_fingerprint,
+)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_landing(tmp_path_factory.mktemp("one_writer_generated"))
 
 
 def test_the_instance_configuration_queues_one_run_at_a_time(tmp_path, monkeypatch):
     from dagster import DagsterInstance, QueuedRunCoordinator
 
-    from orchestration.run import dagster_home
+    from orchestration.run import INSTANCE_CONFIG, dagster_home
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     home = Path(dagster_home())
-    assert (home / "dagster.yaml").read_text() == (Path("orchestration") / "dagster.yaml").resolve().read_text()
+    assert (home / "dagster.yaml").read_text() == INSTANCE_CONFIG.read_text()
     with DagsterInstance.from_config(str(home)) as instance:
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
@@ -53,8 +55,8 @@ def test_a_second_writer_waits_and_is_told_for_whom(platform_dirs):
                       ("started", "third-run"), ("finished", "third-run")]
 
 
-def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, landing):
-    site = make_site(tmp_path / "site", landing)
+def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, site_slot, robust_landing, uninterrupted):
+    site = site_slot.fresh(robust_landing)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     procs = [start_run(site, logs[0])]
     time.sleep(0.5)
@@ -69,6 +71,8 @@ def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, landing
     outputs = [log.read_text(errors="replace") for log in logs]
     assert codes == [0, 0], outputs[0][-3000:] + outputs[1][-3000:]
     assert_serialised_to_one_state(site, outputs)
+    # and exactly the state one uninterrupted run leaves: the second run changed nothing
+    assert differences(uninterrupted, state_fingerprint(site.settings)) == []
 
 
 def assert_serialised_to_one_state(site: Site, outputs: list[str]) -> None:
@@ -97,18 +101,20 @@ def assert_serialised_to_one_state(site: Site, outputs: list[str]) -> None:
                              [str(site.settings.meta / "file_manifest.parquet")]).fetchone()[0]
         assert loaded > 50
         # every resolved person once: the second run did not add or double anyone
-        persons, resolved = con.execute(
+        persons, resolved, records = con.execute(
             "select (select count(*) from conformed.person), "
-            "(select count(distinct person_id) from conformed.person_source_record)"
+            "(select count(distinct person_id) from conformed.person_source_record), "
+            "(select count(*) from conformed.person_source_record)"
         ).fetchone()
-        assert persons == resolved > 100
+        assert persons == resolved > 50
+        assert resolved < records, "linkage resolved records from several sources to one person"
     finally:
         con.close()
     assert (site.settings.gold / "manifest.json").exists()
 
 
-def test_a_failed_run_is_recorded_in_the_run_log(tmp_path, landing):
-    site = make_site(tmp_path / "site", landing)
+def test_a_failed_run_is_recorded_in_the_run_log(tmp_path, site_slot, robust_landing):
+    site = site_slot.fresh(robust_landing)
     ingest(site.settings)
     # a bronze file damaged after it was loaded: the run's ingest step stops at the reconciliation
     victim = max(site.settings.bronze.rglob("*.parquet"), key=lambda p: p.stat().st_size)

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
-
-import pytest
 
 from oe_platform.config import REPO_ROOT, Settings
 from oe_platform.landing.ingest import ingest, read_manifest
 from oe_platform.landing.reconcile import reconcile
-from tests.integration.pipeline_runs import OE, generate_landing
+from tests.integration.pipeline_runs import OE
 from tests.landing.test_disk_full import _lake_rows, _settings
 
 
@@ -24,14 +21,9 @@ def _oe(settings: Settings, *args: str) -> subprocess.CompletedProcess:
                           check=False)
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_landing(tmp_path_factory.mktemp("bronze_damage_generated"))
-
-
-def test_a_damaged_bronze_file_is_named_and_rebuilt_from_its_landed_file(tmp_path, generated):
+def test_a_damaged_bronze_file_is_named_and_rebuilt_from_its_landed_file(tmp_path, robust_landing):
     settings = _settings(tmp_path / "site")
-    shutil.copytree(generated, settings.landing)
+    shutil.copytree(robust_landing, settings.landing)
     ingest(settings)
     before = _lake_rows(settings)
     loaded = {m["file_id"]: m["path"] for m in read_manifest(settings.meta) if m["status"] == "loaded"}

@@ -12,12 +12,11 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from oe_platform.config import REPO_ROOT, Settings, load_settings
 from oe_platform.landing.ingest import read_manifest
 from oe_platform.landing.reconcile import reconcile
-from tests.integration.pipeline_runs import OE, _checksum, _parquet_relation, generate_landing
+from tests.integration.pipeline_runs import OE, _checksum, _parquet_relation
 
 
 def _settings(root: Path) -> Settings:
@@ -51,12 +50,8 @@ def _lake_rows(settings: Settings) -> dict[str, str]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_landing(tmp_path_factory.mktemp("disk_full_generated"))
-
-
-def test_a_full_disk_stops_ingest_with_a_clear_message_and_loses_nothing(tmp_path, generated):
+def test_a_full_disk_stops_ingest_with_a_clear_message_and_loses_nothing(tmp_path, robust_landing):
+    generated = robust_landing
     # what an ingest that never fails leaves in the lake
     reference = _settings(tmp_path / "reference")
     shutil.copytree(generated, reference.landing)

@@ -14,12 +14,12 @@ from pathlib import Path
 from oe_platform.config import REPO_ROOT
 from oe_platform.landing.ingest import ingest, read_manifest
 from oe_platform.landing.reconcile import reconcile
-from tests.integration.pipeline_runs import OE, generate_landing
+from tests.integration.pipeline_runs import OE
 from tests.landing.test_disk_full import _lake_rows, _settings
 
 
-def test_a_read_only_landing_folder_loads_like_a_writable_one(tmp_path):
-    generated = generate_landing(tmp_path / "generated")
+def test_a_read_only_landing_folder_loads_like_a_writable_one(tmp_path, robust_landing):
+    generated = robust_landing
     reference = _settings(tmp_path / "reference")
     shutil.copytree(generated, reference.landing)
     ingest(reference)
