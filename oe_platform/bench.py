@@ -1,4 +1,4 @@
-"""Throughput benchmarks: `oe bench ingest [--rows N]`.
+"""Throughput benchmarks: `oe bench ingest [--rows N]`; `oe bench delivery` (oe_platform/bench_delivery.py).
 
 `bench_ingest` builds a large landing zone in a scratch folder and measures how fast ingest turns it
 into bronze: rows read per second, end to end (discovery, checksums, parsing, bronze/rejects/warnings
@@ -309,6 +309,28 @@ def bench_ingest_command(rows: int, workers: int, workdir: Path | None, keep: bo
     result = bench_ingest(rows=rows, workers=workers, workdir=workdir, keep=keep, dirty=not clean)
     click.echo(result.as_text())
     if not result.reconciled:
+        raise click.ClickException("reconciliation failed: some landed rows are not accounted for")
+
+
+@bench_command.command("delivery")
+@click.option("--rows", default=100_000, show_default=True,
+              help="Rows in each file of the usual delivery (the large one has --scale times as many).")
+@click.option("--scale", default=10, show_default=True, help="How many times larger the large delivery is.")
+@click.option("--source", default="crime", show_default=True, help="The delivered source (a landing contract).")
+@click.option("--force", default="kent", show_default=True, help="The delivering force (its layout is used).")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Scratch folder for the landing zones and lakes [default: a temporary folder].")
+@click.option("--keep", is_flag=True, help="Keep the scratch folder afterwards.")
+def bench_delivery_command(rows: int, scale: int, source: str, force: str, workdir: Path | None, keep: bool) -> None:
+    """Peak memory and time of `oe ingest` on one delivery of the usual size and one --scale times larger."""
+    from oe_platform.bench_delivery import DeliveryBenchError, bench_delivery
+
+    try:
+        result = bench_delivery(rows=rows, scale=scale, source=source, force=force, workdir=workdir, keep=keep)
+    except DeliveryBenchError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(result.as_text())
+    if not (result.usual.reconciled and result.large.reconciled):
         raise click.ClickException("reconciliation failed: some landed rows are not accounted for")
 
 

@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -34,6 +36,20 @@ def settings_from(landing: Path | None, lake: Path | None, warehouse: Path | Non
     return settings
 
 
+@contextmanager
+def one_writer(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the warehouse lock while a command writes the lake (a pipeline run may be under way)."""
+    from oe_platform.run_lock import warehouse_lock
+
+    def say(message: str) -> None:
+        click.secho(message, fg="yellow", err=True)
+
+    with warehouse_lock(settings, f"oe-{command}-{os.getpid()}", on_wait=say) as notes:
+        for note in notes:
+            say(note)
+        yield
+
+
 def fail(message: str) -> None:
     click.secho(f"error: {message}", fg="red", err=True)
     sys.exit(1)
@@ -52,8 +68,12 @@ def main() -> None:
               help="Also read the real data.police.uk files under OE_SHARED_DATA/police_uk in place.")
 @click.option("--retry", is_flag=True,
               help="Try quarantined and failed files again even if their contract is unchanged.")
+@click.option("--reload", "reload_ids", multiple=True, metavar="FILE_ID",
+              help="Rebuild the bronze files of this loaded file from its landed file (a damaged bronze "
+                   "file: the message that reports it gives the id). Repeatable.")
 def ingest(
-    landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool
+    landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool,
+    reload_ids: tuple[str, ...],
 ) -> None:
     """Load every new landed file into bronze Parquet, with a file manifest and rejects.
 
@@ -63,16 +83,31 @@ def ingest(
     """
     from tqdm import tqdm
 
+    from oe_platform.landing.ingest import DiskFull, landed_files
     from oe_platform.landing.ingest import ingest as run_ingest
-    from oe_platform.landing.ingest import landed_files
     from oe_platform.landing.reconcile import reconcile
+    from oe_platform.landing.repair import BronzeDamaged
 
     settings = settings_from(landing, lake, warehouse)
+    if reload_ids:
+        from oe_platform.landing.repair import reload_files
+
+        try:
+            with one_writer(settings, "ingest-reload"):
+                moved = reload_files(settings, list(reload_ids))
+        except BronzeDamaged as err:
+            fail(str(err))
+        for path in moved:
+            click.echo(f"damaged file moved aside: {path}")
+        click.echo(f"{len(reload_ids)} file(s) reloaded from the landing zone")
     total = len(landed_files(settings, include_public=include_public, include_skipped=True))
-    with tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
-        summary = run_ingest(
-            settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
-        )
+    try:
+        with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
+            summary = run_ingest(
+                settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
+            )
+    except DiskFull as err:
+        fail(f"ingest stopped, the disk is full: {err}")
     click.echo(
         f"{len(summary.files)} new file(s): {summary.count('loaded')} loaded, "
         f"{summary.count('duplicate')} duplicate, {summary.count('quarantined')} quarantined, "
@@ -81,7 +116,10 @@ def ingest(
     for result in summary.files:
         if result.status in ("quarantined", "skipped"):
             click.secho(f"{result.status}: {result.error}", fg="yellow", err=True)
-    problems = reconcile(settings)
+    try:
+        problems = reconcile(settings)
+    except BronzeDamaged as err:
+        fail(str(err))
     if problems:
         fail("reconciliation failed:\n" + "\n".join(p.describe() for p in problems))
 
@@ -124,11 +162,19 @@ def contracts_check() -> None:
 @path_options
 def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
     """Run everything through Dagster in this process: ingest, dbt build (with tests), publish."""
-    from oe_platform.dbt_runner import prepare_manifest
+    _run_pipeline(settings_from(landing, lake, warehouse))
 
-    settings = settings_from(landing, lake, warehouse)
-    # The manifest the Dagster definitions load must match the project being run.
-    prepare_manifest(settings)
+
+def _run_pipeline(settings: Settings) -> None:
+    from oe_platform.dbt_runner import prepare_manifest
+    from oe_platform.run_lock import file_lock
+
+    # The manifest the Dagster definitions load must match the project being run. Two `oe run`s
+    # started together parse one at a time and load a whole manifest (the run itself then waits
+    # for the warehouse lock: orchestration/resources.py).
+    with file_lock(REPO_ROOT / "target" / ".oe-parse.lock"):
+        prepare_manifest(settings)
+        import orchestration.definitions  # noqa: F401 (loads target/manifest.json now, under the lock)
     from orchestration.run import run_pipeline
 
     result = run_pipeline(settings)
@@ -138,8 +184,25 @@ def run(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None
                     + ", ".join(result.warned_checks), fg="yellow", err=True)
     if result.failed_checks:
         click.secho("failed checks: " + ", ".join(result.failed_checks), fg="red", err=True)
+    for error in result.errors:
+        click.secho(f"failed: {error}", fg="red", err=True)
     if not result.success or result.failed_checks:
         fail(f"the pipeline failed; open the run in the Dagster UI (oe ui, DAGSTER_HOME={result.dagster_home})")
+
+
+@main.command("rebuild-warehouse")
+@path_options
+def rebuild_warehouse(landing: Path | None, lake: Path | None, warehouse: Path | None) -> None:
+    """Move a damaged (or unwanted) warehouse file aside and rebuild it from bronze: a full `oe run`
+    on an empty warehouse. Bronze, the file manifest and linkage's person ids are kept."""
+    from oe_platform.warehouse import move_aside
+
+    settings = settings_from(landing, lake, warehouse)
+    with one_writer(settings, "rebuild-warehouse"):
+        moved = move_aside(settings)
+    for path in moved:
+        click.echo(f"moved aside: {path}")
+    _run_pipeline(settings)
 
 
 @main.command()
@@ -153,7 +216,8 @@ def publish(landing: Path | None, lake: Path | None, warehouse: Path | None) -> 
 
     settings = settings_from(landing, lake, warehouse)
     try:
-        result = run_publish(settings)
+        with one_writer(settings, "publish"):
+            result = run_publish(settings)
     except (ManifestError, PublishError) as exc:
         fail(str(exc))
     for published in result.files:

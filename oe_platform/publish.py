@@ -41,6 +41,7 @@ from oe_platform.governance.pseudonym import (
     sharing_violations,
 )
 from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
+from oe_platform.pause import pause_point
 from oe_platform.serving import ServingFile, build_serving_files
 
 MANIFEST_NAME = "manifest.json"
@@ -200,6 +201,7 @@ def _publish_gold(settings: Settings, marts: list[MartVersion], gold: Path, entr
                                 null_handling="special", side_effects=False)
         for mart in marts:
             path, rows = _write_gold_file(con, mart, gold)
+            pause_point("publish")
             checksum = rows_checksum(con, f"read_parquet('{path}')")
             files.append(PublishedFile(mart.name, mart.version, f"{mart.schema}.{mart.alias}", path, rows, checksum,
                                        mart.group))

@@ -15,9 +15,11 @@ from orchestration.assets.landing import ingest_landing_zone, landing_specs
 from orchestration.assets.linkage import person_clusters
 from orchestration.audit import audit_run_failure
 from orchestration.project import oe_dbt_project
+from orchestration.resources import WAREHOUSE_LOCK, WarehouseLock
 from orchestration.sensors import landing_zone_sensor
 
-# One writer per DuckDB file: everything runs in one process, one step at a time.
+# One writer per DuckDB file: everything runs in one process, one step at a time, and every run holds
+# the warehouse lock (orchestration/resources.py) from its first step to its last.
 oe_full_pipeline = define_asset_job(
     name="oe_full_pipeline",
     selection=AssetSelection.all(),
@@ -30,6 +32,7 @@ defs = Definitions(
     jobs=[oe_full_pipeline],
     sensors=[landing_zone_sensor],
     resources={
+        WAREHOUSE_LOCK: WarehouseLock(),
         "dbt": DbtCliResource(
             project_dir=oe_dbt_project,
             target=os.environ.get("OE_DBT_TARGET", "dev"),

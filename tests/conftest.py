@@ -126,3 +126,38 @@ def served_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def robust_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small generated landing zone of the robustness tests (issue 10), generated once per session:
+    two forces and every national source over one month (tests/integration/pipeline_runs.py)."""
+    from tests.integration.pipeline_runs import generate_landing
+
+    return generate_landing(tmp_path_factory.mktemp("robust_generated"))
+
+
+@pytest.fixture(scope="session")
+def site_slot(tmp_path_factory: pytest.TempPathFactory):
+    """The one place where the `oe run` subprocess tests build their platforms, one at a time."""
+    from tests.integration.pipeline_runs import SiteSlot
+
+    return SiteSlot(tmp_path_factory.mktemp("robust_sites"))
+
+
+BASELINE_SITE = "baseline"
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(site_slot, robust_landing: Path) -> dict[str, str]:
+    """The fingerprint of one uninterrupted `oe run` of robust_landing (every warehouse table, lake
+    Parquet set, serving table and gold manifest entry as a row count and checksum of sorted rows),
+    for the whole session. The site is kept aside as BASELINE_SITE (site_slot.restore)."""
+    from tests.integration.pipeline_runs import run_to_end, state_fingerprint
+
+    site = site_slot.fresh(robust_landing)
+    log = site_slot.root / "baseline.log"
+    assert run_to_end(site, log) == 0, log.read_text(errors="replace")[-3000:]
+    fingerprint = state_fingerprint(site.settings)
+    site_slot.keep(BASELINE_SITE)
+    return fingerprint

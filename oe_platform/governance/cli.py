@@ -164,7 +164,10 @@ def erase_command(source: str | None, record_id: str | None, reason: str | None,
             _, bad_lists = read_delivered_lists(settings)
             for problem in bad_lists:
                 click.secho(f"erasure list not applied: {problem}", fg="yellow", err=True)
-            outcomes = apply_erasures(settings)
+            from oe_platform.cli import one_writer  # it rewrites lake files: not while a run does
+
+            with one_writer(settings, "erase"):
+                outcomes = apply_erasures(settings)
         except ErasureError as err:
             _fail(str(err))
         for outcome in outcomes:

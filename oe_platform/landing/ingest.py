@@ -21,6 +21,7 @@ which ingest makes strictly increasing in load order).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import multiprocessing
@@ -56,15 +57,35 @@ from oe_platform.landing.fast_csv import parse_delimited_fast
 from oe_platform.landing.fast_jsonl import parse_jsonl_fast
 from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs, parse_delimited, parse_jsonl
 from oe_platform.landing.tabular import parse_parquet, parse_xlsx
+from oe_platform.pause import pause_point
 
 MANIFEST_NAME = "file_manifest.parquet"
 LOCK_NAME = ".ingest.lock"
 # One delivery is read into memory whole: larger files are quarantined with a request to split them.
 MAX_FILE_BYTES = 4 << 30
 RETRYABLE = ("quarantined", "failed")
+# no space left, the file size limit, the disk quota: the disk is full for this process
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+DISK_FULL_ADVICE = ("Nothing accepted is lost: the files loaded before stay in bronze and the manifest, and this "
+                    "file's partial output was removed. Free space on the lake's disk, then run the ingest again: "
+                    "it loads this file and the ones after it")
+
+
+class DiskFull(OSError):
+    """Ingest stopped because the lake's disk (or the process's file size limit) is full."""
+
+
+def is_disk_full(err: OSError) -> bool:
+    """ENOSPC, EFBIG or EDQUOT, from Python (errno) or from Arrow (the errno only in the message)."""
+    if err.errno in DISK_FULL_ERRNOS:
+        return True
+    text = str(err)
+    return any(f"errno {code}]" in text.lower() for code in DISK_FULL_ERRNOS) or any(
+        os.strerror(code) in text for code in DISK_FULL_ERRNOS)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-__all__ = ["FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest", "sha256_of"]
+__all__ = ["DiskFull", "FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest",
+           "sha256_of"]
 
 
 @dataclass
@@ -325,6 +346,10 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
     # error and ingest carries on with the others (status failed = report it as a platform bug).
     except Exception as err:
         _remove(written)
+        if isinstance(err, OSError) and is_disk_full(err):
+            # the disk, not the file: stop the whole ingest (every next file would fail the same way)
+            raise DiskFull(f"{entry['path']}: {err.strerror or err} while writing its bronze rows under "
+                           f"{settings.lake}. {DISK_FULL_ADVICE}") from err
         message = (f"{entry['path']}: ingest failed on this file ({type(err).__name__}: {err}); the file is "
                    "kept in quarantine. This is a platform bug: report it with this message")
         entry.update(status="failed", error=message, rows_read=0, rows_accepted=0, rows_rejected=0)
@@ -338,6 +363,13 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _outputs_of(file_ids: set[str], settings: Settings) -> list[Path]:
+    """The bronze, rejects and warnings files written for these landed files (named by file id)."""
+    candidates = [*settings.bronze.rglob("*.parquet"), *(settings.meta / "rejects").glob("*.parquet"),
+                  *(settings.meta / "warnings").glob("*.parquet")]
+    return [path for path in candidates if path.stem in file_ids]
 
 
 def _process_in_worker(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
@@ -565,11 +597,24 @@ def ingest(
             else:
                 for job in jobs:
                     record(*process_file(job, settings))
+                    pause_point("ingest")
             for entry, landed, original in in_run_copies:
                 record(*_copy_outcome(entry, landed, original, settings))
         finally:
             if summary.files or not (settings.meta / MANIFEST_NAME).exists():
-                write_manifest(settings.meta, manifest)
+                try:
+                    write_manifest(settings.meta, manifest)
+                except OSError as err:
+                    if not is_disk_full(err):
+                        raise
+                    # the files of this run are not registered: take their rows out again, so bronze
+                    # holds exactly what the (intact) previous manifest lists; the next ingest loads them
+                    # (and nothing is recorded as collected: the audit entries follow the manifest)
+                    registered = {row["file_id"] for row in read_manifest(settings.meta) if row["status"] == "loaded"}
+                    _remove(_outputs_of({r["file_id"] for r in manifest if r["status"] == "loaded"} - registered,
+                                        settings))
+                    raise DiskFull(f"{err.strerror or err} while writing the file manifest under {settings.meta}; the "
+                                   f"previous manifest is intact. {DISK_FULL_ADVICE}") from err
             # the audit log (collection): one entry per file this run registered, even if it stopped early
             record_ingest(settings, run_id, [m for m in manifest if m.get("run_id") == run_id])
     summary.seconds = time.perf_counter() - started

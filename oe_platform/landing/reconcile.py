@@ -77,7 +77,14 @@ def _reject_counts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[t
 
 
 def reconcile(settings: Settings) -> list[Discrepancy]:
-    """Files whose counts do not add up; an empty list means every landed row is accounted for."""
+    """Files whose counts do not add up; an empty list means every landed row is accounted for.
+    Raises BronzeDamaged, naming each file, its landed file and the command that rebuilds it, when
+    a bronze, rejects or warnings file cannot be read (oe_platform/landing/repair.py)."""
+    from oe_platform.landing.repair import BronzeDamaged, describe, find_damage
+
+    damage = find_damage(settings)
+    if damage:
+        raise BronzeDamaged(describe(damage))
     manifest = read_manifest(settings.meta)
     if not manifest:
         return []

@@ -30,6 +30,7 @@ from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy, qua
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, score_pairs
 from oe_platform.linkage.spec import level_gammas
+from oe_platform.pause import pause_point
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -419,6 +420,7 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
         run.con.execute(f"copy (select * from {table}) to '{tmp}' (format parquet)")
         tmp.replace(target)
         written.append(target)
+        pause_point("linkage")
     if run.settings is not None:  # the parameters the run used and why (oe linkage explain)
         target = directory / PARAMETERS_FILE
         tmp = directory / f".{PARAMETERS_FILE}.tmp"

@@ -7,10 +7,14 @@ conformed.int_person_records builds first; the models downstream of the dbt sour
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from oe_platform.pause import pause_point
 from orchestration.audit import audited_dbt_build
 from orchestration.project import oe_dbt_project
+from orchestration.resources import WarehouseLock
 from orchestration.translator import OeDbtTranslator
 
+# with this many dbt results streamed, the build is well under way: the crash-safety pause point
+PAUSE_AFTER_EVENTS = 40
 AFTER_LINKAGE = "source:linkage+"
 # dbt unit tests check the models' logic on fixed inputs, not the delivered data: CI runs them
 # (`make dbt-build-fresh`); a pipeline run builds the models with their data tests only. They were
@@ -25,9 +29,13 @@ BUILD = ["build", "--exclude-resource-type", "unit_test"]
     exclude=AFTER_LINKAGE,
     name="oe_dbt_before_linkage",
 )
-def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build up to the linkage input: seeds, staging, conformed events, int_person_records, marts."""
-    yield from audited_dbt_build(context, dbt, "dbt_before_linkage", BUILD)
+def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, warehouse_lock: WarehouseLock):
+    """dbt build up to the linkage input: seeds, staging, conformed events, int_person_records, marts.
+    Holds the run's warehouse lock (a resource: taken before the first step, released after the last)."""
+    for count, event in enumerate(audited_dbt_build(context, dbt, "dbt_before_linkage", BUILD), start=1):
+        if count == PAUSE_AFTER_EVENTS:
+            pause_point("dbt")  # a crash-safety test kills the run here, mid-build (oe_platform/pause.py)
+        yield event
 
 
 @dbt_assets(
@@ -37,8 +45,8 @@ def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
     select=AFTER_LINKAGE,
     name="oe_dbt_after_linkage",
 )
-def oe_dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build of everything that reads the resolved persons."""
+def oe_dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource, warehouse_lock: WarehouseLock):
+    """dbt build of everything that reads the resolved persons (under the run's warehouse lock)."""
     yield from audited_dbt_build(context, dbt, "dbt_after_linkage", BUILD)
 
 

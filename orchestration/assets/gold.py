@@ -11,6 +11,7 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from oe_platform.marts_catalog import mart_versions
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.project import oe_dbt_project
+from orchestration.resources import WAREHOUSE_LOCK
 
 # the marts the dbt manifest lists (public models under models/marts/), from the manifest dagster-dbt
 # has already loaded
@@ -57,7 +58,7 @@ serving_specs = [
 ]
 
 
-@multi_asset(specs=[*gold_specs, *serving_specs], name="publish_marts")
+@multi_asset(specs=[*gold_specs, *serving_specs], name="publish_marts", required_resource_keys={WAREHOUSE_LOCK})
 def publish_marts(context: AssetExecutionContext):
     """oe publish: every mart version to gold Parquet with a manifest, then the serving files."""
     from oe_platform.config import load_settings

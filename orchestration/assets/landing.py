@@ -17,6 +17,7 @@ from oe_platform.config import load_settings
 from oe_platform.contracts import load_contracts
 from oe_platform.governance.audit import audit_run
 from oe_platform.landing.discover import POLICE_UK
+from orchestration.resources import WAREHOUSE_LOCK
 from orchestration.translator import bronze_asset_key, landing_asset_key
 
 CONTRACTS = load_contracts()
@@ -87,7 +88,8 @@ def _file_list(lines: list[str], limit: int = 20) -> str:
     return shown + (f"\n- … and {len(lines) - limit} more" if len(lines) > limit else "") or "none"
 
 
-@multi_asset(specs=[*bronze_specs, *meta_specs], check_specs=[RECONCILIATION_CHECK], name="ingest_landing_zone")
+@multi_asset(specs=[*bronze_specs, *meta_specs], check_specs=[RECONCILIATION_CHECK], name="ingest_landing_zone",
+             required_resource_keys={WAREHOUSE_LOCK})
 def ingest_landing_zone(context: AssetExecutionContext):
     """Register, parse and load every new landed file (oe ingest); quarantine what cannot be read."""
     # imported here, not at module load: keeps the code location quick to import

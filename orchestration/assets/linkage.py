@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from oe_platform.config import load_settings
 from oe_platform.governance.audit import audit_run
+from orchestration.resources import WAREHOUSE_LOCK
 
 PERSON_CLUSTERS_KEY = AssetKey(["linkage", "person_clusters"])
 LINKAGE_QUALITY_KEY = AssetKey(["linkage", "linkage_quality"])
@@ -18,6 +19,7 @@ _KINDS = {"python", "splink", "parquet"}
 
 @multi_asset(
     name="person_resolution",
+    required_resource_keys={WAREHOUSE_LOCK},
     specs=[
         AssetSpec(
             PERSON_CLUSTERS_KEY, deps=[PERSON_RECORDS_KEY], group_name="conformed", kinds=_KINDS, owners=_OWNERS,

@@ -66,11 +66,12 @@ def test_a_failed_run_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     from oe_platform.dbt_runner import prepare_manifest
     from orchestration.run import run_pipeline
 
-    blocker = tmp_path / "warehouse"
-    blocker.write_text("a file where the warehouse directory should be: dbt cannot open the warehouse\n")
     (tmp_path / "shared").mkdir()
     settings = load_settings(landing=tmp_path / "landing", lake=tmp_path / "lake",
-                             warehouse=blocker / "oe.duckdb", shared_data=tmp_path / "shared")
+                             warehouse=tmp_path / "warehouse" / "oe.duckdb", shared_data=tmp_path / "shared")
+    # a directory where the warehouse's write-ahead log goes: the run starts (its lock and the warehouse
+    # check pass, ingest loads), then dbt's first write to the warehouse fails
+    settings.warehouse.with_name(settings.warehouse.name + ".wal").mkdir(parents=True)
     shutil.copytree(FIXTURES / "landing_slice", settings.landing)
     for key, value in settings.env().items():
         monkeypatch.setenv(key, value)

@@ -7,7 +7,11 @@ import pandas as pd
 from dagster import AssetKey, DagsterInstance, materialize
 
 from orchestration.assets.linkage import person_clusters
+from orchestration.resources import WAREHOUSE_LOCK, WarehouseLock
 from tests.linkage.conftest import record
+
+# every pipeline step holds the warehouse lock (orchestration/resources.py)
+LOCK = {WAREHOUSE_LOCK: WarehouseLock()}
 
 
 def test_the_asset_links_the_warehouse_records_and_keeps_person_ids(tmp_path, monkeypatch, background_rows):
@@ -28,14 +32,14 @@ def test_the_asset_links_the_warehouse_records_and_keeps_person_ids(tmp_path, mo
     assert person_clusters.keys == {AssetKey(["linkage", name])
                                     for name in ("person_clusters", "linkage_quality", "linkage_review")}
     assert AssetKey(["conformed", "int_person_records"]) in person_clusters.dependency_keys
-    first = materialize([person_clusters], instance=DagsterInstance.ephemeral())
+    first = materialize([person_clusters], instance=DagsterInstance.ephemeral(), resources=LOCK)
     assert first.success
     clusters_path = tmp_path / "lake" / "linkage" / "clusters.parquet"
     clusters = pd.read_parquet(clusters_path).set_index("person_record_id")
     assert len(clusters) == len(frame)
     assert clusters.loc["as-1", "person_id"] == clusters.loc["as-2", "person_id"]
 
-    second = materialize([person_clusters], instance=DagsterInstance.ephemeral())
+    second = materialize([person_clusters], instance=DagsterInstance.ephemeral(), resources=LOCK)
     assert second.success
     again = pd.read_parquet(clusters_path).set_index("person_record_id")
     assert again["person_id"].equals(clusters["person_id"])

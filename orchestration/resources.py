@@ -1,0 +1,83 @@
+"""The warehouse lock as a Dagster resource: taken when a run starts, released when it ends.
+
+Every step of oe_full_pipeline requires it. With the in-process executor a run initialises its
+resources once, before the first step, and tears them down after the last, so the lock covers the
+whole run, whether `oe run`, the UI or the landing sensor started it (oe_platform/run_lock.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import (
+    AssetCheckSeverity,
+    ConfigurableResource,
+    DagsterEventType,
+    DagsterRunStatus,
+    InitResourceContext,
+)
+
+from oe_platform.config import Settings, load_settings
+from oe_platform.run_lock import read_run_log, warehouse_lock
+from oe_platform.warehouse import check_warehouse
+
+WAREHOUSE_LOCK = "warehouse_lock"
+
+
+def _run_id(context: InitResourceContext) -> str | None:
+    return context.run.run_id if context.run is not None else None
+
+
+def _outcome(context: InitResourceContext) -> dict:
+    """What failed in this run so far, from its own event log: the steps and the error checks."""
+    instance, run_id = context.instance, _run_id(context)
+    if instance is None or run_id is None:
+        return {"status": "unknown"}
+    failed_steps = sorted({
+        record.dagster_event.step_key
+        for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+        if record.dagster_event and record.dagster_event.step_key
+    })
+    failed_checks = sorted({
+        f"{data.asset_key.to_user_string()}:{data.check_name}"
+        for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        if record.dagster_event
+        and not (data := record.dagster_event.event_specific_data).passed
+        and data.severity == AssetCheckSeverity.ERROR
+    })
+    status = "failed" if failed_steps or failed_checks else "succeeded"
+    return {"status": status, "failed_steps": failed_steps, "failed_checks": failed_checks}
+
+
+def _fail_interrupted_runs(context: InitResourceContext, settings: Settings, run_id: str) -> None:
+    """Mark the Dagster runs this run found interrupted (killed: still STARTED) as failed, with why,
+    so the UI does not show them running for ever."""
+    instance = context.instance
+    if instance is None:
+        return
+    for record in read_run_log(settings):
+        if record.get("event") != "interrupted" or record.get("noticed_by") != run_id:
+            continue
+        run = instance.get_run_by_id(record["run_id"])
+        if run is not None and run.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING):
+            instance.report_run_failed(run, f"interrupted: the run's process ended without finishing (killed, or "
+                                            f"the machine stopped); run {run_id} redid its work")
+
+
+class WarehouseLock(ConfigurableResource):
+    """Exclusive use of the warehouse and lake for the run (see oe_platform/run_lock.py)."""
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseLock]:
+        settings = load_settings()
+        run_id = _run_id(context) or "unknown"
+        log = context.log
+        with warehouse_lock(settings, run_id, on_wait=log.warning if log else None,
+                            outcome=lambda: _outcome(context)) as notes:
+            for note in notes:
+                if log:
+                    log.warning(note)
+            _fail_interrupted_runs(context, settings, run_id)
+            # a damaged warehouse stops the run here, with the file and the command to rebuild it
+            check_warehouse(settings)
+            yield self
