@@ -198,6 +198,16 @@ def default_engine() -> str:
     return engine
 
 
+WAREHOUSES = ("duckdb", "spark")
+
+
+def warehouse_engine() -> str:
+    """Where the dbt target keeps its tables: spark when $OE_DBT_TARGET is spark, else DuckDB."""
+    import os
+
+    return "spark" if os.environ.get("OE_DBT_TARGET") == "spark" else "duckdb"
+
+
 def _score(con: duckdb.DuckDBPyConnection, settings: dict, engine: str, spark: SparkSession | None) -> ScoredPairs:
     if engine == "spark":
         from oe_platform.linkage.spark_backend import score_pairs_on_spark
@@ -441,16 +451,29 @@ def link_warehouse(
     relation: str = WAREHOUSE_RELATION,
     engine: str = "duckdb",
     spark: SparkSession | None = None,
+    warehouse: str | None = None,
 ) -> LinkageRun:
     """Read the person records from the warehouse (read-only), link them with the committed model,
     carry person ids forward from <lake>/linkage/clusters.parquet and write the outputs there.
-    `engine` and `spark`: as for link_records."""
+    `engine` and `spark`: as for link_records. The warehouse is the dbt target's (`warehouse`, else
+    $OE_DBT_TARGET): the DuckDB file, or on the spark target its Hive catalogue, read in a child
+    process (oe_platform/spark_catalog.py); the outputs are Parquet either way, which the target
+    registers as the linkage sources on its next dbt run (macros/register_parquet_sources.sql)."""
     out_dir = settings.lake / "linkage"
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
-    con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
-    con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
-    con.execute("detach warehouse")
+    if (warehouse or warehouse_engine()) == "spark":
+        import tempfile
+
+        from oe_platform.spark_catalog import export_relations
+
+        with tempfile.TemporaryDirectory(prefix="oe-linkage-input-") as tmp:
+            exported = export_relations([relation], Path(tmp))[relation]
+            con.execute(f"create temp table lk_input as select * from read_parquet('{exported}')")
+    else:
+        con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+        con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
+        con.execute("detach warehouse")
     previous = read_previous_assignments(out_dir / "clusters.parquet")
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark)
     write_outputs(run, out_dir)
