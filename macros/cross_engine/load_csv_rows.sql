@@ -1,7 +1,8 @@
 {#- Seeds on Spark. dbt-spark's session method binds seed values by wrapping each string in quotes
     without escaping, so a value with an apostrophe ("the person's staged role") or a backslash
     breaks the insert. This override writes every value as a literal through sql_string_literal
-    (Spark's escaping) instead of a binding; otherwise as dbt-spark's spark__load_csv_rows. -#}
+    (Spark's escaping) instead of a binding, an empty field as null; otherwise as dbt-spark's
+    spark__load_csv_rows. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set batch_size = get_batch_size() -%}
     {%- set column_override = model['config'].get('column_types', {}) -%}
@@ -28,7 +29,9 @@
 {% endmacro %}
 
 {% macro _seed_literal(value) -%}
-    {%- if value is none -%}
+    {#- an empty field is null, as DuckDB's CSV reader (dbt-duckdb's seeds) reads it; dbt keeps it as
+        '' in the columns a seed types with column_types -#}
+    {%- if value is none or (value is string and value == '') -%}
         null
     {%- elif value is sameas true or value is sameas false -%}
         {{ 'true' if value else 'false' }}
