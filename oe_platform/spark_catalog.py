@@ -7,8 +7,8 @@ exits, so the tables are read in a child process whose JVM ends with it: the nex
 JVM) opens the metastore again. The child starts its session from the same profile settings as dbt,
 writes each relation to one Parquet file with Arrow, and exits.
 
-Linkage uses it to read `conformed.int_person_records` on the spark target; the Spark parity test
-uses it to compare the built tables with DuckDB's.
+Linkage uses it to read `conformed.int_person_records` on the spark target, publish to read the
+marts, and the Spark parity test to compare the built tables with DuckDB's.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from jinja2 import Environment, StrictUndefined
 from oe_platform.config import REPO_ROOT
 
 SPARK_TARGET = "spark"
+
+
+def warehouse_engine() -> str:
+    """Where the dbt target keeps its tables: spark when $OE_DBT_TARGET is spark, else duckdb (the
+    `dev` and `ci` targets' DuckDB file)."""
+    return "spark" if os.environ.get("OE_DBT_TARGET") == SPARK_TARGET else "duckdb"
 
 
 class SparkCatalogError(RuntimeError):

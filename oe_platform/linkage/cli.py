@@ -102,8 +102,9 @@ def train_command(persons: int, seed: int, months: int, from_warehouse: bool, wo
 def run_command(model_path: Path | None, threshold: float | None, engine: str) -> None:
     """Link conformed.int_person_records (read-only; the spark target's when $OE_DBT_TARGET=spark) and
     write <lake>/linkage/*.parquet."""
-    from oe_platform.linkage.pipeline import default_engine, link_warehouse, warehouse_engine
+    from oe_platform.linkage.pipeline import default_engine, link_warehouse
     from oe_platform.linkage.quality import format_report
+    from oe_platform.spark_catalog import warehouse_engine
 
     settings = load_settings()
     if warehouse_engine() == "duckdb" and not settings.warehouse.exists():

@@ -30,6 +30,7 @@ from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy, qua
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, score_pairs
 from oe_platform.linkage.spec import level_gammas
+from oe_platform.spark_catalog import warehouse_engine
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -196,16 +197,6 @@ def default_engine() -> str:
     if engine not in ENGINES:
         raise ValueError(f"${ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {engine!r}")
     return engine
-
-
-WAREHOUSES = ("duckdb", "spark")
-
-
-def warehouse_engine() -> str:
-    """Where the dbt target keeps its tables: spark when $OE_DBT_TARGET is spark, else DuckDB."""
-    import os
-
-    return "spark" if os.environ.get("OE_DBT_TARGET") == "spark" else "duckdb"
 
 
 def _score(con: duckdb.DuckDBPyConnection, settings: dict, engine: str, spark: SparkSession | None) -> ScoredPairs:
