@@ -250,7 +250,8 @@ point_summary as (
 point_locations as (
 
     select
-        {{ oe_hash(["'point'", 'point_summary.longitude', 'point_summary.latitude']) }} as location_id,
+        {{ oe_hash(["'point'", double_text('point_summary.longitude'), double_text('point_summary.latitude')]) }}
+            as location_id,
         'point' as location_type,
         cast(null as {{ dbt.type_string() }}) as postcode,
         cast(null as {{ dbt.type_string() }}) as postcode_outward,
