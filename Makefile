@@ -16,7 +16,7 @@ TEST_DIR := $(CURDIR)/build/test
 LINT_DIR := $(CURDIR)/build/lint
 TEST_ENV := OE_LANDING=$(TEST_DIR)/landing OE_LAKE=$(TEST_DIR)/lake OE_WAREHOUSE=$(TEST_DIR)/oe.duckdb
 
-.PHONY: help install demo test lint dbt-build-fresh pytest prerequisites clean spark-install
+.PHONY: help install demo test lint dbt-build-fresh pytest prerequisites clean spark-install test-spark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ pytest: install prerequisites  ## pytest (unit, integration, browser with Chromi
 	$(BIN)/pytest
 
 test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest
+
+test-spark: install prerequisites  ## the dbt project on Spark: one small landing zone built on DuckDB and on Spark, tables compared
+	$(BIN)/pytest -m spark tests/spark
 
 spark-install: install  ## dbt-spark and pyspark (the scale-out target; ~490 MB): part of install since linkage runs on Spark too
 

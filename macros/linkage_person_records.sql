@@ -32,7 +32,7 @@
 {%- endmacro %}
 
 
-{% macro _linkage_pick(has, column, type='varchar', status=none) -%}
+{% macro _linkage_pick(has, column, type='string', status=none) -%}
     {%- if column in has and (status is none or status in has) -%}
         {%- if status -%}
             case when {{ status }} = 'valid' then cast({{ column }} as {{ type }}) end
@@ -52,12 +52,12 @@
 {% macro _linkage_postcode(has) -%}
     {%- if 'postcode' in has and 'postcode_status' in has -%}
         case
-            when postcode_status = 'valid' then cast(postcode as varchar)
+            when postcode_status = 'valid' then cast(postcode as string)
             when postcode_status = 'invalid_format' and {{ regex_matches('postcode', foreign_postal_code_pattern()) }}
-                then cast(postcode as varchar)
+                then cast(postcode as string)
         end
     {%- else -%}
-        cast(null as varchar)
+        cast(null as string)
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,7 +10,7 @@
             {% set meta = node.config.get('meta', {}) or node.meta %}
             {% set folder = meta.get('parquet_path') %}
             {% set pattern = meta.get('parquet_glob') or (folder ~ '/**/*.parquet' if folder else none) %}
-            {% if pattern %}
+            {% if pattern and not oe_platform.reads_external_location(node) %}
                 {% if node.schema not in schemas %}
                     {% do schemas.append(node.schema) %}
                     {% do run_query(create_schema_if_missing(node.schema)) %}
@@ -20,6 +20,20 @@
         {% endfor %}
     {% endif %}
 {% endmacro %}
+
+{#- True when the adapter reads this source from its external_location itself (dbt-duckdb does: the
+    ingest bookkeeping sources are read_parquet() expressions), so no relation needs registering. -#}
+{% macro reads_external_location(node) -%}
+    {{ return(adapter.dispatch('reads_external_location', 'oe_platform')(node)) }}
+{%- endmacro %}
+
+{% macro default__reads_external_location(node) -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{% macro duckdb__reads_external_location(node) -%}
+    {{ return((node.config.get('external_location') or node.meta.get('external_location')) is not none) }}
+{%- endmacro %}
 
 {% macro create_schema_if_missing(schema_name) -%}
     {{ return(adapter.dispatch('create_schema_if_missing', 'oe_platform')(schema_name)) }}
@@ -49,7 +63,31 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- Spark: an external Parquet table (a view cannot take reader options) over the pattern's folder,
+    typed from the source's declared columns, so an empty or not yet written folder is an empty
+    table and the types match DuckDB's. `folder/**/*.parquet` reads every file below the folder
+    (recursiveFileLookup: the force=/delivery= folders are not partition columns, as with DuckDB's
+    hive_partitioning = false); `folder/name.parquet` or `folder/*.parquet` the folder's matching
+    files. Spark skips files whose name starts with _ or . (the zero-row _empty.parquet, tmp files).
+    Recreated on every run so that the file listing is current. -#}
 {% macro spark__create_parquet_view(schema_name, view_name, pattern, columns) -%}
-    create or replace view {{ schema_name }}.{{ view_name }} as
-    select * from parquet.`{{ pattern }}`
+    {%- if '/**/' in pattern -%}
+        {%- set folder, file_glob = pattern.split('/**/', 1) -%}
+        {%- set recursive = 'true' -%}
+    {%- else -%}
+        {%- set folder, file_glob = pattern.rsplit('/', 1) -%}
+        {%- set recursive = 'false' -%}
+    {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ schema_name ~ '.' ~ view_name) -%}
+    create table {{ schema_name }}.{{ view_name }} (
+    {%- for column in columns.values() %}
+        {{ column.name }} {{ oe_platform.column_type(column.data_type or 'varchar') }}{{ "," if not loop.last }}
+    {%- endfor %}
+    )
+    using parquet
+    options (
+        path {{ oe_platform.sql_string_literal(folder) }},
+        pathGlobFilter {{ oe_platform.sql_string_literal(file_glob) }},
+        recursiveFileLookup '{{ recursive }}'
+    )
 {%- endmacro %}

@@ -43,6 +43,7 @@ from oe_platform.governance.pseudonym import (
 from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versions
 from oe_platform.pause import pause_point
 from oe_platform.serving import ServingFile, build_serving_files
+from oe_platform.spark_catalog import export_relations, warehouse_engine
 
 MANIFEST_NAME = "manifest.json"
 HISTORY_DIR = "_manifests"
@@ -189,11 +190,30 @@ def _remove_empty_dirs(root: Path) -> None:
             directory.rmdir()
 
 
+def _warehouse_connection(settings: Settings, marts: list[MartVersion]) -> duckdb.DuckDBPyConnection:
+    """The marts to publish as relations of a DuckDB connection: the warehouse file (read-only), or on
+    the spark target ($OE_DBT_TARGET=spark) an in-memory database holding the spark target's mart
+    tables, read through oe_platform/spark_catalog.py, so that the gold files, checksums and schemas
+    are written by the same code whatever the engine."""
+    if warehouse_engine() != "spark":
+        return duckdb.connect(str(settings.warehouse), read_only=True)
+    import tempfile
+
+    con = duckdb.connect()
+    relations = sorted({f"{mart.schema}.{mart.alias}" for mart in marts})
+    with tempfile.TemporaryDirectory(prefix="oe-publish-spark-") as tmp:
+        for relation, path in export_relations(relations, Path(tmp)).items():
+            schema, table = relation.split(".", 1)
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f"create table \"{schema}\".\"{table}\" as select * from read_parquet('{path}')")
+    return con
+
+
 def _publish_gold(settings: Settings, marts: list[MartVersion], gold: Path, entries: list[dict],
                   files: list[PublishedFile]) -> list[str]:
     """Write every mart version's gold file (appending to entries and files as each is written),
     then remove the gold files no listed version owns; return those removed, relative to the lake."""
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = _warehouse_connection(settings, marts)
     try:
         if any(m.pseudonymised_columns for m in marts):
             # the key lives only in this closure: never in SQL text, the warehouse or a file

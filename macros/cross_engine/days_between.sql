@@ -8,6 +8,7 @@
     date_diff('day', {{ start }}, {{ finish }})
 {%- endmacro %}
 
+{#- bigint as DuckDB's date_diff (Spark's datediff is an int), so contracts see one type -#}
 {% macro spark__days_between(start, finish) -%}
-    datediff({{ finish }}, {{ start }})
+    cast(datediff({{ finish }}, {{ start }}) as bigint)
 {%- endmacro %}

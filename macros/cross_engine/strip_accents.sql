@@ -1,5 +1,6 @@
 {#- The SQL expression `value` with diacritics removed (é -> e, Ø -> O). DuckDB has strip_accents;
-    elsewhere a translate() of the Latin-1 and Latin Extended-A letters seen in UK names. -#}
+    elsewhere a translate() of the Latin-1 and Latin Extended-A letters seen in UK names, and the
+    Romanian and Turkish letters with a comma or cedilla below (Niță -> Nita, as DuckDB gives). -#}
 {% macro strip_accents(value) -%}
     {{ return(adapter.dispatch('strip_accents', 'oe_platform')(value)) }}
 {%- endmacro %}
@@ -7,8 +8,8 @@
 {% macro _accent_translate(value) -%}
     translate(
         {{ value }},
-        'ÀÁÂÃÄÅàáâãäåĀāĂăĄąÇçĆćČčĎďÈÉÊËèéêëĒēĖėĘęĚěÌÍÎÏìíîïĪīĮįÑñŃńŇňÒÓÔÕÖØòóôõöøŌōŐőŘřŚśŠšŞşŤťÙÚÛÜùúûüŪūŮůŰűÝýÿŹźŻżŽž',
-        'AAAAAAaaaaaaAaAaAaCcCcCcDdEEEEeeeeEeEeEeEeIIIIiiiiIiIiNnNnNnOOOOOOooooooOoOoRrSsSsSsTtUUUUuuuuUuUuUuYyyZzZzZz'
+        'ÀÁÂÃÄÅàáâãäåĀāĂăĄąÇçĆćČčĎďÈÉÊËèéêëĒēĖėĘęĚěÌÍÎÏìíîïĪīĮįÑñŃńŇňÒÓÔÕÖØòóôõöøŌōŐőŘřŚśŠšŞşŤťÙÚÛÜùúûüŪūŮůŰűÝýÿŹźŻżŽžȘșȚțŢţĞğİĹĺĽľŔŕ',
+        'AAAAAAaaaaaaAaAaAaCcCcCcDdEEEEeeeeEeEeEeEeIIIIiiiiIiIiNnNnNnOOOOOOooooooOoOoRrSsSsSsTtUUUUuuuuUuUuUuYyyZzZzZzSsTtTtGgILlLlRr'
     )
 {%- endmacro %}
 

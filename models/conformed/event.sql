@@ -72,7 +72,7 @@ unioned as (
         home_office_code as offence_code,
         offence_description as source_offence_description,
         location_postcode,
-        cast(null as varchar) as intel_grading,
+        cast(null as string) as intel_grading,
         crime_status as event_status
     from crimes
 
@@ -87,8 +87,8 @@ unioned as (
         submitted_on as occurred_on,
         cast(null as date) as occurred_until,
         submitted_on as recorded_on,
-        cast(null as varchar) as offence_code,
-        cast(null as varchar) as source_offence_description,
+        cast(null as string) as offence_code,
+        cast(null as string) as source_offence_description,
         location_postcode,
         grading_3x5x2 as intel_grading,
         topic as event_status
@@ -108,7 +108,7 @@ unioned as (
         home_office_code as offence_code,
         arrest_offence_description as source_offence_description,
         arrest_location_postcode as location_postcode,
-        cast(null as varchar) as intel_grading,
+        cast(null as string) as intel_grading,
         outcome as event_status
     from custody_records
 
@@ -123,10 +123,10 @@ unioned as (
         cast(coalesce(last_seen_at, reported_at) as date) as occurred_on,
         cast(found_at as date) as occurred_until,
         cast(reported_at as date) as recorded_on,
-        cast(null as varchar) as offence_code,
-        cast(null as varchar) as source_offence_description,
+        cast(null as string) as offence_code,
+        cast(null as string) as source_offence_description,
         last_seen_postcode as location_postcode,
-        cast(null as varchar) as intel_grading,
+        cast(null as string) as intel_grading,
         episode_status as event_status
     from missing_episodes
 
@@ -141,10 +141,10 @@ unioned as (
         referred_on as occurred_on,
         coalesce(conclusive_grounds_on, reasonable_grounds_on) as occurred_until,
         referred_on as recorded_on,
-        cast(null as varchar) as offence_code,
-        cast(null as varchar) as source_offence_description,
+        cast(null as string) as offence_code,
+        cast(null as string) as source_offence_description,
         exploitation_postcode as location_postcode,
-        cast(null as varchar) as intel_grading,
+        cast(null as string) as intel_grading,
         coalesce(conclusive_grounds_decision, reasonable_grounds_decision) as event_status
     from nrm_referrals
 
@@ -159,10 +159,10 @@ unioned as (
         cast(observed_at as date) as occurred_on,
         cast(null as date) as occurred_until,
         cast(observed_at as date) as recorded_on,
-        cast(null as varchar) as offence_code,
-        cast(null as varchar) as source_offence_description,
-        cast(null as varchar) as location_postcode,
-        cast(null as varchar) as intel_grading,
+        cast(null as string) as offence_code,
+        cast(null as string) as source_offence_description,
+        cast(null as string) as location_postcode,
+        cast(null as string) as intel_grading,
         platform as event_status
     from osint_observations
 
@@ -183,8 +183,8 @@ unioned as (
         home_office_code as offence_code,
         description as source_offence_description,
         location_postcode,
-        cast(null as varchar) as intel_grading,
-        cast(null as varchar) as event_status
+        cast(null as string) as intel_grading,
+        cast(null as string) as event_status
     from partner_events
 
 ),

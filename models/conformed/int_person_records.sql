@@ -74,10 +74,10 @@ crime_records as (
         case when phone_status = 'valid' then phone_e164 end as phone_e164,
         case when pnc_id_status = 'valid' then pnc_id end as pnc_id,
         case when cro_number_status = 'valid' then cro_number end as cro_number,
-        cast(null as varchar) as nhs_number,
+        cast(null as string) as nhs_number,
 
         -- other names (no crime layout carries them)
-        cast(null as varchar) as aliases_std,
+        cast(null as string) as aliases_std,
         address as address_std,
 
         -- lineage

@@ -250,7 +250,13 @@ point_summary as (
 point_locations as (
 
     select
-        {{ oe_hash(["'point'", 'point_summary.longitude', 'point_summary.latitude']) }} as location_id,
+        -- the coordinates as fixed-point text: a double's own text differs by engine (-5e-05 in
+        -- DuckDB, -5.0E-5 in Spark), ten places keep every delivered digit
+        {{ oe_hash([
+            "'point'",
+            'cast(cast(point_summary.longitude as decimal(20, 10)) as string)',
+            'cast(cast(point_summary.latitude as decimal(20, 10)) as string)',
+        ]) }} as location_id,
         'point' as location_type,
         cast(null as {{ dbt.type_string() }}) as postcode,
         cast(null as {{ dbt.type_string() }}) as postcode_outward,

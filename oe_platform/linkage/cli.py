@@ -100,14 +100,15 @@ def train_command(persons: int, seed: int, months: int, from_warehouse: bool, wo
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
 @_ENGINE_OPTION
 def run_command(model_path: Path | None, threshold: float | None, engine: str) -> None:
-    """Link conformed.int_person_records (read-only) and write <lake>/linkage/*.parquet."""
-    from oe_platform.linkage.pipeline import link_warehouse
+    """Link conformed.int_person_records (read-only; the spark target's when $OE_DBT_TARGET=spark) and
+    write <lake>/linkage/*.parquet."""
+    from oe_platform.linkage.pipeline import default_engine, link_warehouse
     from oe_platform.linkage.quality import format_report
+    from oe_platform.spark_catalog import warehouse_engine
 
     settings = load_settings()
-    if not settings.warehouse.exists():
+    if warehouse_engine() == "duckdb" and not settings.warehouse.exists():
         _fail(f"no warehouse at {settings.warehouse}; run the pipeline first (oe run)")
-    from oe_platform.linkage.pipeline import default_engine
 
     run = link_warehouse(settings, model=_model(model_path), config=_config(threshold),
                          engine=engine or default_engine())

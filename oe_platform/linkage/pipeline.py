@@ -31,6 +31,7 @@ from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, score_pairs
 from oe_platform.linkage.spec import level_gammas
 from oe_platform.pause import pause_point
+from oe_platform.spark_catalog import warehouse_engine
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -443,16 +444,29 @@ def link_warehouse(
     relation: str = WAREHOUSE_RELATION,
     engine: str = "duckdb",
     spark: SparkSession | None = None,
+    warehouse: str | None = None,
 ) -> LinkageRun:
     """Read the person records from the warehouse (read-only), link them with the committed model,
     carry person ids forward from <lake>/linkage/clusters.parquet and write the outputs there.
-    `engine` and `spark`: as for link_records."""
+    `engine` and `spark`: as for link_records. The warehouse is the dbt target's (`warehouse`, else
+    $OE_DBT_TARGET): the DuckDB file, or on the spark target its Hive catalogue, read in a child
+    process (oe_platform/spark_catalog.py); the outputs are Parquet either way, which the target
+    registers as the linkage sources on its next dbt run (macros/register_parquet_sources.sql)."""
     out_dir = settings.lake / "linkage"
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
-    con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
-    con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
-    con.execute("detach warehouse")
+    if (warehouse or warehouse_engine()) == "spark":
+        import tempfile
+
+        from oe_platform.spark_catalog import export_relations
+
+        with tempfile.TemporaryDirectory(prefix="oe-linkage-input-") as tmp:
+            exported = export_relations([relation], Path(tmp))[relation]
+            con.execute(f"create temp table lk_input as select * from read_parquet('{exported}')")
+    else:
+        con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+        con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
+        con.execute("detach warehouse")
     previous = read_previous_assignments(out_dir / "clusters.parquet")
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark)
     write_outputs(run, out_dir)

@@ -220,9 +220,10 @@ final as (
 
     select
         person_id,
-        row_number() over (
+        -- a bigint on every engine (Spark's row_number is an int)
+        cast(row_number() over (
             order by best_decile asc, offender_score desc nulls last, vulnerability_score desc nulls last, person_id asc
-        ) as tasking_rank,
+        ) as bigint) as tasking_rank,
         active_force,
         active_force_basis,
         latest_event_on,
