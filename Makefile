@@ -16,7 +16,7 @@ TEST_DIR := $(CURDIR)/build/test
 LINT_DIR := $(CURDIR)/build/lint
 TEST_ENV := OE_LANDING=$(TEST_DIR)/landing OE_LAKE=$(TEST_DIR)/lake OE_WAREHOUSE=$(TEST_DIR)/oe.duckdb
 
-.PHONY: help install demo test lint dbt-build-fresh pytest prerequisites clean spark-install test-spark
+.PHONY: help install demo test lint dbt-build-fresh pytest prerequisites clean spark-install test-spark test-faults
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pyte
 
 test-spark: install prerequisites  ## the dbt project on Spark: one small landing zone built on DuckDB and on Spark, tables compared
 	$(BIN)/pytest -m spark tests/spark
+
+test-faults: install prerequisites  ## crash safety: runs killed in each stage and run again, two runs at once, a damaged warehouse
+	$(BIN)/pytest -m faults tests/integration
 
 spark-install: install  ## dbt-spark and pyspark (the scale-out target; ~490 MB): part of install since linkage runs on Spark too
 

@@ -55,6 +55,7 @@ def test_a_second_writer_waits_and_is_told_for_whom(platform_dirs):
                       ("started", "third-run"), ("finished", "third-run")]
 
 
+@pytest.mark.faults  # compares with the shared uninterrupted baseline of make test-faults
 def test_two_runs_started_at_once_complete_one_after_the_other(tmp_path, site_slot, robust_landing, uninterrupted):
     site = site_slot.fresh(robust_landing)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
