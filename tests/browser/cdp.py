@@ -74,6 +74,13 @@ class Browser:
             assert time.monotonic() < deadline, f"{url}: the page was not ready in {timeout} s ({ready})"
             time.sleep(0.5)
 
+    def open_wait(self, ready: str, timeout: float = 90) -> None:
+        """Wait, on the page already open, until the JavaScript expression `ready` is true."""
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(f"Boolean({ready})"):
+            assert time.monotonic() < deadline, f"not ready in {timeout} s ({ready})"
+            time.sleep(0.5)
+
     def screenshot(self, path: Path) -> Path:
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
