@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from oe_platform.config import REPO_ROOT
-from oe_platform.governance.access import access_drift, expected_access, read_manifest
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("dbt_parse")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "OE_WAREHOUSE": str(out / "parse.duckdb"),
-           "OE_LAKE": str(out / "lake"), "OE_LANDING": str(out / "landing")}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    done = subprocess.run([dbt, "parse", "--quiet", "--target-path", str(out / "target")], cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return read_manifest(out / "target" / "manifest.json")
+from oe_platform.governance.access import access_drift, expected_access
 
 
 def _models(manifest: dict) -> dict[str, dict]:

@@ -107,18 +107,6 @@ def test_the_key_is_hidden_from_subprocesses_and_no_dbt_file_reads_it(monkeypatc
 
 # -- the dbt project ------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("dbt_parse")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "OE_WAREHOUSE": str(out / "parse.duckdb"),
-           "OE_LAKE": str(out / "lake"), "OE_LANDING": str(out / "landing")}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    done = subprocess.run([dbt, "parse", "--quiet", "--target-path", str(out / "target")], cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads((out / "target" / "manifest.json").read_text())
-
-
 def test_the_strategic_marts_are_for_wide_sharing_and_pseudonymise_every_person_column(manifest: dict):
     marts = mart_versions(manifest)
     wide = [m for m in marts if m.is_wide]
