@@ -433,6 +433,7 @@ class BenchReport:
     runs: list[RunMeasure]
     started_at: str
     machine: dict
+    definitions_load_seconds: list[float] = field(default_factory=list)
     comparison: dict = field(default_factory=dict)
     run_dir: str = ""
 
@@ -450,6 +451,27 @@ class BenchReport:
         if len(self.runs) > 1 and full and full.wall_seconds:
             data["incremental_over_full"] = round(self.runs[1].wall_seconds / full.wall_seconds, 3)
         return data
+
+
+DEFINITIONS_LOADS = 3
+
+
+def measure_definitions_load(settings: Settings, times: int = DEFINITIONS_LOADS) -> list[float]:
+    """Seconds for a new Python process to load the Dagster definitions (`orchestration.definitions`:
+    Dagster, dagster-dbt and dbt imported, every asset and check built from target/manifest.json), as
+    `oe run`, `oe ui` and the daemon's code server each do on start; `times` fresh processes, the
+    interpreter's own start measured apart and left out."""
+    env = {**os.environ, **settings.env(), "DBT_PROFILES_DIR": str(REPO_ROOT)}
+    code = ("import time; t = time.perf_counter(); import orchestration.definitions as d; "
+            "d.defs.resolve_all_asset_specs(); print(time.perf_counter() - t)")
+    seconds = []
+    for _ in range(times):
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"loading the Dagster definitions failed:\n{done.stderr[-3000:]}")
+        seconds.append(round(float(done.stdout.strip().splitlines()[-1]), 2))
+    return seconds
 
 
 def _machine() -> dict:
@@ -478,6 +500,7 @@ def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = 
     os.environ["OE_DBT_TARGET"] = target
     prepare_manifest(run_settings(run_dir))
     floor = measure_floor(run_dir / "landing")
+    definitions = measure_definitions_load(run_settings(run_dir))
     runs = [run_pipeline_process(run_dir, "full", cached.rows, target)]
     if incremental and runs[0].success:
         _link_tree(cached.next_day, run_dir / "landing")
@@ -487,7 +510,7 @@ def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = 
         generator_version=generator_version(), landing_key=cached.key, landing_files=cached.files,
         landing_rows=cached.rows, next_day_files=cached.next_day_files, next_day_rows=cached.next_day_rows,
         landing_reused=cached.reused, floor=floor, runs=runs, started_at=started_at, machine=_machine(),
-        run_dir=str(run_dir),
+        run_dir=str(run_dir), definitions_load_seconds=definitions,
     )
     if not keep and report.success:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -552,6 +575,9 @@ def format_table(report: dict) -> str:
                  f"{floor['rows']:,} rows; full run = {report.get('full_over_floor')}× the floor")
     if "incremental_over_full" in report:
         lines.append(f"incremental day = {report['incremental_over_full'] * 100:.1f}% of the full run")
+    if report.get("definitions_load_seconds"):
+        loads = sorted(report["definitions_load_seconds"])
+        lines.append(f"Dagster definitions load (new process, median of {len(loads)}): {loads[len(loads) // 2]:.2f} s")
     for slow in report.get("comparison", {}).get("slower", []):
         lines.append(f"SLOWER: {slow['run']} {slow['stage']} {slow['seconds']:.1f}s vs {slow['previous_seconds']:.1f}s "
                      f"({slow['ratio']}×)")
@@ -633,7 +659,7 @@ def write_report(report: BenchReport, out_dir: Path, history_path: Path) -> dict
     (out_dir / "report.md").write_text(format_markdown(data, "stages.svg"))
     history_path.parent.mkdir(parents=True, exist_ok=True)
     with open(history_path, "a") as handle:
-        handle.write(json.dumps({k: data[k] for k in ("tier", "target", "started_at", "persons", "months",
-                                                        "landing_rows", "generator_version", "floor", "runs",
-                                                        "full_over_floor")} | {"success": report.success}) + "\n")
+        kept = ("tier", "target", "started_at", "persons", "months", "landing_rows", "generator_version", "floor",
+                "runs", "definitions_load_seconds", "full_over_floor")
+        handle.write(json.dumps({k: data[k] for k in kept} | {"success": report.success}) + "\n")
     return data

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from oe_platform.config import REPO_ROOT, Settings
@@ -39,5 +43,37 @@ def prepare_manifest(settings: Settings) -> Path:
     The target is named as Dagster's dbt resource names it (`--target`): dbt keys its partial-parse
     state on the command-line target, and with the same one every dbt step of a run re-uses this
     parse instead of parsing the whole project again (minutes on a busy machine, docs/scale.md)."""
-    run_dbt(["parse", "--quiet", "--target", os.environ.get("OE_DBT_TARGET", "dev")], settings)
-    return REPO_ROOT / "target" / "manifest.json"
+    target = REPO_ROOT / "target"
+    with private_target_path() as scratch:
+        # start from the last parse (partial parsing), write into a folder of this process's own, then
+        # move each file into target/ in one rename: a process reading target/manifest.json meanwhile
+        # (another run loading the Dagster definitions, a test) sees the old or the new file, never
+        # half of one
+        last = target / "partial_parse.msgpack"
+        if last.exists():
+            shutil.copyfile(last, scratch / last.name)
+        run_dbt(["parse", "--quiet", "--target", os.environ.get("OE_DBT_TARGET", "dev"),
+                 "--target-path", str(scratch)], settings)
+        publish_target_files(scratch, target)
+    return target / "manifest.json"
+
+
+@contextmanager
+def private_target_path() -> Iterator[Path]:
+    """A dbt target folder of this process's own, on the same file system as target/ (so that its
+    files can be renamed into target/), removed afterwards."""
+    root = REPO_ROOT / "build" / "dbt-scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def publish_target_files(scratch: Path, target: Path) -> None:
+    """Move the top-level files dbt wrote into `scratch` over those in `target`, each by one rename."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(scratch.iterdir()):
+        if path.is_file():
+            os.replace(path, target / path.name)

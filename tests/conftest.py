@@ -161,3 +161,49 @@ def uninterrupted(site_slot, robust_landing: Path) -> dict[str, str]:
     fingerprint = state_fingerprint(site.settings)
     site_slot.keep(BASELINE_SITE)
     return fingerprint
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With pytest-xdist (`-n 2 --dist loadgroup`, pyproject.toml): keep on one worker every test that
+    shares an expensive fixture, so that each pipeline run a session or module fixture makes is made
+    once, not once per worker. Tests of one module form a group (module fixtures), and groups that use
+    the same session fixture of this project (a whole pipeline run, a dbt parse) are joined."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    def shared_fixtures(item: pytest.Item) -> set[str]:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            return set()
+        names = set()
+        for name, defs in info.name2fixturedefs.items():
+            if any(d.scope == "session" and d.baseid.startswith("tests") for d in defs):
+                names.add(name)
+        return names
+
+    def own_group(item: pytest.Item) -> str:
+        # a module may spread its tests itself (explicit xdist_group marks: test_source_subsets.py)
+        marker = item.get_closest_marker("xdist_group")
+        return "group:" + marker.args[0] if marker else "module:" + item.nodeid.split("::")[0]
+
+    per_item = {item.nodeid: shared_fixtures(item) for item in items}
+    used_by_all = set.intersection(*per_item.values()) if per_item else set()  # autouse: no grouping
+    for item in items:
+        key = own_group(item)
+        find(key)
+        for name in sorted(per_item[item.nodeid] - used_by_all):
+            join("fixture:" + name, key)
+    for item in items:
+        group = find(own_group(item)).split(":", 1)[1]
+        item.add_marker(pytest.mark.xdist_group(group))

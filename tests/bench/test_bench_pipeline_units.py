@@ -16,6 +16,7 @@ from oe_platform.bench_pipeline import (
     _layer,
     compare_with_previous,
     format_table,
+    measure_definitions_load,
     measure_floor,
     split_stages,
     stage_chart_svg,
@@ -89,6 +90,9 @@ def test_table_and_chart_show_every_stage_and_run():
     for stage in STAGES:
         assert stage in table
     assert "floor" in table and "incremental" in table
+    assert "definitions load" not in table  # not measured: not shown
+    report["definitions_load_seconds"] = [4.0, 2.5, 3.1]
+    assert "Dagster definitions load (new process, median of 3): 3.10 s" in format_table(report)
     svg = stage_chart_svg(report)
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert svg.count("<title>ingest") == 3  # two runs and the floor
@@ -104,6 +108,17 @@ def test_floor_reads_every_csv_jsonl_and_parquet_file_and_counts_rows(tmp_path: 
     floor = measure_floor(tmp_path)
     assert (floor.files, floor.rows) == (4, 2 + 1 + 4 + 3)
     assert floor.skipped == ["d.xlsx"]
+
+
+def test_definitions_load_is_timed_in_a_new_process():
+    """A real load of the Dagster definitions from target/manifest.json (prepared by `oe prepare`)."""
+    from oe_platform.config import load_settings
+    from oe_platform.dbt_runner import prepare_manifest
+
+    settings = load_settings()
+    prepare_manifest(settings)
+    seconds = measure_definitions_load(settings, times=1)
+    assert len(seconds) == 1 and 0 < seconds[0] < 600
 
 
 def test_tree_rss_counts_child_processes():

@@ -192,7 +192,20 @@ def run_case(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Itera
         os.environ.update(saved)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+def _group(*names: str):
+    """Under pytest-xdist the cases spread over the workers; tests that read the same run stay together
+    (each worker makes the runs it needs once: `run_case`)."""
+    return pytest.mark.xdist_group("source_subsets:" + "+".join(names))
+
+
+PARTNER_PERSONS = ("partner_persons_alone", "partner_persons_optional_columns_absent")
+
+
+def _case_group(name: str):
+    return _group(*PARTNER_PERSONS) if name in PARTNER_PERSONS else _group(name)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=_case_group(name)) for name in CASES])
 def test_a_subset_of_sources_builds_every_table(run_case, name):
     case_run = run_case(name)
     assert case_run.result.success, f"{name}: the Dagster run failed"
@@ -213,6 +226,7 @@ def test_a_subset_of_sources_builds_every_table(run_case, name):
     assert not [p for p in gold if p.startswith("int_")]
 
 
+@_group(*PARTNER_PERSONS)
 def test_optional_columns_left_out_arrive_empty_with_a_warning(run_case):
     settings = run_case("partner_persons_optional_columns_absent").settings
     con = duckdb.connect(str(settings.warehouse), read_only=True)
@@ -237,6 +251,7 @@ def test_optional_columns_left_out_arrive_empty_with_a_warning(run_case):
         con.close()
 
 
+@_group("partner_faults_and_crime")
 def test_a_partners_dangling_references_never_block_another_forces_data(run_case):
     case_run = run_case("partner_faults_and_crime")
     settings = case_run.settings
