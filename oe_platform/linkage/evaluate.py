@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from oe_platform.config import Settings, load_settings
+from oe_platform.linkage.baseline import BaselineResult, format_comparison, run_baseline
 from oe_platform.linkage.clustering import ClusteringConfig
 from oe_platform.linkage.model import LinkageModel, load_model
 from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, LinkageRun, link_records, write_outputs
@@ -34,6 +35,8 @@ class Evaluation:
     profile: str = "default"
     blocking: dict[str, float] = field(default_factory=dict)
     missed: list[MissedPairs] = field(default_factory=list)
+    baseline: BaselineResult | None = None
+    """The standard Splink configuration on the same records (`baseline=True`)."""
 
     def as_text(self) -> str:
         accuracy = self.run.accuracy
@@ -61,6 +64,8 @@ class Evaluation:
             lines.append(f"true pairs of records missed: {lost:,} (under different source keys), where they went:")
             lines += [f"  {m.stage:<44} {m.record_pairs:>8,} record pairs ({m.recall_lost:.5f} of recall), "
                       f"{m.profile_pairs:,} profile pairs" for m in self.missed]
+        if self.baseline is not None:
+            lines.append(format_comparison(accuracy, self.baseline, self.run.config.threshold))
         lines.append("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         lines.append("linkage: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s"
                                              for k, v in self.run.timings.items()))
@@ -105,6 +110,7 @@ def evaluate(
     progress: bool = False,
     engine: str = "duckdb",
     profile: str = "default",
+    baseline: bool = False,
 ) -> Evaluation:
     """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
 
@@ -112,6 +118,10 @@ def evaluate(
     and built one after another, and their person records are linked together as one population
     (ids prefixed with the shard number): the generator's memory grows with persons × months, so
     this is how a million records are measured on one machine.
+
+    With `baseline`, the same records are also linked by a standard Splink configuration trained on
+    them (`baseline.run_baseline`) and measured against the same truth; its figures are in
+    `Evaluation.baseline` and written to <workdir>/lake/linkage/baseline.json.
     """
     from oe_platform.synth import generate
     from oe_platform.synth.noise import NoiseRates
@@ -170,8 +180,36 @@ def evaluate(
     has_blocked = con.execute("select count(*) from duckdb_tables() where table_name = 'lk_blocked'").fetchall()[0][0]
     blocking = blocking_recall(con, "lk_truth") if has_blocked else {}
     missed = missed_pairs(con, "lk_truth") if has_blocked else []
-    return Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
-                      timings=timings, shards=shards, profile=profile, blocking=blocking, missed=missed)
+    standard = None
+    if baseline:
+        started = time.perf_counter()
+        standard = run_baseline(con, "lk_input", truth_table="lk_truth")
+        timings["baseline"] = time.perf_counter() - started
+    result = Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
+                        timings=timings, shards=shards, profile=profile, blocking=blocking, missed=missed,
+                        baseline=standard)
+    if standard is not None:
+        write_comparison(result, workdir / "lake" / "linkage" / "baseline.json")
+    return result
+
+
+def write_comparison(result: Evaluation, path: Path) -> None:
+    """The committed model's and the baseline's figures side by side, as JSON."""
+    import json
+
+    a = result.run.accuracy
+    committed = None if a is None else {
+        "threshold_match_probability": result.run.config.threshold, "records": a.records,
+        "true_pairs": a.true_pairs, "predicted_pairs": a.predicted_pairs,
+        "true_positive_pairs": a.true_positive_pairs, "precision": a.precision, "recall": a.recall, "f1": a.f1}
+    document = {
+        "generator": {"persons": result.persons, "seed": result.seed, "months": result.months,
+                      "shards": result.shards, "noise_profile": result.profile},
+        "committed": {"model_version": result.run.model.version, **(committed or {})},
+        "baseline": result.baseline.as_dict() if result.baseline is not None else None,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
 
 
 @dataclass(frozen=True)
