@@ -66,3 +66,24 @@ def test_the_baselines_figures_fall_when_the_truth_says_otherwise(clean_records)
     wrong = run_baseline(con, "records", truth_table="wrong_truth", sweep=())
     assert wrong.accuracy.recall < 0.05
     assert wrong.accuracy.precision < 0.05
+
+
+def test_accuracy_over_pairs_under_different_source_keys_leaves_out_one_keys_pairs():
+    """Records a1, a2 (one source key) and a3 of person A; b1 of person B. Clusters {a1, a2, b1}, {a3}:
+    over all pairs 3 true, 3 predicted, 1 true positive; over pairs under different keys (a1-a2 left
+    out) 2 true (a1-a3, a2-a3), 2 predicted (a1-b1, a2-b1), 0 true positives."""
+    from oe_platform.linkage.quality import pairwise_accuracy
+
+    con = duckdb.connect()
+    con.execute("""
+        create temp table clusters as select * from (values ('a1', 'X'), ('a2', 'X'), ('b1', 'X'), ('a3', 'Y'))
+            t(person_record_id, person_id);
+        create temp table truth as select * from (values ('a1', 'A'), ('a2', 'A'), ('a3', 'A'), ('b1', 'B'))
+            t(person_record_id, true_person_id);
+        create temp table keys as select * from (values ('a1', 'crime|A'), ('a2', 'crime|A'), ('a3', null),
+            ('b1', 'intel|B')) t(person_record_id, source_key);
+    """)
+    everything = pairwise_accuracy(con, "clusters", "truth")
+    assert (everything.true_pairs, everything.predicted_pairs, everything.true_positive_pairs) == (3, 3, 1)
+    across = pairwise_accuracy(con, "clusters", "truth", keys="keys")
+    assert (across.records, across.true_pairs, across.predicted_pairs, across.true_positive_pairs) == (4, 2, 2, 0)

@@ -43,6 +43,10 @@ def test_evaluate_measures_precision_and_recall_against_the_generators_truth(tmp
     assert standard["true_pairs"] == document["committed"]["true_pairs"] > 0
     assert 0 < standard["precision"] <= 1 and 0.5 <= standard["recall"] <= 1
     assert document["baseline"]["best_f1_over_thresholds_upper_bound"]["f1"] >= standard["f1"]
+    # over pairs under different source keys: fewer true pairs, the same for both models
+    across = document["pairs_under_different_source_keys"]
+    assert 0 < across["committed"]["true_pairs"] == across["baseline"]["true_pairs"] <= standard["true_pairs"]
+    assert "standard Splink, pairs under different source keys" in result.output
 
 
 def test_evaluate_on_the_heavy_noise_profile_reports_blocking_recall(tmp_path, monkeypatch):
