@@ -18,7 +18,7 @@ configuration, written from Splink's comparison library and its documented train
   date of birth, postcode, address) and date of birth (names, postcode, address);
 - an EM session Splink refuses (Splink 5 raises when EM drives an m probability below 1e-300, which
   happens on small or very clean data: a level seen only among non-matches) is skipped and reported,
-  keeping the parameters of the sessions before it; the figures above at 5,000 persons needed none;
+  keeping the parameters of the sessions before it (the runs in docs/linkage.md needed none);
 - pairs predicted from probability `PREDICT_FLOOR`, clustered by connected components at match
   probability `THRESHOLD` (0.9), a usual choice in Splink's examples. The best F1 over `SWEEP`
   thresholds is also reported, labelled as an upper bound: it is chosen with the truth, which a
