@@ -207,10 +207,14 @@ def report_command() -> None:
                    "(docs/generator.md).")
 @click.option("--adapt/--no-adapt", default=False, show_default=True,
               help="Adapt m and u to the run's records (u by random sampling, m by EM, guarded; docs/linkage.md).")
+@click.option("--baseline/--no-baseline", default=False, show_default=True,
+              help="Also link the same records with a standard Splink configuration trained on them (name, date "
+                   "of birth, postcode and address comparisons, EM; clustered at 0.9) and print both models' "
+                   "figures side by side (and lake/linkage/baseline.json).")
 @_ENGINE_OPTION
 def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
                      model_path: Path | None, threshold: float | None, profile: str, adapt: bool,
-                     engine: str) -> None:
+                     baseline: bool, engine: str) -> None:
     """Generate a landing zone, build int_person_records, link it and print pairwise precision,
     recall and F1 against the generator's truth, with timings."""
     from oe_platform.linkage.evaluate import evaluate
@@ -219,7 +223,8 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-eval-"))
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
-                      config=_config(threshold, adapt), progress=True, engine=engine or "duckdb", profile=profile)
+                      config=_config(threshold, adapt), progress=True, engine=engine or "duckdb", profile=profile,
+                      baseline=baseline)
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
     if result.run.adaptation is not None:

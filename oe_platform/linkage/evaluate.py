@@ -17,9 +17,11 @@ from pathlib import Path
 import duckdb
 
 from oe_platform.config import Settings, load_settings
+from oe_platform.linkage.baseline import BaselineResult, format_comparison, run_baseline
 from oe_platform.linkage.clustering import ClusteringConfig
 from oe_platform.linkage.model import LinkageModel, load_model
 from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, LinkageRun, link_records, write_outputs
+from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy
 
 
 @dataclass
@@ -34,6 +36,16 @@ class Evaluation:
     profile: str = "default"
     blocking: dict[str, float] = field(default_factory=dict)
     missed: list[MissedPairs] = field(default_factory=list)
+    baseline: BaselineResult | None = None
+    """The standard Splink configuration on the same records (`baseline=True`)."""
+    baseline_only: list[MissedPairs] = field(default_factory=list)
+    """True pairs the baseline links and the committed model does not, by where ours lost them."""
+    committed_only_record_pairs: int = 0
+    """True pairs of records the committed model links and the baseline does not."""
+    across_keys: dict[str, PairwiseAccuracy] = field(default_factory=dict)
+    """Both models' accuracy over pairs of records under different source keys only ('committed',
+    'baseline'): the pairs decided on evidence (the committed model links one source key's records
+    without scoring them; the standard configuration has to score them)."""
 
     def as_text(self) -> str:
         accuracy = self.run.accuracy
@@ -61,6 +73,19 @@ class Evaluation:
             lines.append(f"true pairs of records missed: {lost:,} (under different source keys), where they went:")
             lines += [f"  {m.stage:<44} {m.record_pairs:>8,} record pairs ({m.recall_lost:.5f} of recall), "
                       f"{m.profile_pairs:,} profile pairs" for m in self.missed]
+        if self.baseline is not None:
+            lines.append(format_comparison(accuracy, self.baseline, self.run.config.threshold))
+            for name, label in (("committed", "committed model"), ("baseline", "standard Splink")):
+                if name in self.across_keys:
+                    a = self.across_keys[name]
+                    lines.append(f"  {label + ', pairs under different source keys':<44} {a.precision:>9.5f} "
+                                 f"{a.recall:>9.5f} {a.f1:>9.5f}  ({a.true_pairs:,} true pairs)")
+            gained = sum(m.record_pairs for m in self.baseline_only)
+            lines.append(f"  true pairs of records linked by the committed model only: "
+                         f"{self.committed_only_record_pairs:,}; by the standard configuration only: {gained:,}"
+                         + (", where the committed model lost them:" if gained else ""))
+            lines += [f"    {m.stage:<44} {m.record_pairs:>8,} record pairs ({m.recall_lost:.5f} of recall), "
+                      f"{m.profile_pairs:,} profile pairs" for m in self.baseline_only]
         lines.append("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         lines.append("linkage: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s"
                                              for k, v in self.run.timings.items()))
@@ -105,6 +130,7 @@ def evaluate(
     progress: bool = False,
     engine: str = "duckdb",
     profile: str = "default",
+    baseline: bool = False,
 ) -> Evaluation:
     """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
 
@@ -112,6 +138,10 @@ def evaluate(
     and built one after another, and their person records are linked together as one population
     (ids prefixed with the shard number): the generator's memory grows with persons × months, so
     this is how a million records are measured on one machine.
+
+    With `baseline`, the same records are also linked by a standard Splink configuration trained on
+    them (`baseline.run_baseline`) and measured against the same truth; its figures are in
+    `Evaluation.baseline` and written to <workdir>/lake/linkage/baseline.json.
     """
     from oe_platform.synth import generate
     from oe_platform.synth.noise import NoiseRates
@@ -170,8 +200,51 @@ def evaluate(
     has_blocked = con.execute("select count(*) from duckdb_tables() where table_name = 'lk_blocked'").fetchall()[0][0]
     blocking = blocking_recall(con, "lk_truth") if has_blocked else {}
     missed = missed_pairs(con, "lk_truth") if has_blocked else []
-    return Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
-                      timings=timings, shards=shards, profile=profile, blocking=blocking, missed=missed)
+    standard = None
+    if baseline:
+        started = time.perf_counter()
+        standard = run_baseline(con, "lk_input", truth_table="lk_truth")
+        timings["baseline"] = time.perf_counter() - started
+    result = Evaluation(persons=persons, seed=seed, months=months, run=run, records_with_truth=with_truth,
+                        timings=timings, shards=shards, profile=profile, blocking=blocking, missed=missed,
+                        baseline=standard)
+    if standard is not None and has_blocked:
+        result.baseline_only, result.committed_only_record_pairs = compare_with_baseline(con, "lk_truth")
+    if standard is not None:
+        con.execute("create or replace temp table lk_record_keys as "
+                    "select person_record_id, source_key from lk_records")
+        result.across_keys = {name: pairwise_accuracy(con, clusters, "lk_truth", keys="lk_record_keys")
+                              for name, clusters in (("committed", "lk_clusters"), ("baseline", "bl_clusters"))}
+    if standard is not None:
+        write_comparison(result, workdir / "lake" / "linkage" / "baseline.json")
+    return result
+
+
+def write_comparison(result: Evaluation, path: Path) -> None:
+    """The committed model's and the baseline's figures side by side, as JSON."""
+    import json
+
+    a = result.run.accuracy
+    committed = None if a is None else {
+        "threshold_match_probability": result.run.config.threshold, "records": a.records,
+        "true_pairs": a.true_pairs, "predicted_pairs": a.predicted_pairs,
+        "true_positive_pairs": a.true_positive_pairs, "precision": a.precision, "recall": a.recall, "f1": a.f1}
+    document = {
+        "generator": {"persons": result.persons, "seed": result.seed, "months": result.months,
+                      "shards": result.shards, "noise_profile": result.profile},
+        "committed": {"model_version": result.run.model.version, **(committed or {})},
+        "baseline": result.baseline.as_dict() if result.baseline is not None else None,
+        "pairs_under_different_source_keys": {
+            name: {"true_pairs": a.true_pairs, "predicted_pairs": a.predicted_pairs,
+                   "true_positive_pairs": a.true_positive_pairs, "precision": a.precision, "recall": a.recall,
+                   "f1": a.f1} for name, a in result.across_keys.items()},
+        "true_record_pairs_linked_by_committed_only": result.committed_only_record_pairs,
+        "true_record_pairs_linked_by_baseline_only": {m.stage: {"record_pairs": m.record_pairs,
+                                                                "profile_pairs": m.profile_pairs}
+                                                       for m in result.baseline_only},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -185,6 +258,56 @@ class MissedPairs:
     """Pairs of person records with a known true person the lost profile pairs stand for."""
     recall_lost: float
     """record_pairs over all true pairs of records: the pairwise recall this stage costs at most."""
+
+
+_STAGE_SQL = """
+    case
+        when b.profile_id_l is null then 'never compared (no blocking rule)'
+        when p.profile_id_l is null then 'scored below the pair floor'
+        when p.edge_status = 'below_threshold' and p.match_probability >= 0.5
+            then 'below the threshold, probability 0.5 or more'
+        when p.edge_status = 'below_threshold' then 'below the threshold, probability under 0.5'
+        when p.edge_status = 'accepted' then 'accepted, split by the cluster guard'
+        else 'vetoed by the edge guard ' || p.edge_status
+    end"""
+
+
+def compare_with_baseline(con: duckdb.DuckDBPyConnection, truth_table: str) -> tuple[list[MissedPairs], int]:
+    """True pairs of records in one baseline cluster (bl_clusters) but two committed ones (lk_clusters),
+    by the stage where the committed run lost their profile pair (as `missed_pairs`), and the number
+    of true record pairs the other way round (ours linked, the baseline's not)."""
+    con.execute(f"""
+        create or replace temp table lk_baseline_compared as
+        with rec as (
+            select r.person_record_id, r.profile_id, t.true_person_id, c.person_id as ours, b.person_id as theirs
+            from lk_records r
+            join {truth_table} t using (person_record_id)
+            join lk_clusters c using (person_record_id)
+            join bl_clusters b using (person_record_id)
+        )
+        select
+            least(a.profile_id, b.profile_id) as l, greatest(a.profile_id, b.profile_id) as r,
+            a.ours = b.ours as linked_by_ours, a.theirs = b.theirs as linked_by_theirs
+        from rec a join rec b on a.true_person_id = b.true_person_id and a.person_record_id < b.person_record_id
+        where (a.ours = b.ours) != (a.theirs = b.theirs)
+    """)
+    rows = con.execute(f"""
+        select {_STAGE_SQL} as stage, count(distinct (m.l, m.r)), count(*)
+        from lk_baseline_compared m
+        left join lk_blocked b on b.profile_id_l = m.l and b.profile_id_r = m.r
+        left join lk_pairs p on p.profile_id_l = m.l and p.profile_id_r = m.r
+        where m.linked_by_theirs
+        group by 1
+        order by 3 desc, 1
+    """).fetchall()
+    ours_only = con.execute("select count(*) from lk_baseline_compared where linked_by_ours").fetchall()[0][0]
+    total = con.execute(f"""
+        select coalesce(sum(n * (n - 1) / 2), 0)
+        from (select count(*) as n from {truth_table} t join lk_records r using (person_record_id)
+              group by t.true_person_id)
+    """).fetchall()[0][0]
+    return ([MissedPairs(stage, int(n), int(records), records / total if total else 0.0)
+             for stage, n, records in rows], int(ours_only))
 
 
 def missed_pairs(con: duckdb.DuckDBPyConnection, truth_table: str) -> list[MissedPairs]:

@@ -37,22 +37,37 @@ class PairwiseAccuracy:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def pairwise_accuracy(con: duckdb.DuckDBPyConnection, clusters: str, truth: str) -> PairwiseAccuracy:
+def pairwise_accuracy(
+    con: duckdb.DuckDBPyConnection, clusters: str, truth: str, keys: str | None = None
+) -> PairwiseAccuracy:
     """Accuracy of `clusters` (person_record_id, person_id) against `truth` (person_record_id,
-    true_person_id), over the records present in both."""
+    true_person_id), over the records present in both.
+
+    With `keys` (a table of person_record_id, source_key), pairs of records under one source key are
+    left out of every count (true, predicted and true positive pairs alike): what is left are the
+    pairs a linkage has to decide on evidence. A record without a key is a key of its own."""
+    key = "coalesce(k.source_key, c.person_record_id)" if keys else "c.person_record_id"
+    key_join = f"left join {keys} k on k.person_record_id = c.person_record_id" if keys else ""
     row = con.execute(f"""
         with joined as (
-            select c.person_id, t.true_person_id
-            from {clusters} c join {truth} t using (person_record_id)
+            select c.person_id, t.true_person_id, {key} as source_key
+            from {clusters} c join {truth} t on t.person_record_id = c.person_record_id
+            {key_join}
         ),
         cells as (select count(*) as n from joined group by person_id, true_person_id),
         predicted as (select count(*) as n from joined group by person_id),
-        actual as (select count(*) as n from joined group by true_person_id)
+        actual as (select count(*) as n from joined group by true_person_id),
+        same_key_cells as (select count(*) as n from joined group by person_id, true_person_id, source_key),
+        same_key_predicted as (select count(*) as n from joined group by person_id, source_key),
+        same_key_actual as (select count(*) as n from joined group by true_person_id, source_key)
         select
             (select count(*) from joined),
-            (select coalesce(sum(n * (n - 1) / 2), 0) from actual),
-            (select coalesce(sum(n * (n - 1) / 2), 0) from predicted),
+            (select coalesce(sum(n * (n - 1) / 2), 0) from actual)
+                - (select coalesce(sum(n * (n - 1) / 2), 0) from same_key_actual),
+            (select coalesce(sum(n * (n - 1) / 2), 0) from predicted)
+                - (select coalesce(sum(n * (n - 1) / 2), 0) from same_key_predicted),
             (select coalesce(sum(n * (n - 1) / 2), 0) from cells)
+                - (select coalesce(sum(n * (n - 1) / 2), 0) from same_key_cells)
     """).fetchall()[0]
     return PairwiseAccuracy(*(int(v) for v in row))
 

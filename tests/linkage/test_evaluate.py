@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from oe_platform.linkage.cli import linkage_group
 
 
 def test_evaluate_measures_precision_and_recall_against_the_generators_truth(tmp_path, monkeypatch):
+    """… and, with --baseline, a standard Splink configuration's on the same records and truth."""
     monkeypatch.setenv("OE_SHARED_DATA", str(tmp_path / "no-public-data"))
     result = CliRunner().invoke(linkage_group, [
-        "evaluate", "--persons", "500", "--months", "2", "--seed", "5", "--workdir", str(tmp_path),
+        "evaluate", "--persons", "500", "--months", "2", "--seed", "5", "--workdir", str(tmp_path), "--baseline",
     ])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if line.startswith("pairwise precision"))
@@ -25,6 +27,26 @@ def test_evaluate_measures_precision_and_recall_against_the_generators_truth(tmp
     with_truth = int(records.split("profiles, ")[1].split()[0].replace(",", ""))
     assert linked == with_truth > 0
     assert (tmp_path / "lake" / "linkage" / "quality.parquet").exists()
+    # the baseline: its line beside ours, and the same figures in baseline.json, over the same truth
+    ours = next(line for line in result.output.splitlines() if line.strip().startswith("committed model (threshold"))
+    theirs = next(line for line in result.output.splitlines()
+                  if line.strip().startswith("standard Splink (threshold 0.9)"))
+    assert [float(v) for v in ours.split()[-3:]] == pytest.approx([precision, recall, 2 * precision * recall /
+                                                                    (precision + recall)], abs=1e-5)
+    import json
+
+    document = json.loads((tmp_path / "lake" / "linkage" / "baseline.json").read_text())
+    standard = document["baseline"]["accuracy"]
+    assert [float(v) for v in theirs.split()[-3:]] == pytest.approx(
+        [standard["precision"], standard["recall"], standard["f1"]], abs=1e-5)
+    assert standard["records"] == document["committed"]["records"] == linked
+    assert standard["true_pairs"] == document["committed"]["true_pairs"] > 0
+    assert 0 < standard["precision"] <= 1 and 0.5 <= standard["recall"] <= 1
+    assert document["baseline"]["best_f1_over_thresholds_upper_bound"]["f1"] >= standard["f1"]
+    # over pairs under different source keys: fewer true pairs, the same for both models
+    across = document["pairs_under_different_source_keys"]
+    assert 0 < across["committed"]["true_pairs"] == across["baseline"]["true_pairs"] <= standard["true_pairs"]
+    assert "standard Splink, pairs under different source keys" in result.output
 
 
 def test_evaluate_on_the_heavy_noise_profile_reports_blocking_recall(tmp_path, monkeypatch):
