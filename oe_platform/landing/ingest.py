@@ -411,6 +411,15 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
     return entry, result
 
 
+def _sweep_temporary_files(settings: Settings) -> None:
+    """Remove the hidden temporary outputs (`.<name>.parquet.tmp`) an ingest killed half way through a
+    file left behind; under the ingest lock, no other ingest is writing them."""
+    folders = [settings.bronze, settings.meta / "rejects", settings.meta / "warnings"]
+    for folder in folders:
+        if folder.exists():
+            _remove([p for p in folder.rglob(".*.parquet.tmp") if p.is_file()])
+
+
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -562,6 +571,7 @@ def ingest(
         for contract in contracts.values():
             ensure_empty_tables(settings.bronze, contract)
         ensure_empty_meta_tables(settings.meta)
+        _sweep_temporary_files(settings)
         fingerprints = contract_fingerprints(contracts)
         manifest = read_manifest(settings.meta)
         latest: dict[tuple[str, str], dict] = {}

@@ -10,9 +10,11 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from oe_platform.bench import build_landing_zone
 from oe_platform.bench_delivery import build_delivery
+from oe_platform.cli import main
 from oe_platform.config import Settings, load_settings
 from oe_platform.landing import ingest as ingest_module
 from oe_platform.landing import textstream
@@ -204,3 +206,21 @@ def test_the_batch_size_comes_from_the_setting(platform_dirs, landing_day, monke
     assert textstream.batch_rows(None) == 50 and textstream.batch_rows(7) == 7
     monkeypatch.delenv("OE_INGEST_BATCH_ROWS")
     assert textstream.batch_rows(None) == textstream.DEFAULT_BATCH_ROWS
+    outcome = CliRunner().invoke(main, ["ingest", "--batch-rows", "0"])
+    assert outcome.exit_code == 1 and "must be a whole number of rows above 0" in outcome.output
+
+
+def test_temporary_files_of_a_killed_ingest_are_swept(platform_dirs, landing_day):
+    """A file's batches go to hidden temporary files until the file is done; those an ingest killed
+    half way left behind are removed by the next ingest (and never read as bronze meanwhile)."""
+    stale = platform_dirs.bronze / "crime" / "crimes" / "force=kent" / "delivery=2025-01-08" / ".abc.parquet.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"PAR1 half written")
+    (platform_dirs.meta / "rejects").mkdir(parents=True)
+    (platform_dirs.meta / "rejects" / ".abc.parquet.tmp").write_bytes(b"PAR1")
+    (landing_day("crime", "kent", "2025-01-08") / "crimes_20250108.csv").write_text(
+        "\n".join([CRIMES_HEADER, crime_row("KC1")]) + "\n", encoding="utf-8")
+    [result] = ingest(platform_dirs).files
+    assert result.status == "loaded"
+    assert not list(platform_dirs.lake.rglob("*.tmp"))
+    assert_nothing_lost(platform_dirs)
