@@ -33,7 +33,7 @@ from oe_platform.landing.parse import (
     sniff_text,
     split_lines,
 )
-from oe_platform.landing.textstream import LineWindow, TextStream
+from oe_platform.landing.textstream import LineBlocks, LineWindow
 
 SNIFF_BYTES = 65536
 
@@ -51,20 +51,22 @@ def parse_delimited(
         offset, codec, bom_note = remove_bom(handle, layout, where)
         notes = _notes(spec)
         note_bom(notes, spec.entity, bom_note)
-        stream = TextStream(handle, offset, codec)
-        first = stream.take_lines(1)
+        blocks = LineBlocks(handle, offset, codec)
+        first = blocks.take_lines(1).decode(codec, errors="surrogateescape")
         read = 0
         if fast and clean_header_line(first):
             header, _ = read_csv_header(split_lines(first), contract, layout, spec, where)  # raises on drift
             note_absent_columns(notes, spec, absent_from(header, spec))
             yield notes
             line = 2
-            while block := stream.take_lines(batch_rows):
-                batch = fast_delimited(block, line, header, contract, layout, spec)
+            while block := blocks.take_lines(batch_rows):
+                batch = fast_delimited(block, codec, line, header, contract, layout, spec)
                 if batch is None:
                     # from here on, careful: a record may run over the lines of several batches
-                    lines = LineWindow(chain([block], stream.rest()), line - 1)
+                    text = block.decode(codec, errors="surrogateescape")
                     del block
+                    lines = LineWindow(chain([text], blocks.rest_text(codec)), line - 1)
+                    del text
                     for batch in careful_delimited(lines, line - 1, header, where, contract, layout, spec,
                                                    batch_rows):
                         read += batch.rows_read
@@ -78,7 +80,7 @@ def parse_delimited(
                 del batch
         else:
             yield notes
-            lines = LineWindow(chain([first], stream.rest()))
+            lines = LineWindow(chain([first], blocks.rest_text(codec)))
             for batch in careful_delimited(lines, 0, None, where, contract, layout, spec, batch_rows):
                 read += batch.rows_read
                 yield batch
@@ -103,14 +105,14 @@ def parse_jsonl(
         yield notes
         plan = JsonlPlan(contract, layout, spec)
         fast = fast and codec in ("utf-8", "utf-8-sig")
-        stream = TextStream(handle, offset, codec)
+        blocks = LineBlocks(handle, offset, codec)
         line, read, accepted, batches = 1, 0, 0, 0
         present: set[str] = set()  # canonical columns with a value in some accepted record
-        while block := stream.take_lines(batch_rows):
+        while block := blocks.take_lines(batch_rows):
             batch = fast_jsonl(block, line, contract, layout, spec) if fast else None
             if batch is None:
-                batch = careful_jsonl(plan, block, line)
-            line += block.count("\n")
+                batch = careful_jsonl(plan, block.decode(codec, errors="surrogateescape"), line)
+            line += block.count(b"\n")
             del block
             top = batch.tables[spec.entity]
             accepted += top.num_rows

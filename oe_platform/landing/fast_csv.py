@@ -21,6 +21,7 @@ from oe_platform.landing.cells import MAX_FIELD_CHARS
 from oe_platform.landing.parse import ParsedFile, _quote_char, empty_to_null, flag_table
 
 BLOCK_SIZE = 8 << 20
+UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read by pyarrow as they are
 
 
 def _row_pattern(delimiter: str, quote: str) -> str:
@@ -67,16 +68,20 @@ def _encodable(text: str) -> bool:
 
 
 def fast_delimited(
-    text: str, first_row: int, header: list[str], contract: Contract, layout: Layout, spec: FileSpec
+    block: bytes, codec: str, first_row: int, header: list[str], contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile | None:
-    """Parse clean whole lines of a delimited file's body (the first one is line `first_row` of the
-    file) in one go; None when the careful path must decide."""
-    if "\x00" in text or text.count("\r") != text.count("\r\n"):
-        return None  # a NUL, or a lone carriage return: let the careful path split the lines
+    """Parse clean whole lines of a delimited file's body, as delivered in the file's encoding (the
+    first one is line `first_row` of the file), in one go; None when the careful path must decide."""
+    if b"\x00" in block:
+        return None
     try:
-        body = text.encode("utf-8")
-    except UnicodeEncodeError:
+        text = block.decode(codec)
+    except UnicodeDecodeError:
         return None  # bytes the file's encoding cannot decode
+    body = block if codec in UTF8 else text.encode("utf-8")
+    del text
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a lone carriage return: let the careful path split the lines
     if len(body.strip()) == 0:
         return None  # blank lines only: the careful path skips them
     width = len(header)

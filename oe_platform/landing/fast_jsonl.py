@@ -58,17 +58,13 @@ def _null_empty(values) -> pa.ChunkedArray:
 
 
 def fast_jsonl(
-    text: str, first_line: int, contract: Contract, layout: Layout, spec: FileSpec
+    data: bytes, first_line: int, contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile | None:
-    """Parse clean whole lines of a JSON lines file (the first one is line `first_line` of the file)
-    in one go; None when the careful path must decide. Field presence over the whole file
+    """Parse clean whole lines of a UTF-8 JSON lines file (the first one is line `first_line` of the
+    file) in one go; None when the careful path must decide. Field presence over the whole file
     (field_never_present) is the caller's to judge."""
-    if not text.strip() or "\x00" in text or "\r" in text:
+    if not data.strip() or b"\x00" in data or b"\r" in data:
         return None
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None  # bytes that are not UTF-8
     nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
     try:
         arrays = {c.path or "": _tree(list(c.columns)) for c in nested}
@@ -88,7 +84,6 @@ def fast_jsonl(
     if n == 0 or n != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
         return None  # blank lines: the careful path numbers the records by line
     record = table.combine_chunks().to_struct_array().chunk(0)
-    del data
     row_numbers = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
     result = ParsedFile(top_entities=(spec.entity,), mode="fast", rows_read=n)
 

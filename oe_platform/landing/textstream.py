@@ -2,11 +2,12 @@
 
 Ingest parses and writes a file in batches of at most `batch_rows()` records (setting
 `OE_INGEST_BATCH_ROWS`, default DEFAULT_BATCH_ROWS; `oe ingest --batch-rows`). A text batch also
-stops at about BATCH_MAX_CHARS characters (whole lines), so a file of very wide rows stays bounded too.
+stops within BATCH_MAX_BYTES (whole lines), so a file of very wide rows stays bounded too.
 
-`TextStream` decodes the file incrementally (undecodable bytes kept as surrogate escapes, as the
-whole-file decoding did) and hands out runs of whole lines. `LineWindow` gives the careful CSV parser
-the physical lines by absolute index, reading on demand and dropping the lines it no longer needs.
+`LineBlocks` reads the file in pieces and hands out runs of whole lines as bytes (the fast paths read
+UTF-8 bytes as they are), or the rest of the file as text decoded incrementally (undecodable bytes kept
+as surrogate escapes, as whole-file decoding did). `LineWindow` gives the careful CSV parser the
+physical lines by absolute index, reading on demand and dropping the lines it no longer needs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import BinaryIO
 
 DEFAULT_BATCH_ROWS = 100_000
 BATCH_ROWS_ENV = "OE_INGEST_BATCH_ROWS"
-BATCH_MAX_CHARS = 64 << 20  # a text batch also ends at the first line end after this many characters
+BATCH_MAX_BYTES = 64 << 20  # a text batch also ends at a line end within this many bytes
 READ_BYTES = 1 << 20
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _FORGET_AFTER = 8192  # lines: LineWindow drops consumed lines in slices of at least this many
@@ -44,28 +45,36 @@ def batch_rows(value: int | str | None = None) -> int:
     return rows
 
 
-class TextStream:
-    """The text of a file from a byte offset on, decoded as it is read."""
+class LineBlocks:
+    """The bytes of a file from an offset on, handed out as runs of whole lines. Lines are cut at
+    b"\n", which is safe in every encoding that writes a line feed as that one byte and never uses
+    the byte inside another character (UTF-8, the single-byte code pages such as cp1252); for any
+    other encoding (UTF-16…) the rest of the file is one run."""
 
     def __init__(self, handle: BinaryIO, offset: int, codec: str):
         handle.seek(offset)
         self._handle = handle
-        self._decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
-        self._parts: deque[str] = deque()
+        self._parts: deque[bytes] = deque()
         self._eof = False
+        try:
+            self._splittable = "\n".encode(codec) == b"\n"
+        except (UnicodeError, LookupError):
+            self._splittable = False
 
     def _read(self) -> None:
         data = self._handle.read(READ_BYTES)
-        text = self._decoder.decode(data, final=not data)
-        self._eof = not data
-        if text:
-            self._parts.append(text)
+        if data:
+            self._parts.append(data)
+        else:
+            self._eof = True
 
-    def take_lines(self, count: int, max_chars: int = BATCH_MAX_CHARS) -> str:
+    def take_lines(self, count: int, max_bytes: int = BATCH_MAX_BYTES) -> bytes:
         """The next `count` lines (each ending in \\n, the last one perhaps not), fewer at the end of
-        the text or when they would exceed `max_chars` (then as many whole lines as fit, at least
-        one); "" at the end."""
-        pieces: list[str] = []
+        the file or when they would exceed `max_bytes` (then as many whole lines as fit, at least
+        one); b"" at the end."""
+        if not self._splittable:
+            count = max_bytes = 1 << 62
+        pieces: list[bytes] = []
         size = 0
         need = count
         while need > 0:
@@ -75,20 +84,16 @@ class TextStream:
                 self._read()
                 continue
             part = self._parts.popleft()
-            found = part.count("\n")
-            if found >= need:
-                end = -1
-                for _ in range(need):
-                    end = part.index("\n", end + 1)
-                pieces.append(part[: end + 1])
-                if end + 1 < len(part):
-                    self._parts.appendleft(part[end + 1:])
-                break
-            if found and size + len(part) > max_chars:
-                # the last line end within the budget, else the first one: whole lines only
-                end = part.rfind("\n", 0, max(0, max_chars - size))
-                if end < 0:
-                    end = part.index("\n")
+            found = part.count(b"\n")
+            if found >= need or (found and size + len(part) > max_bytes):
+                if found >= need:
+                    end = -1
+                    for _ in range(need):
+                        end = part.index(b"\n", end + 1)
+                else:  # the last line end within the budget, else the first one: whole lines only
+                    end = part.rfind(b"\n", 0, max(0, max_bytes - size))
+                    if end < 0:
+                        end = part.index(b"\n")
                 pieces.append(part[: end + 1])
                 if end + 1 < len(part):
                     self._parts.appendleft(part[end + 1:])
@@ -96,15 +101,21 @@ class TextStream:
             pieces.append(part)
             size += len(part)
             need -= found
-        return "".join(pieces)
+        return b"".join(pieces)
 
-    def rest(self) -> Iterator[str]:
-        """The text not yet taken, piece by piece."""
+    def rest_text(self, codec: str) -> Iterator[str]:
+        """The text not yet taken, decoded piece by piece (undecodable bytes as surrogate escapes)."""
+        decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
         while self._parts or not self._eof:
             if self._parts:
-                yield self._parts.popleft()
+                text = decoder.decode(self._parts.popleft())
+                if text:
+                    yield text
             else:
                 self._read()
+        text = decoder.decode(b"", final=True)
+        if text:
+            yield text
 
 
 class LineWindow:
