@@ -57,7 +57,7 @@ from oe_platform.landing.discover import LandedFile, Location, LocationError, lo
 from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs
 from oe_platform.landing.tabular import parse_parquet, parse_xlsx
 from oe_platform.landing.textstream import batch_rows as resolve_batch_rows
-from oe_platform.pause import pause_point
+from oe_platform.pause import BATCH_POINT, pause_point
 
 MANIFEST_NAME = "file_manifest.parquet"
 LOCK_NAME = ".ingest.lock"
@@ -198,6 +198,11 @@ class _Outputs:
             tmp = target.with_name(f".{target.name}.tmp")
             self._writers[target] = (tmp, pq.ParquetWriter(tmp, table.schema))
         self._writers[target][1].write_table(table)
+
+    @property
+    def pending(self) -> bool:
+        """Something written and not yet renamed into place."""
+        return bool(self._writers)
 
     def commit(self) -> list[Path]:
         for _, writer in self._writers.values():
@@ -376,6 +381,8 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
             if batch.mode:
                 modes.append(batch.mode)
             del batch, warnings
+            if outputs.pending:
+                pause_point(BATCH_POINT)
         outputs.commit()
         mode = "careful" if "careful" in modes else modes[0] if modes else "careful"
         entry.update(layout=layout, entity=entity, format=contract.layout_named(layout).format, parse_mode=mode,

@@ -6,6 +6,9 @@ bronze rows, rejects (with the file's own row numbers), warnings and manifest of
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,11 +18,13 @@ from click.testing import CliRunner
 from oe_platform.bench import build_landing_zone
 from oe_platform.bench_delivery import build_delivery
 from oe_platform.cli import main
-from oe_platform.config import Settings, load_settings
+from oe_platform.config import REPO_ROOT, Settings, load_settings
 from oe_platform.landing import ingest as ingest_module
 from oe_platform.landing import textstream
 from oe_platform.landing.ingest import ingest, read_manifest
 from oe_platform.landing.textstream import BatchSizeError
+from oe_platform.pause import BATCH_POINT, PAUSE_AT, PAUSE_MARKER
+from tests.integration.pipeline_runs import OE
 from tests.landing.helpers import (
     CRIMES_HEADER,
     assert_nothing_lost,
@@ -224,3 +229,34 @@ def test_temporary_files_of_a_killed_ingest_are_swept(platform_dirs, landing_day
     assert result.status == "loaded"
     assert not list(platform_dirs.lake.rglob("*.tmp"))
     assert_nothing_lost(platform_dirs)
+
+
+def test_an_ingest_killed_half_way_through_a_file_leaves_nothing_counted(tmp_path, platform_dirs, landing_day):
+    """SIGKILL while a file's batches are being written (the `ingest-batch` pause point): no bronze,
+    rejects or warnings file and no manifest entry for it; the next ingest ends as one never killed."""
+    text, _ = _crimes_file(1300)
+    (landing_day("crime", "kent", "2025-01-08") / "crimes_20250108.csv").write_text(text, encoding="utf-8")
+    marker = tmp_path / "paused"
+    env = {**os.environ, **platform_dirs.env(), "PYTHONPATH": str(REPO_ROOT), PAUSE_AT: BATCH_POINT,
+           PAUSE_MARKER: str(marker), "OE_INGEST_BATCH_ROWS": "100"}
+    process = subprocess.Popen([OE, "ingest"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not marker.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "ingest never reached a batch"
+            time.sleep(0.2)
+    finally:
+        process.kill()
+        process.wait()
+    half_written = list(platform_dirs.lake.rglob(".*.parquet.tmp"))
+    assert half_written  # killed with the file's first batch written
+    counted = [p for p in platform_dirs.lake.rglob("*.parquet")
+               if p.name not in ("_empty.parquet", "file_manifest.parquet")]
+    assert counted == [] and read_manifest(platform_dirs.meta) == []
+    assert_nothing_lost(platform_dirs)
+    [result] = ingest(platform_dirs, batch_rows=100).files
+    assert result.status == "loaded" and not list(platform_dirs.lake.rglob("*.tmp"))
+    reference = lake(platform_dirs, "reference")
+    ingest(reference, batch_rows=100)
+    assert_same_result(reference, platform_dirs)
