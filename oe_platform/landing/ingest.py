@@ -12,6 +12,11 @@ manifest with its checksum and what became of it:
 - skipped: not a delivery (yet): a hidden file, a partial download or an office lock file; nothing
   is read or copied, the reason is recorded (once per path and content) so an operator sees it.
 
+A file is read and written in batches of at most OE_INGEST_BATCH_ROWS records (batches.py, textstream.py):
+memory grows with the batch, not the file. Its bronze, rejects and warnings files are written batch by
+batch under hidden temporary names and renamed into place when the whole file is done, so a file
+quarantined half way, a full disk or a killed ingest leaves nothing that is counted.
+
 Idempotent: a file already registered (same path and checksum) is skipped, so re-running changes
 nothing. A quarantined file is tried again when its source's contract changes (onboard the layout,
 re-run). A corrected re-delivery is a new file: its rows are loaded beside the earlier ones (bronze
