@@ -281,9 +281,7 @@ def _parse_by_layout(path: Path, where: str, contract: Contract, force: str, bat
             f"(expected one of {patterns}); rename it and re-deliver"
         )
     if layout.format == "xlsx":
-        # openpyxl streams the sheet's rows, but a workbook (at most MAX_XLSX_UNCOMPRESSED inflated) is
-        # parsed whole, as one batch
-        return iter([parse_xlsx(path, where, contract, layout, specs)]), layout.name, ",".join(
+        return parse_xlsx(path, where, contract, layout, specs, batch_rows), layout.name, ",".join(
             s.entity for s in specs)
     spec = specs[0]
     if layout.format == "parquet":

@@ -212,9 +212,10 @@ def _cell_text(value: object, column_type: str) -> str | None:
 
 
 def parse_xlsx(
-    path: Path, where: str, contract: Contract, layout: Layout, specs: list[FileSpec]
-) -> ParsedFile:
-    """Every sheet of a workbook that the layout maps (one entity per sheet)."""
+    path: Path, where: str, contract: Contract, layout: Layout, specs: list[FileSpec], batch_rows: int
+) -> Iterator[ParsedFile]:
+    """Every sheet of a workbook that the layout maps (one entity per sheet), `batch_rows` rows at a
+    time (openpyxl's read-only mode streams the sheet's rows)."""
     _check_zip(path, where)
     import openpyxl  # imported here: only XLSX deliveries pay for it
 
@@ -225,10 +226,10 @@ def parse_xlsx(
     except Exception as err:
         raise FileRejected(f"{where}: the workbook cannot be opened ({type(err).__name__}: {err}); "
                            "re-save it as Excel Workbook (.xlsx) and re-deliver") from err
-    result = ParsedFile(top_entities=tuple(s.entity for s in specs), mode="xlsx")
+    top = tuple(s.entity for s in specs)
     try:
         for spec in specs:
-            _parse_sheet(workbook, result, where, contract, layout, spec)
+            yield from _parse_sheet(workbook, top, where, contract, layout, spec, batch_rows)
     except FileRejected:
         raise
     except Exception as err:  # same reason as above, while reading the sheet XML
@@ -236,11 +237,10 @@ def parse_xlsx(
                            "re-save it as Excel Workbook (.xlsx) and re-deliver") from err
     finally:
         workbook.close()
-    return result
 
 
-def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, layout: Layout,
-                 spec: FileSpec) -> None:
+def _parse_sheet(workbook, top: tuple[str, ...], where: str, contract: Contract, layout: Layout,
+                 spec: FileSpec, batch_rows: int) -> Iterator[ParsedFile]:
     if spec.sheet:
         if spec.sheet not in workbook.sheetnames:
             raise FileRejected(
@@ -252,11 +252,19 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
         sheet = workbook.worksheets[0]
     entity = contract.entities[spec.entity]
     types = {c.name: c.type for c in entity.columns}
+    result = ParsedFile(top_entities=top, mode="xlsx")
     collector: RowCollector | None = None
     header: list[str] | None = None
     canonical: list[str] = []
     column_types: list[str] = []
     rows_read = 0
+
+    def finish(batch: ParsedFile, rows: RowCollector) -> ParsedFile:
+        table = rows.table(entity.column_names)
+        batch.tables[spec.entity] = table
+        flag_table(batch, spec.entity, table, canonical)
+        return batch
+
     for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
             continue
@@ -271,7 +279,12 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
             column_types = [types.get(c, "text") for c in canonical]
             collector = RowCollector(canonical)
             continue
+        assert collector is not None
+        if result.rows_read >= batch_rows:
+            yield finish(result, collector)
+            result, collector = ParsedFile(top_entities=top, mode="xlsx"), RowCollector(canonical)
         rows_read += 1
+        result.rows_read += 1
         width = len(header)
         if any(v is not None for v in values[width:]):
             result.reject(spec.entity, row_number,
@@ -279,14 +292,10 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
                           json.dumps([_cell_text(v, "text") for v in values], ensure_ascii=False))
             continue
         cells = list(values[:width]) + [None] * (width - len(values))
-        assert collector is not None
         collector.add(row_number, [_cell_text(v, t) for v, t in zip(cells, column_types, strict=True)])
     if header is None or collector is None:
         raise FileRejected(f"{where}: sheet {sheet.title!r} is empty (no header row); "
                            f"deliver at least the header row of {contract_ref(contract, layout, spec)}")
-    result.rows_read += rows_read
-    table = collector.table(entity.column_names)
-    result.tables[spec.entity] = table
-    flag_table(result, spec.entity, table, canonical)
     if rows_read == 0:
         result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", f"sheet {sheet.title!r} header only"))
+    yield finish(result, collector)

@@ -34,6 +34,7 @@ from tests.landing.helpers import (
     rejects_of,
     warnings_of,
 )
+from tests.landing.test_formats import file_name, layout_of_format, write_workbook
 
 WHOLE = 10_000_000  # a batch larger than any file here: the file is read in one batch
 RUN_FIELDS = ("run_id", "started_at", "finished_at", "duration_ms")
@@ -260,3 +261,28 @@ def test_an_ingest_killed_half_way_through_a_file_leaves_nothing_counted(tmp_pat
     reference = lake(platform_dirs, "reference")
     ingest(reference, batch_rows=100)
     assert_same_result(reference, platform_dirs)
+
+
+def test_an_xlsx_workbook_is_read_sheet_by_sheet_in_batches(platform_dirs, landing_day):
+    """Every mapped sheet streamed in batches of 5 rows: the same rows, sheet row numbers, a formula
+    flagged and a row with values beyond the header rejected, as one batch gives."""
+    import openpyxl
+
+    contract, layout, force = layout_of_format("xlsx")
+    specs = [s for s in layout.files.values() if s.pattern]
+    path = landing_day(contract.source, force) / file_name(specs[0])
+    write_workbook(contract, layout, path, rows=28, formula=True)
+    workbook = openpyxl.load_workbook(path)
+    for sheet in workbook.worksheets:
+        sheet.append(["x"] * (sheet.max_column + 1))  # row 32: a value beyond the header
+    workbook.save(path)
+    ingest(platform_dirs, batch_rows=WHOLE)
+    batched = lake(platform_dirs, "batched")
+    [result] = ingest(batched, batch_rows=5).files
+    sheets = len(workbook.worksheets)
+    assert (result.status, result.parse_mode) == ("loaded", "xlsx")
+    assert (result.rows_read, result.rows_rejected) == (30 * sheets, sheets)
+    assert_same_result(platform_dirs, batched)
+    assert {r["row_number"] for r in rejects_of(batched, path.name)} == {32}
+    for spec in specs:
+        assert row_groups(batched, contract.source, spec.entity) >= 6  # 29 rows in batches of 5
