@@ -3,7 +3,8 @@
 Writes one force's delivery of one source for one day, every top-level file of the force's layout
 with N rows (the usual size), and the same delivery K times larger (K x N rows), each in its own
 scratch landing zone, and runs `oe ingest` on each as a separate process: wall time and the peak
-resident memory of that process (the kernel's own high-water mark, `ru_maxrss` from wait4), beside
+resident memory of that process (the kernel's own high-water mark, `ru_maxrss` from wait4, taken by a
+small interpreter that starts it, so this process's own memory is not counted), beside
 the peak of an `oe ingest` with nothing to load (the interpreter, pyarrow and DuckDB: the floor).
 Every run is checked: the rows read add up to the rows written, and bronze reconciles.
 
@@ -28,6 +29,14 @@ from oe_platform.config import REPO_ROOT, Settings, load_settings
 from oe_platform.contracts import Layout, load_contracts
 
 DELIVERY_DAY = date(2025, 1, 15)
+# Runs one command and writes its peak resident memory (kilobytes, ru_maxrss from wait4) to argv[1].
+_MEASURE = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 class DeliveryBenchError(RuntimeError):
@@ -121,17 +130,20 @@ def measure_ingest(settings: Settings, label: str, rows_written: int) -> IngestM
     oe = Path(sys.executable).parent / "oe"
     env = {**os.environ, **settings.env(), "PYTHONPATH": str(REPO_ROOT)}
     log = settings.lake.parent / f"ingest-{label}.log"
+    peak = settings.lake.parent / f"ingest-{label}.maxrss"
     log.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     with log.open("wb") as handle:
-        process = subprocess.Popen([str(oe), "ingest"], cwd=REPO_ROOT, env=env, stdout=handle,
-                                   stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        # started by a small fresh interpreter, not by this process: Linux carries the parent's
+        # high-water mark over fork (or vfork) and exec into the child's ru_maxrss, so a child of
+        # this process (grown by writing the delivery) would report this process's peak as its own
+        status = subprocess.run([sys.executable, "-c", _MEASURE, str(peak), str(oe), "ingest"], cwd=REPO_ROOT,
+                                env=env, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
     seconds = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise DeliveryBenchError(f"oe ingest ({label}) failed, exit {process.returncode}: "
+    if status != 0:
+        raise DeliveryBenchError(f"oe ingest ({label}) failed, exit {status}: "
                                  f"{log.read_text(errors='replace')[-2000:]}")
+    peak_kb = int(peak.read_text())
     manifest = read_manifest(settings.meta)
     files = [p for p in settings.landing.rglob("*") if p.is_file()] if settings.landing.exists() else []
     return IngestMeasure(
@@ -142,7 +154,7 @@ def measure_ingest(settings: Settings, label: str, rows_written: int) -> IngestM
         rows_accepted=sum(int(m.get("rows_accepted") or 0) for m in manifest),
         rows_rejected=sum(int(m.get("rows_rejected") or 0) for m in manifest),
         seconds=seconds,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        peak_rss_mb=peak_kb / 1024,  # kilobytes on Linux
         reconciled=not reconcile(settings),
     )
 

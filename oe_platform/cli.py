@@ -71,9 +71,12 @@ def main() -> None:
 @click.option("--reload", "reload_ids", multiple=True, metavar="FILE_ID",
               help="Rebuild the bronze files of this loaded file from its landed file (a damaged bronze "
                    "file: the message that reports it gives the id). Repeatable.")
+@click.option("--batch-rows", type=int, default=None,
+              help="Read and write each file this many records at a time (memory grows with it, not with the "
+                   "file) [default: OE_INGEST_BATCH_ROWS, else 100000].")
 def ingest(
     landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool,
-    reload_ids: tuple[str, ...],
+    reload_ids: tuple[str, ...], batch_rows: int | None,
 ) -> None:
     """Load every new landed file into bronze Parquet, with a file manifest and rejects.
 
@@ -87,7 +90,13 @@ def ingest(
     from oe_platform.landing.ingest import ingest as run_ingest
     from oe_platform.landing.reconcile import reconcile
     from oe_platform.landing.repair import BronzeDamaged
+    from oe_platform.landing.textstream import BatchSizeError
+    from oe_platform.landing.textstream import batch_rows as resolve_batch_rows
 
+    try:
+        batch_rows = resolve_batch_rows(batch_rows)
+    except BatchSizeError as err:
+        fail(str(err))
     settings = settings_from(landing, lake, warehouse)
     if reload_ids:
         from oe_platform.landing.repair import reload_files
@@ -104,7 +113,8 @@ def ingest(
     try:
         with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
             summary = run_ingest(
-                settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry
+                settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry,
+                batch_rows=batch_rows,
             )
     except DiskFull as err:
         fail(f"ingest stopped, the disk is full: {err}")

@@ -5,7 +5,8 @@ Off unless OE_PAUSE_AT names the point; then the process writes the point's name
 OE_PAUSE_MARKER (when set) and sleeps OE_PAUSE_SECONDS (default 600) before carrying on. The points:
 `ingest` (a file's bronze rows written, the file manifest not yet), `dbt` (dbt build under way),
 `linkage` (the first linkage output replaced, the others not yet), `publish` (the first gold file
-replaced, the manifest and serving files not yet)."""
+replaced, the manifest and serving files not yet). Besides these stages of a run, `ingest-batch`: a
+batch of a file written to its temporary outputs, the file not finished (tests/landing)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ PAUSE_AT = "OE_PAUSE_AT"
 PAUSE_MARKER = "OE_PAUSE_MARKER"
 PAUSE_SECONDS = "OE_PAUSE_SECONDS"
 POINTS = ("ingest", "dbt", "linkage", "publish")
+BATCH_POINT = "ingest-batch"
 
 
 def pause_point(point: str) -> None:

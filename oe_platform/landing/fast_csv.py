@@ -1,14 +1,14 @@
-"""The fast path for clean delimited files: pyarrow's multi-threaded CSV reader.
+"""The fast path for clean delimited text: pyarrow's multi-threaded CSV reader, a batch at a time.
 
-It gives exactly the result of the careful path (parse.parse_delimited) or nothing: any sign that a
-file is not clean — an undecodable byte, a NUL, a ragged or blank row, a record over several lines,
-quoting that Python's strict csv module would refuse, a field over the size limit — returns None and
-the caller falls back to the careful path, which rejects the offending rows one by one with reasons.
+For a run of whole lines of a file's body it gives exactly the result of the careful path
+(parse.careful_delimited) or nothing: any sign that the lines are not clean — an undecodable byte, a
+NUL, a ragged or blank row, a record over several lines, quoting that Python's strict csv module would
+refuse, a field over the size limit — returns None and the caller reads from there on with the careful
+path, which rejects the offending rows one by one with reasons.
 """
 
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
@@ -18,22 +18,10 @@ import pyarrow.csv as pacsv
 
 from oe_platform.contracts import Contract, FileSpec, Layout
 from oe_platform.landing.cells import MAX_FIELD_CHARS
-from oe_platform.landing.parse import (
-    Flag,
-    ParsedFile,
-    _quote_char,
-    absent_from,
-    empty_to_null,
-    flag_table,
-    note_absent_columns,
-    note_bom,
-    read_csv_header,
-    remove_bom,
-    sniff_text,
-    split_lines,
-)
+from oe_platform.landing.parse import ParsedFile, _quote_char, empty_to_null, flag_table
 
 BLOCK_SIZE = 8 << 20
+UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read by pyarrow as they are
 
 
 def _row_pattern(delimiter: str, quote: str) -> str:
@@ -46,7 +34,7 @@ def _row_pattern(delimiter: str, quote: str) -> str:
 
 def _read(body: bytes, names: list[str], delimiter: str, quote: str | bool) -> pa.Table:
     return pacsv.read_csv(
-        io.BytesIO(body),
+        pa.BufferReader(body),
         read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE, use_threads=True),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
@@ -66,31 +54,36 @@ def _read(body: bytes, names: list[str], delimiter: str, quote: str | bool) -> p
     )
 
 
-def parse_delimited_fast(
-    data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
+def clean_header_line(line: str) -> bool:
+    """The first line can be read by the fast path (else the careful path reads the whole file)."""
+    return bool(line.strip()) and "\x00" not in line and _encodable(line) and line.count("\r") == line.count("\r\n")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogate escapes
+        return False
+    return True
+
+
+def fast_delimited(
+    block: bytes, codec: str, first_row: int, header: list[str], contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile | None:
-    """Parse a clean delimited file in one go; None when the careful path must decide."""
-    sniff_text(data, layout, where)  # a binary file is quarantined whichever path reads it
-    data, codec, bom_note = remove_bom(data, layout, where)
-    if b"\x00" in data:
+    """Parse clean whole lines of a delimited file's body, as delivered in the file's encoding (the
+    first one is line `first_row` of the file), in one go; None when the careful path must decide."""
+    if b"\x00" in block:
         return None
     try:
-        text = data.decode(codec)
+        text = block.decode(codec)
     except UnicodeDecodeError:
-        return None
-    newline = text.find("\n")
-    first_line = text if newline < 0 else text[: newline + 1]
-    if not first_line.strip():
-        return None  # leading blank lines or an empty file: the careful path says what is wrong
-    header, _ = read_csv_header(split_lines(first_line), contract, layout, spec, where)  # raises on drift
-    if text.count("\r") != text.count("\r\n"):
+        return None  # bytes the file's encoding cannot decode
+    body = block if codec in UTF8 else text.encode("utf-8")
+    del text
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return None  # a lone carriage return: let the careful path split the lines
-    if codec in ("utf-8", "utf-8-sig", "ascii"):
-        body = data[len(first_line.encode("utf-8")):]
-    else:
-        body = text[len(first_line):].encode("utf-8")
     if len(body.strip()) == 0:
-        return None  # header only: the careful path records it with its warning
+        return None  # blank lines only: the careful path skips them
     width = len(header)
     names = [f"c{i}" for i in range(width)]
     quote = _quote_char(layout)
@@ -109,6 +102,7 @@ def parse_delimited_fast(
             return None
         if not well_formed:
             return None
+    del body
     columns = {}
     candidates = None  # rows whose fields so far are all blank (a row of only blanks is rejected)
     for name, delivered in zip(names, header, strict=True):
@@ -126,13 +120,8 @@ def parse_delimited_fast(
     arrays = {
         c: columns[c] if c in columns else pa.nulls(n, pa.string()) for c in entity.column_names
     }
-    arrays["_row_number"] = pa.array(np.arange(2, n + 2, dtype=np.int64))
-    result = ParsedFile(top_entities=(spec.entity,), mode="fast")
-    note_bom(result, spec.entity, bom_note)
-    note_absent_columns(result, spec, absent_from(header, spec))
+    arrays["_row_number"] = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+    result = ParsedFile(top_entities=(spec.entity,), mode="fast", rows_read=n)
     result.tables[spec.entity] = pa.table(arrays)
-    result.rows_read = n
     flag_table(result, spec.entity, result.tables[spec.entity], list(columns))
-    if n == 0:
-        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "header only"))
     return result

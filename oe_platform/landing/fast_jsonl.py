@@ -1,6 +1,7 @@
-"""The fast path for clean JSON lines: pyarrow's JSON reader with a schema built from the contract.
+"""The fast path for clean JSON lines: pyarrow's JSON reader with a schema built from the contract,
+a batch of lines at a time.
 
-Like the CSV fast path, it gives exactly the careful path's result (parse.parse_jsonl) or nothing:
+Like the CSV fast path, it gives exactly the careful path's result (parse.careful_jsonl) or nothing:
 the schema declares every mapped field as a string and every nested array as a list of objects, and
 pyarrow refuses anything else — a number or boolean where text is mapped, a field the contract does
 not know, an array item that is not an object, invalid UTF-8, a line that is not an object — and then
@@ -9,15 +10,13 @@ the careful path reads the file record by record, with reasons, rejects and drif
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from oe_platform.contracts import Contract, FileSpec, Layout
-from oe_platform.landing.parse import UTF8_BOM, Flag, ParsedFile, _codec_name, empty_to_null, flag_table, sniff_text
+from oe_platform.landing.parse import ParsedFile, empty_to_null, flag_table
 
 BLOCK_SIZE = 8 << 20
 
@@ -58,15 +57,12 @@ def _null_empty(values) -> pa.ChunkedArray:
     return empty_to_null(values)
 
 
-def parse_jsonl_fast(
-    data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
+def fast_jsonl(
+    data: bytes, first_line: int, contract: Contract, layout: Layout, spec: FileSpec
 ) -> ParsedFile | None:
-    """Parse a clean JSON lines file in one go; None when the careful path must decide."""
-    sniff_text(data, layout, where)
-    if _codec_name(layout.encoding, where) not in ("utf-8", "utf-8-sig"):
-        return None
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+    """Parse clean whole lines of a UTF-8 JSON lines file (the first one is line `first_line` of the
+    file) in one go; None when the careful path must decide. Field presence over the whole file
+    (field_never_present) is the caller's to judge."""
     if not data.strip() or b"\x00" in data or b"\r" in data:
         return None
     nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
@@ -75,7 +71,7 @@ def parse_jsonl_fast(
         tree = _tree(list(spec.columns) + [p for c in nested for p in c.parent_columns] + list(arrays))
         schema = pa.schema(list(_type(tree, arrays)))
         table = pajson.read_json(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pajson.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
             parse_options=pajson.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="error", newlines_in_values=False
@@ -88,7 +84,7 @@ def parse_jsonl_fast(
     if n == 0 or n != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
         return None  # blank lines: the careful path numbers the records by line
     record = table.combine_chunks().to_struct_array().chunk(0)
-    row_numbers = pa.array(np.arange(1, n + 1, dtype=np.int64))
+    row_numbers = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
     result = ParsedFile(top_entities=(spec.entity,), mode="fast", rows_read=n)
 
     top = {}
@@ -128,9 +124,4 @@ def parse_jsonl_fast(
         result.tables[child.entity] = pa.table(child_arrays)
         flag_table(result, child.entity, result.tables[child.entity], list(values))
 
-    top_table = result.tables[spec.entity]
-    for delivered, canonical in spec.columns.items():
-        if top_table.column(canonical).null_count == n:
-            result.warnings.append(Flag(spec.entity, None, delivered, "field_never_present",
-                                        f"JSON field {delivered!r} is absent or empty in every record of the file"))
     return result

@@ -12,6 +12,11 @@ manifest with its checksum and what became of it:
 - skipped: not a delivery (yet): a hidden file, a partial download or an office lock file; nothing
   is read or copied, the reason is recorded (once per path and content) so an operator sees it.
 
+A file is read and written in batches of at most OE_INGEST_BATCH_ROWS records (batches.py, textstream.py):
+memory grows with the batch, not the file. Its bronze, rejects and warnings files are written batch by
+batch under hidden temporary names and renamed into place when the whole file is done, so a file
+quarantined half way, a full disk or a killed ingest leaves nothing that is counted.
+
 Idempotent: a file already registered (same path and checksum) is skipped, so re-running changes
 nothing. A quarantined file is tried again when its source's contract changes (onboard the layout,
 re-run). A corrected re-delivery is a new file: its rows are loaded beside the earlier ones (bronze
@@ -43,6 +48,7 @@ from oe_platform.config import Settings
 from oe_platform.contracts import Contract, load_contracts
 from oe_platform.governance.events import record_ingest
 from oe_platform.landing import discover
+from oe_platform.landing.batches import parse_delimited, parse_jsonl
 from oe_platform.landing.bronze import (
     MANIFEST_SCHEMA,
     REJECT_SCHEMA,
@@ -53,16 +59,19 @@ from oe_platform.landing.bronze import (
     partition_path,
 )
 from oe_platform.landing.discover import LandedFile, Location, LocationError, locate, safe_file_name
-from oe_platform.landing.fast_csv import parse_delimited_fast
-from oe_platform.landing.fast_jsonl import parse_jsonl_fast
-from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs, parse_delimited, parse_jsonl
+from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs
 from oe_platform.landing.tabular import parse_parquet, parse_xlsx
-from oe_platform.pause import pause_point
+from oe_platform.landing.textstream import batch_rows as resolve_batch_rows
+from oe_platform.pause import BATCH_POINT, pause_point
 
 MANIFEST_NAME = "file_manifest.parquet"
 LOCK_NAME = ".ingest.lock"
-# One delivery is read into memory whole: larger files are quarantined with a request to split them.
+# Files are read and written in batches (textstream.batch_rows), but one delivery is still checksummed,
+# parsed and kept in quarantine as one unit: larger files are quarantined with a request to split them.
 MAX_FILE_BYTES = 4 << 30
+# The fast paths (pyarrow readers) are tried on every batch; False reads every text file carefully
+# (the tests compare the two).
+FAST_PATHS = True
 RETRYABLE = ("quarantined", "failed")
 # no space left, the file size limit, the disk quota: the disk is full for this process
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
@@ -179,12 +188,46 @@ def contract_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     return {source: sha256_of(c.path) for source, c in contracts.items()}
 
 
-def _write_parquet(table: pa.Table, target: Path) -> None:
-    """Write atomically: readers globbing *.parquet never see a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(target)
+class _Outputs:
+    """The bronze, rejects and warnings files of one landed file, written a batch at a time to hidden
+    temporary files (`.<name>.tmp`: readers globbing *.parquet never see them) and renamed into place
+    when the whole file is done; `discard` removes them all again."""
+
+    def __init__(self) -> None:
+        self._writers: dict[Path, tuple[Path, pq.ParquetWriter]] = {}
+        self.committed: list[Path] = []
+
+    def write(self, target: Path, table: pa.Table) -> None:
+        if target not in self._writers:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            self._writers[target] = (tmp, pq.ParquetWriter(tmp, table.schema))
+        self._writers[target][1].write_table(table)
+
+    @property
+    def pending(self) -> bool:
+        """Something written and not yet renamed into place."""
+        return bool(self._writers)
+
+    def commit(self) -> list[Path]:
+        for _, writer in self._writers.values():
+            writer.close()
+        for target, (tmp, _) in self._writers.items():
+            tmp.replace(target)
+            self.committed.append(target)
+        self._writers = {}
+        return self.committed
+
+    def discard(self) -> None:
+        for tmp, writer in self._writers.values():
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass  # the disk may be full: the file is removed below either way
+            tmp.unlink(missing_ok=True)
+        self._writers = {}
+        _remove(self.committed)
+        self.committed = []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,18 +242,29 @@ class _Job:
     entry: dict
     location: Location | None = None
     loaded_at: datetime | None = None
+    batch_rows: int | None = None  # None: OE_INGEST_BATCH_ROWS or the default
 
 
-def parse_landed(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
-    """Parse one landed file by its contract (rows without a required value rejected); returns the
-    result, the layout name and the entity list. Raises FileRejected when the file as a whole breaks
-    the contract."""
-    parsed, layout, entities = _parse_by_layout(path, where, contract, force)
-    parsed.reject_missing_required(contract)
-    return parsed, layout, entities
+def parse_landed(
+    path: Path, where: str, contract: Contract, force: str, batch_rows: int, fast: bool = True
+) -> tuple[Iterator[ParsedFile], str, str]:
+    """Parse one landed file by its contract, a batch of at most `batch_rows` records at a time;
+    returns the batches (rows without a required value moved to the rejects in each), the layout name
+    and the entity list. Raises FileRejected, before or while the batches are read, when the file as a
+    whole breaks the contract."""
+    batches, layout, entities = _parse_by_layout(path, where, contract, force, batch_rows, fast)
+
+    def checked() -> Iterator[ParsedFile]:
+        for batch in batches:
+            batch.reject_missing_required(contract)
+            yield batch
+            del batch
+
+    return checked(), layout, entities
 
 
-def _parse_by_layout(path: Path, where: str, contract: Contract, force: str) -> tuple[ParsedFile, str, str]:
+def _parse_by_layout(path: Path, where: str, contract: Contract, force: str, batch_rows: int, fast: bool
+                     ) -> tuple[Iterator[ParsedFile], str, str]:
     layout = contract.layout_for(force)
     if layout is None:
         raise FileRejected(
@@ -227,21 +281,15 @@ def _parse_by_layout(path: Path, where: str, contract: Contract, force: str) -> 
             f"(expected one of {patterns}); rename it and re-deliver"
         )
     if layout.format == "xlsx":
-        return parse_xlsx(path, where, contract, layout, specs), layout.name, ",".join(s.entity for s in specs)
+        return parse_xlsx(path, where, contract, layout, specs, batch_rows), layout.name, ",".join(
+            s.entity for s in specs)
     spec = specs[0]
     if layout.format == "parquet":
-        return parse_parquet(path, where, contract, layout, spec), layout.name, spec.entity
-    data = path.read_bytes()
+        return parse_parquet(path, where, contract, layout, spec, batch_rows), layout.name, spec.entity
     if layout.format == "jsonl":
-        parsed = parse_jsonl_fast(data, where, contract, layout, spec)
-        if parsed is None:
-            parsed = parse_jsonl(data, where, contract, layout, spec)
-        return parsed, layout.name, spec.entity
+        return parse_jsonl(path, where, contract, layout, spec, batch_rows, fast), layout.name, spec.entity
     if layout.format == "csv":
-        parsed = parse_delimited_fast(data, where, contract, layout, spec)
-        if parsed is None:
-            parsed = parse_delimited(data, where, contract, layout, spec)
-        return parsed, layout.name, spec.entity
+        return parse_delimited(path, where, contract, layout, spec, batch_rows, fast), layout.name, spec.entity
     raise FileRejected(f"{where}: format {layout.format!r} is not supported by ingest")
 
 
@@ -300,52 +348,65 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
     began = time.perf_counter()
     result = FileResult(path=entry["path"], status="loaded")
     contract = job.location.contract if job.location else None
-    written: list[Path] = []  # removed again if the file does not end loaded: no orphan rows in bronze
+    outputs = _Outputs()  # removed again if the file does not end loaded: no orphan rows in bronze
     try:
         if contract is None or job.location is None:
             raise FileRejected(f"{entry['path']}: not located")
-        parsed, layout, entity = parse_landed(job.landed.path, entry["path"], contract, job.location.force)
-        entry.update(layout=layout, entity=entity, format=contract.layout_named(layout).format,
-                     parse_mode=parsed.mode)
-        for name, table in parsed.tables.items():
-            if table.num_rows:
-                target = partition_path(settings.bronze, contract.source, name, job.location.force,
-                                        job.location.delivery.isoformat(), entry["file_id"])
-                _write_parquet(_bronze_table(table, contract, name, job, layout), target)
-                written.append(target)
-        if parsed.rejects:
-            rows = _side_rows(parsed.rejects, job, "rejected_at", lambda r: {
-                "entity": r.entity, "row_number": r.row_number, "column_name": r.column_name,
-                "reason": r.reason, "raw_text": r.raw_text, "raw_text_truncated": r.raw_text_truncated,
-            })
-            target = settings.meta / "rejects" / f"{entry['file_id']}.parquet"
-            _write_parquet(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), target)
-            written.append(target)
-        warnings = parsed.warnings_table()
-        if warnings.num_rows:
-            target = settings.meta / "warnings" / f"{entry['file_id']}.parquet"
-            _write_parquet(_warnings_table(warnings, job), target)
-            written.append(target)
-        warned = parsed.rows_warned()
-        entry.update(rows_read=parsed.rows_read, rows_accepted=parsed.rows_accepted,
-                     rows_rejected=parsed.rows_rejected, rows_warned=warned)
+        location = job.location
+        batches, layout, entity = parse_landed(job.landed.path, entry["path"], contract, location.force,
+                                               resolve_batch_rows(job.batch_rows), FAST_PATHS)
+        counts = {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0, "rows_warned": 0}
+        modes: list[str] = []
+        truncated = False
+        for batch in batches:
+            for name, table in batch.tables.items():
+                if table.num_rows:
+                    target = partition_path(settings.bronze, contract.source, name, location.force,
+                                            location.delivery.isoformat(), entry["file_id"])
+                    outputs.write(target, _bronze_table(table, contract, name, job, layout))
+            if batch.rejects:
+                rows = _side_rows(batch.rejects, job, "rejected_at", lambda r: {
+                    "entity": r.entity, "row_number": r.row_number, "column_name": r.column_name,
+                    "reason": r.reason, "raw_text": r.raw_text, "raw_text_truncated": r.raw_text_truncated,
+                })
+                outputs.write(settings.meta / "rejects" / f"{entry['file_id']}.parquet",
+                              pa.Table.from_pylist(rows, schema=REJECT_SCHEMA))
+                truncated = truncated or any(r.raw_text_truncated for r in batch.rejects)
+            warnings = batch.warnings_table()
+            if warnings.num_rows:
+                outputs.write(settings.meta / "warnings" / f"{entry['file_id']}.parquet",
+                              _warnings_table(warnings, job))
+            # a record's rows, rejects and warnings are all in one batch: the counts add up
+            counts["rows_read"] += batch.rows_read
+            counts["rows_accepted"] += batch.rows_accepted
+            counts["rows_rejected"] += batch.rows_rejected
+            counts["rows_warned"] += batch.rows_warned()
+            if batch.mode:
+                modes.append(batch.mode)
+            del batch, warnings
+            if outputs.pending:
+                pause_point(BATCH_POINT)
+        outputs.commit()
+        mode = "careful" if "careful" in modes else modes[0] if modes else "careful"
+        entry.update(layout=layout, entity=entity, format=contract.layout_named(layout).format, parse_mode=mode,
+                     **counts)
         result.rows_read, result.rows_accepted, result.rows_rejected, result.rows_warned = (
-            parsed.rows_read, parsed.rows_accepted, parsed.rows_rejected, warned
+            counts["rows_read"], counts["rows_accepted"], counts["rows_rejected"], counts["rows_warned"]
         )
-        result.parse_mode = parsed.mode
-        if any(r.raw_text_truncated for r in parsed.rejects):
+        result.parse_mode = mode
+        if truncated:
             entry["quarantine_path"] = quarantine(settings, job.landed, entry, "a rejected row's raw text was "
                                                   "truncated in the rejects table; the whole file is kept here")
             _add_note(entry, "raw text of a rejected row truncated; the file is kept in quarantine")
     except FileRejected as err:
-        _remove(written)
+        outputs.discard()
         entry.update(status="quarantined", error=str(err), rows_read=0, rows_accepted=0, rows_rejected=0)
         result.status, result.error = "quarantined", str(err)
         entry["quarantine_path"] = quarantine(settings, job.landed, entry, str(err))
     # The boundary of one untrusted file: whatever else goes wrong, this file is set aside with the
     # error and ingest carries on with the others (status failed = report it as a platform bug).
     except Exception as err:
-        _remove(written)
+        outputs.discard()
         if isinstance(err, OSError) and is_disk_full(err):
             # the disk, not the file: stop the whole ingest (every next file would fail the same way)
             raise DiskFull(f"{entry['path']}: {err.strerror or err} while writing its bronze rows under "
@@ -358,6 +419,15 @@ def process_file(job: _Job, settings: Settings) -> tuple[dict, FileResult]:
     entry["finished_at"] = datetime.now(UTC)
     entry["duration_ms"] = int((time.perf_counter() - began) * 1000)
     return entry, result
+
+
+def _sweep_temporary_files(settings: Settings) -> None:
+    """Remove the hidden temporary outputs (`.<name>.parquet.tmp`) an ingest killed half way through a
+    file left behind; under the ingest lock, no other ingest is writing them."""
+    folders = [settings.bronze, settings.meta / "rejects", settings.meta / "warnings"]
+    for folder in folders:
+        if folder.exists():
+            _remove([p for p in folder.rglob(".*.parquet.tmp") if p.is_file()])
 
 
 def _remove(paths: list[Path]) -> None:
@@ -493,13 +563,17 @@ def ingest(
     include_public: bool = True,
     workers: int = 1,
     retry_failed: bool = False,
+    batch_rows: int | None = None,
 ) -> IngestSummary:
     """Load every new landed file into bronze and record it in the file manifest.
 
     `include_public` also reads the data.police.uk files under `Settings.police_uk` in place.
     `workers` > 1 parses files in that many processes. `retry_failed` tries quarantined and failed
-    files again even when their contract did not change.
+    files again even when their contract did not change. Each file is read and written at most
+    `batch_rows` records at a time (default: OE_INGEST_BATCH_ROWS, else textstream.DEFAULT_BATCH_ROWS);
+    the result does not depend on it.
     """
+    batch_rows = resolve_batch_rows(batch_rows)  # a wrong setting stops here, before anything is read
     started = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     contracts = load_contracts()
@@ -507,6 +581,7 @@ def ingest(
         for contract in contracts.values():
             ensure_empty_tables(settings.bronze, contract)
         ensure_empty_meta_tables(settings.meta)
+        _sweep_temporary_files(settings)
         fingerprints = contract_fingerprints(contracts)
         manifest = read_manifest(settings.meta)
         latest: dict[tuple[str, str], dict] = {}
@@ -584,7 +659,7 @@ def ingest(
                 _add_note(entry, f"replaces the earlier content of this path (sha256 {earlier['sha256'][:12]}…); "
                           "both versions stay in bronze, staging keeps the latest by key")
             in_run[entry["sha256"]] = entry  # a second copy in this run is a duplicate of this one
-            jobs.append(_Job(landed, entry, location, entry["started_at"]))
+            jobs.append(_Job(landed, entry, location, entry["started_at"], batch_rows))
 
         try:
             if workers > 1 and len(jobs) > 1:

@@ -20,8 +20,9 @@ import fnmatch
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,6 +37,7 @@ from oe_platform.landing.cells import (
     clip_raw,
     printable,
 )
+from oe_platform.landing.textstream import READ_BYTES, LineWindow
 
 # A multi-line (quoted) record longer than this many lines is treated as a broken quote.
 MAX_LINES_PER_RECORD = 1000
@@ -240,39 +242,43 @@ def sniff_text(data: bytes, layout: Layout, where: str) -> None:
         )
 
 
-def remove_bom(data: bytes, layout: Layout, where: str) -> tuple[bytes, str, str | None]:
-    """The file's bytes without a leading UTF-8 byte-order mark, the codec to read them with, and a
-    note when the mark said something the layout did not: a file of a layout declaring another
-    encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8" writes it, is read as UTF-8
-    when it is valid UTF-8 (else as the declared encoding), and the note says so."""
+def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, str | None]:
+    """Where the file's text starts (after a leading UTF-8 byte-order mark), the codec to read it
+    with, and a note when the mark said something the layout did not: a file of a layout declaring
+    another encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8" writes it, is read
+    as UTF-8 when it is valid UTF-8 (else as the declared encoding), and the note says so. Reads the
+    file from the start (in pieces, to check it is UTF-8 only when it has the mark)."""
     codec = _codec_name(layout.encoding, where)
-    if not data.startswith(UTF8_BOM):
-        return data, codec, None
-    data = data[len(UTF8_BOM):]
+    handle.seek(0)
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        return 0, codec, None
+    start = len(UTF8_BOM)
     if codec in ("utf-8", "utf-8-sig"):
-        return data, codec, None
+        return start, codec, None
+    if not _is_utf8(handle):
+        return start, codec, (f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was "
+                              f"removed and the file read as {layout.encoding}, as layout {layout.name!r} declares")
+    return start, "utf-8", (f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the "
+                            f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
+                            f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
+                            "change the layout's encoding")
+
+
+def _is_utf8(handle: BinaryIO) -> bool:
+    """True when the rest of the file is valid UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        data.decode("utf-8")
+        while data := handle.read(READ_BYTES):
+            decoder.decode(data)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data, codec, (f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was "
-                             f"removed and the file read as {layout.encoding}, as layout {layout.name!r} declares")
-    return data, "utf-8", (f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the "
-                           f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
-                           f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
-                           "change the layout's encoding")
+        return False
+    return True
 
 
 def note_bom(result: ParsedFile, entity: str, note: str | None) -> None:
     if note:
         result.warnings.append(Flag(entity, None, None, "byte_order_mark", note))
-
-
-def decode_text(data: bytes, layout: Layout, where: str) -> tuple[str, str | None]:
-    """Decode with the layout's encoding (a byte-order mark removed: remove_bom, whose note comes
-    back too); undecodable bytes are kept as surrogate escapes so the rows that hold them can be
-    rejected one by one (the rest of the file still loads)."""
-    data, codec, note = remove_bom(data, layout, where)
-    return data.decode(codec, errors="surrogateescape"), note
 
 
 def _bad_bytes_reason(value: str, layout: Layout) -> str:
@@ -361,16 +367,16 @@ def check_header(
 class _LineFeed:
     """Feeds lines to csv.reader; stops a single record from running over MAX_LINES_PER_RECORD."""
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: LineWindow, pos: int):
         self.lines = lines
-        self.pos = 0
-        self.record_start = 0
+        self.pos = pos
+        self.record_start = pos
 
     def __iter__(self) -> _LineFeed:
         return self
 
     def __next__(self) -> str:
-        if self.pos >= len(self.lines) or self.pos - self.record_start >= MAX_LINES_PER_RECORD:
+        if self.pos - self.record_start >= MAX_LINES_PER_RECORD or not self.lines.has(self.pos):
             raise StopIteration
         line = self.lines[self.pos]
         self.pos += 1
@@ -407,13 +413,14 @@ def split_lines(text: str) -> list[str]:
 
 
 def read_csv_header(
-    lines: list[str], contract: Contract, layout: Layout, spec: FileSpec, where: str
+    lines: list[str] | LineWindow, contract: Contract, layout: Layout, spec: FileSpec, where: str
 ) -> tuple[list[str], int]:
     """The header (validated against the contract) and the index of the first line after it."""
+    has = lines.has if isinstance(lines, LineWindow) else (lambda index: index < len(lines))
     first = 0
-    while first < len(lines) and not lines[first].strip():
+    while has(first) and not lines[first].strip():
         first += 1
-    if first >= len(lines):
+    if not has(first):
         raise FileRejected(
             f"{where}: the file is empty (no header row); deliver at least the header row of "
             f"{contract_ref(contract, layout, spec)}"
@@ -437,32 +444,42 @@ def absent_from(header: list[str], spec: FileSpec) -> list[str]:
     return [c for c in spec.columns if c not in header]
 
 
-def parse_delimited(
-    data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec
-) -> ParsedFile:
-    """The careful path: every record on its own, with a reason for each one rejected."""
-    sniff_text(data, layout, where)
-    text, bom_note = decode_text(data, layout, where)
-    lines = split_lines(text)
-    header, body_start = read_csv_header(lines, contract, layout, spec, where)
+def careful_delimited(
+    lines: LineWindow, start: int, header: list[str] | None, where: str, contract: Contract, layout: Layout,
+    spec: FileSpec, batch_rows: int,
+) -> Iterator[ParsedFile]:
+    """The careful path, from line index `start` (0-based) to the end of the file: every record on
+    its own, with a reason for each one rejected; one ParsedFile per `batch_rows` records read. With
+    `header` None the header is read first (and its absent optional columns noted); else `start` is
+    the first line of a record after it."""
+    first_batch = ParsedFile(top_entities=(spec.entity,), mode="careful")
+    if header is None:
+        header, start = read_csv_header(lines, contract, layout, spec, where)
+        note_absent_columns(first_batch, spec, absent_from(header, spec))
     width = len(header)
     canonical = [spec.columns[h] for h in header]
     entity_columns = contract.entities[spec.entity].column_names
-    result = ParsedFile(top_entities=(spec.entity,), mode="careful")
-    note_bom(result, spec.entity, bom_note)
-    note_absent_columns(result, spec, absent_from(header, spec))
-    rows = RowCollector(canonical)
     csv.field_size_limit(MAX_FIELD_CHARS)
     quote = _quote_char(layout)
 
     def new_reader(feed: _LineFeed):
         return csv.reader(feed, delimiter=layout.delimiter, quotechar=quote, strict=True)
 
-    feed = _LineFeed(lines)
-    feed.pos = body_start
+    def finish(batch: ParsedFile, rows: RowCollector) -> ParsedFile:
+        table = rows.table(entity_columns)
+        batch.tables[spec.entity] = table
+        flag_table(batch, spec.entity, table, canonical)
+        return batch
+
+    result, rows = first_batch, RowCollector(canonical)
+    feed = _LineFeed(lines, start)
     reader = new_reader(feed)
     resynced = False
-    while feed.pos < len(lines):
+    while lines.has(feed.pos):
+        if result.rows_read >= batch_rows:
+            yield finish(result, rows)
+            result, rows = ParsedFile(top_entities=(spec.entity,), mode="careful"), RowCollector(canonical)
+        lines.forget_before(feed.pos)  # the records before are done (a resync restarts at or after here)
         start = feed.record_start = feed.pos
         error: csv.Error | None = None
         try:
@@ -472,7 +489,7 @@ def parse_delimited(
         except csv.Error as err:
             error, record = err, []
         consumed = feed.pos - start
-        raw = lines[start] if consumed == 1 else "".join(lines[start:feed.pos])
+        raw = lines[start] if consumed == 1 else lines.text(start, feed.pos)
         line_number = start + 1
         if error is None and not raw.strip():
             continue  # a blank line holds no record
@@ -514,12 +531,7 @@ def parse_delimited(
                                         "the previous record was broken; this row was parsed from its own line"))
             resynced = False
         rows.add(line_number, record)
-    table = rows.table(entity_columns)
-    result.tables[spec.entity] = table
-    flag_table(result, spec.entity, table, canonical)
-    if result.rows_read == 0:
-        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "header only"))
-    return result
+    yield finish(result, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,28 +616,53 @@ def _path(obj: object, keys: list[str]) -> object:
     return obj
 
 
-def parse_jsonl(data: bytes, where: str, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
-    sniff_text(data, layout, where)
-    text, bom_note = decode_text(data, layout, where)
-    nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
+class JsonlPlan:
+    """What the careful JSON lines path extracts from each record of a file (built once per file),
+    and the field paths outside the contract found so far (schema drift, reported at the end)."""
+
+    def __init__(self, contract: Contract, layout: Layout, spec: FileSpec):
+        self.contract, self.layout, self.spec = contract, layout, spec
+        self.nested = [s for s in layout.files.values() if s.nested_in == spec.entity]
+        self.top_columns = list(dict.fromkeys(spec.columns.values()))
+        self.top = _Node.build({d: self.top_columns.index(c) for d, c in spec.columns.items()},
+                               [p for c in self.nested for p in c.parent_columns]
+                               + [c.path or "" for c in self.nested])
+        self.children = []
+        for child in self.nested:
+            columns = list(dict.fromkeys([*child.parent_columns.values(), *child.columns.values()]))
+            parent = _Node.build({d: columns.index(c) for d, c in child.parent_columns.items()})
+            items = _Node.build({d: columns.index(c) for d, c in child.columns.items()})
+            self.children.append((child, (child.path or "").split("."), parent, items, columns))
+        self.unknown: set[str] = set()
+
+    def drift(self, where: str, never: list[str]) -> FileRejected:
+        """The error for a file whose records hold fields outside the contract."""
+        contract, layout, spec = self.contract, self.layout, self.spec
+        expected = list(spec.columns) + [f"{c.path}[].{p}" for c in self.nested for p in c.columns]
+        renamed = f"; fields of the contract empty in every record: {never[:10]}" if never else ""
+        return FileRejected(
+            f"{where}: JSON fields not in {contract_ref(contract, layout, spec)}: {sorted(self.unknown)[:10]}"
+            f"{renamed}. Expected fields: {expected}. Fix the extract (or add the field to the contract, then "
+            "run ingest again) and re-deliver"
+        )
+
+
+def careful_jsonl(plan: JsonlPlan, text: str, first_line: int) -> ParsedFile:
+    """The careful path over a run of whole lines of a JSON lines file starting at line `first_line`:
+    every record on its own, with a reason for each one rejected. Fields outside the contract are
+    added to `plan.unknown` (the file is refused once every batch is read)."""
+    contract, layout, spec = plan.contract, plan.layout, plan.spec
     result = ParsedFile(top_entities=(spec.entity,), mode="careful")
-    note_bom(result, spec.entity, bom_note)
-
-    top_columns = list(dict.fromkeys(spec.columns.values()))
-    top = _Node.build({d: top_columns.index(c) for d, c in spec.columns.items()},
-                      [p for c in nested for p in c.parent_columns] + [c.path or "" for c in nested])
-    collectors = {spec.entity: RowCollector(top_columns)}
+    top = plan.top
+    collectors = {spec.entity: RowCollector(plan.top_columns)}
     plans = []
-    for child in nested:
-        columns = list(dict.fromkeys([*child.parent_columns.values(), *child.columns.values()]))
-        parent = _Node.build({d: columns.index(c) for d, c in child.parent_columns.items()})
-        items = _Node.build({d: columns.index(c) for d, c in child.columns.items()})
+    for child, path_keys, parent, items_plan, columns in plan.children:
         collectors[child.entity] = RowCollector(columns)
-        plans.append((child, (child.path or "").split("."), parent, items, len(columns)))
-    width = len(top_columns)
-    unknown: set[str] = set()
+        plans.append((child, path_keys, parent, items_plan, len(columns)))
+    width = len(plan.top_columns)
+    unknown = plan.unknown
 
-    for index, line in enumerate(text.split("\n"), start=1):
+    for index, line in enumerate(text.split("\n"), start=first_line):
         if not line or line.isspace():
             continue
         if line[-1] == "\r":
@@ -689,22 +726,6 @@ def parse_jsonl(data: bytes, where: str, contract: Contract, layout: Layout, spe
         table = collector.table(contract.entities[name].column_names)
         result.tables[name] = table
         flag_table(result, name, table, collector.columns)
-    top_table = result.tables[spec.entity]
-    never = [d for d, c in spec.columns.items() if top_table.num_rows and top_table.column(c).null_count
-             == top_table.num_rows]
-    if unknown:
-        expected = list(spec.columns) + [f"{c.path}[].{p}" for c in nested for p in c.columns]
-        renamed = f"; fields of the contract empty in every record: {never[:10]}" if never else ""
-        raise FileRejected(
-            f"{where}: JSON fields not in {contract_ref(contract, layout, spec)}: {sorted(unknown)[:10]}"
-            f"{renamed}. Expected fields: {expected}. Fix the extract (or add the field to the contract, then "
-            "run ingest again) and re-deliver"
-        )
-    for path in never:
-        result.warnings.append(Flag(spec.entity, None, path, "field_never_present",
-                                    f"JSON field {path!r} is absent or empty in every record of the file"))
-    if not result.rows_read:
-        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "no JSON records"))
     return result
 
 

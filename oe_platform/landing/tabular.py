@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,29 +80,67 @@ def _arrow_text(values: pa.ChunkedArray, where: str, column: str) -> pa.ChunkedA
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
-def parse_parquet(path: Path, where: str, contract: Contract, layout: Layout, spec: FileSpec) -> ParsedFile:
-    try:
-        parquet = pq.ParquetFile(path)
-        table = parquet.read()
-    except (pa.ArrowException, OSError, ValueError) as err:
-        raise FileRejected(f"{where}: the file cannot be read as Parquet ({type(err).__name__}: {err}); "
-                           f"layout {layout.name!r} declares parquet. Re-export it and re-deliver") from err
-    try:
-        table.validate(full=True)  # e.g. string columns holding bytes that are not UTF-8
-    except pa.ArrowInvalid as err:
-        raise FileRejected(f"{where}: the Parquet data is invalid ({err}); re-export it and re-deliver") from err
+def _flat(table: pa.Table) -> pa.Table:
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()  # struct columns as dotted names, as the contract writes them
-    absent = check_header(list(table.column_names), contract, layout, spec, where)
+    return table
+
+
+def _unreadable(where: str, layout: Layout, err: Exception) -> FileRejected:
+    return FileRejected(f"{where}: the file cannot be read as Parquet ({type(err).__name__}: {err}); "
+                        f"layout {layout.name!r} declares parquet. Re-export it and re-deliver")
+
+
+def parse_parquet(
+    path: Path, where: str, contract: Contract, layout: Layout, spec: FileSpec, batch_rows: int
+) -> Iterator[ParsedFile]:
+    """A Parquet delivery, `batch_rows` records at a time (record batches of its row groups); row
+    numbers are the records' positions in the file (1-based)."""
+    try:
+        parquet = pq.ParquetFile(path)
+        names = _flat(parquet.schema_arrow.empty_table()).column_names
+        batches = parquet.iter_batches(batch_size=batch_rows)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise _unreadable(where, layout, err) from err
+    absent = check_header(list(names), contract, layout, spec, where)
+    head = ParsedFile(top_entities=(spec.entity,), mode="parquet")
+    note_absent_columns(head, spec, absent)
+    yield head
+    read = 0
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError, ValueError) as err:
+            raise _unreadable(where, layout, err) from err
+        if batch is None:
+            break
+        table = pa.Table.from_batches([batch])
+        del batch
+        try:
+            table.validate(full=True)  # e.g. string columns holding bytes that are not UTF-8
+        except pa.ArrowInvalid as err:
+            raise FileRejected(f"{where}: the Parquet data is invalid ({err}); re-export it and re-deliver") from err
+        result = _parquet_batch(_flat(table), read + 1, where, contract, spec, absent)
+        del table
+        read += result.rows_read
+        yield result
+        del result
+    if read == 0:
+        tail = ParsedFile(top_entities=(spec.entity,), mode="parquet")
+        tail.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "no records"))
+        yield tail
+
+
+def _parquet_batch(table: pa.Table, first_row: int, where: str, contract: Contract, spec: FileSpec,
+                   absent: list[str]) -> ParsedFile:
     n = table.num_rows
     columns = {spec.columns[name]: _arrow_text(table.column(name), where, name)
                for name in spec.columns if name not in absent}
     entity = contract.entities[spec.entity]
     arrays = {c: columns[c] if c in columns else pa.nulls(n, pa.string()) for c in entity.column_names}
-    arrays["_row_number"] = pa.array(np.arange(1, n + 1, dtype=np.int64))
+    arrays["_row_number"] = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
     full = pa.table(arrays)
     result = ParsedFile(top_entities=(spec.entity,), mode="parquet", rows_read=n)
-    note_absent_columns(result, spec, absent)
     # a record with every mapped value empty is rejected, as for the text formats
     empty = None
     for name in columns:
@@ -127,8 +166,6 @@ def parse_parquet(path: Path, where: str, contract: Contract, layout: Layout, sp
         full = pc.filter(full, pc.invert(bad))
     result.tables[spec.entity] = full
     flag_table(result, spec.entity, full, list(columns))
-    if n == 0:
-        result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", "no records"))
     return result
 
 
@@ -175,9 +212,10 @@ def _cell_text(value: object, column_type: str) -> str | None:
 
 
 def parse_xlsx(
-    path: Path, where: str, contract: Contract, layout: Layout, specs: list[FileSpec]
-) -> ParsedFile:
-    """Every sheet of a workbook that the layout maps (one entity per sheet)."""
+    path: Path, where: str, contract: Contract, layout: Layout, specs: list[FileSpec], batch_rows: int
+) -> Iterator[ParsedFile]:
+    """Every sheet of a workbook that the layout maps (one entity per sheet), `batch_rows` rows at a
+    time (openpyxl's read-only mode streams the sheet's rows)."""
     _check_zip(path, where)
     import openpyxl  # imported here: only XLSX deliveries pay for it
 
@@ -188,10 +226,10 @@ def parse_xlsx(
     except Exception as err:
         raise FileRejected(f"{where}: the workbook cannot be opened ({type(err).__name__}: {err}); "
                            "re-save it as Excel Workbook (.xlsx) and re-deliver") from err
-    result = ParsedFile(top_entities=tuple(s.entity for s in specs), mode="xlsx")
+    top = tuple(s.entity for s in specs)
     try:
         for spec in specs:
-            _parse_sheet(workbook, result, where, contract, layout, spec)
+            yield from _parse_sheet(workbook, top, where, contract, layout, spec, batch_rows)
     except FileRejected:
         raise
     except Exception as err:  # same reason as above, while reading the sheet XML
@@ -199,11 +237,10 @@ def parse_xlsx(
                            "re-save it as Excel Workbook (.xlsx) and re-deliver") from err
     finally:
         workbook.close()
-    return result
 
 
-def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, layout: Layout,
-                 spec: FileSpec) -> None:
+def _parse_sheet(workbook, top: tuple[str, ...], where: str, contract: Contract, layout: Layout,
+                 spec: FileSpec, batch_rows: int) -> Iterator[ParsedFile]:
     if spec.sheet:
         if spec.sheet not in workbook.sheetnames:
             raise FileRejected(
@@ -215,11 +252,19 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
         sheet = workbook.worksheets[0]
     entity = contract.entities[spec.entity]
     types = {c.name: c.type for c in entity.columns}
+    result = ParsedFile(top_entities=top, mode="xlsx")
     collector: RowCollector | None = None
     header: list[str] | None = None
     canonical: list[str] = []
     column_types: list[str] = []
     rows_read = 0
+
+    def finish(batch: ParsedFile, rows: RowCollector) -> ParsedFile:
+        table = rows.table(entity.column_names)
+        batch.tables[spec.entity] = table
+        flag_table(batch, spec.entity, table, canonical)
+        return batch
+
     for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
             continue
@@ -234,7 +279,12 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
             column_types = [types.get(c, "text") for c in canonical]
             collector = RowCollector(canonical)
             continue
+        assert collector is not None
+        if result.rows_read >= batch_rows:
+            yield finish(result, collector)
+            result, collector = ParsedFile(top_entities=top, mode="xlsx"), RowCollector(canonical)
         rows_read += 1
+        result.rows_read += 1
         width = len(header)
         if any(v is not None for v in values[width:]):
             result.reject(spec.entity, row_number,
@@ -242,14 +292,10 @@ def _parse_sheet(workbook, result: ParsedFile, where: str, contract: Contract, l
                           json.dumps([_cell_text(v, "text") for v in values], ensure_ascii=False))
             continue
         cells = list(values[:width]) + [None] * (width - len(values))
-        assert collector is not None
         collector.add(row_number, [_cell_text(v, t) for v, t in zip(cells, column_types, strict=True)])
     if header is None or collector is None:
         raise FileRejected(f"{where}: sheet {sheet.title!r} is empty (no header row); "
                            f"deliver at least the header row of {contract_ref(contract, layout, spec)}")
-    result.rows_read += rows_read
-    table = collector.table(entity.column_names)
-    result.tables[spec.entity] = table
-    flag_table(result, spec.entity, table, canonical)
     if rows_read == 0:
         result.warnings.append(Flag(spec.entity, None, None, "no_data_rows", f"sheet {sheet.title!r} header only"))
+    yield finish(result, collector)

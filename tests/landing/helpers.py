@@ -63,3 +63,22 @@ def assert_nothing_lost(settings: Settings) -> None:
         assert row["status"] in {"loaded", "duplicate", "quarantined", "failed", "skipped"}
         if row["status"] in {"quarantined", "failed", "skipped"}:
             assert row["error"], f"{row['path']}: {row['status']} without a reason"
+
+
+def lake_snapshot(settings: Settings) -> dict[str, list]:
+    """Every bronze entity's rows, the rejects and the warnings, sorted (load times left out)."""
+    con = duckdb.connect()
+    out = {}
+    try:
+        for folder in sorted(settings.bronze.glob("*/*")):
+            glob = folder / "**" / "*.parquet"
+            rel = con.sql(f"select * exclude (_loaded_at) from read_parquet('{glob}', union_by_name = true, "
+                          "hive_partitioning = false) order by all")
+            out[f"bronze/{folder.parent.name}/{folder.name}"] = rel.fetchall()
+        for name, stamp in (("rejects", "rejected_at"), ("warnings", "warned_at")):
+            glob = settings.meta / name / "*.parquet"
+            out[name] = con.sql(f"select * exclude ({stamp}) from read_parquet('{glob}', union_by_name = true) "
+                                "order by all").fetchall()
+    finally:
+        con.close()
+    return out
