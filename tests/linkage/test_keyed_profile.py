@@ -1,0 +1,92 @@
+"""The FEBRL-style keyed-duplicates delivery (`oe linkage evaluate --profile febrl`): it writes what it
+claims (names, date of birth, address and postcode only; every record its own key; duplicates with
+one to four keying errors) and its truth is consistent with the file."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from oe_platform.config import REPO_ROOT
+from oe_platform.synth.keyed import COLUMNS, DELIVERY_DATE, PARTNER, char_error, corrupt, write_keyed_delivery
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance (insert, delete, substitute, transpose)."""
+    d = np.zeros((len(a) + 1, len(b) + 1), dtype=int)
+    d[:, 0] = range(len(a) + 1)
+    d[0, :] = range(len(b) + 1)
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i, j] = min(d[i, j], d[i - 2, j - 2] + 1)
+    return int(d[len(a), len(b)])
+
+
+def test_keyed_delivery_has_only_names_dob_address_postcode_and_consistent_truth(tmp_path):
+    delivery = write_keyed_delivery(400, 11, tmp_path / "landing", tmp_path / "truth")
+    assert delivery.persons_file == tmp_path / "landing" / "canonical" / PARTNER / DELIVERY_DATE / "persons.csv"
+    with open(delivery.persons_file, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames
+        rows = list(reader)
+    # canonical columns, and none of the identifying ones
+    canonical = yaml.safe_load((REPO_ROOT / "contracts" / "canonical.yml").read_text())
+    allowed = {c["name"] for c in canonical["entities"]["persons"]["columns"]}
+    assert header == list(COLUMNS) and set(header) <= allowed
+    assert not set(header) & {"pnc_id", "cro_number", "nhs_number", "phone", "email", "aliases", "sex"}
+    # every record its own key; every date of birth a valid ISO date (ingest would reject others)
+    assert len({r["record_id"] for r in rows}) == len(rows) == delivery.records
+    for r in rows:
+        if r["date_of_birth"]:
+            date.fromisoformat(r["date_of_birth"])
+
+    truth = pd.read_parquet(delivery.truth_file)
+    file = pd.DataFrame(rows)
+    assert len(truth) == len(file) and set(truth["record_key"]) == set(file["record_id"])
+    assert set(truth["source"]) == {"canonical"} and set(truth["org"]) == {PARTNER}
+    # one original per person, duplicates as many as reported, several persons with more than one
+    kinds = truth.groupby("person_id")["kind"].agg(lambda k: (k == "original").sum())
+    assert (kinds == 1).all() and kinds.size == 400
+    assert (truth["kind"] == "duplicate").sum() == delivery.duplicates > 400
+    assert truth.groupby("person_id").size().max() >= 4
+    # every duplicate differs from its original, by the errors its truth names (1 to 4)
+    joined = truth.merge(file, left_on="record_key", right_on="record_id")
+    originals = joined[joined["kind"] == "original"].set_index("person_id")
+    duplicates = joined[joined["kind"] == "duplicate"]
+    errors = duplicates["noise"].str.split(";").str.len()
+    assert errors.between(1, 4).all() and errors.max() == 4 and (errors >= 2).mean() > 0.5
+    fields = ["forename", "surname", "date_of_birth", "address", "postcode"]
+    for _, dup in duplicates.iterrows():
+        orig = originals.loc[dup["person_id"]]
+        changed = {f for f in fields if dup[f] != orig[f]}
+        named = {label.split(":")[1] for label in dup["noise"].split(";")}
+        if any(label.startswith("swap:") for label in dup["noise"].split(";")):
+            named |= {"forename", "surname"}
+        assert changed and changed <= named, (dup.to_dict(), orig.to_dict())
+        # character-level errors change their field by at most two edits (at most two errors a field)
+        for f in changed - {"date_of_birth"}:
+            if dup[f] and not any(k in dup["noise"] for k in ("swap", "nickname", "ocr", "phonetic")):
+                assert _edits(dup[f], orig[f]) <= 2
+    # the kinds of FEBRL's generator all occur
+    labels = duplicates["noise"].str.split(";").explode().str.split(":").str[0]
+    for kind in ("insert", "delete", "substitute", "transpose", "ocr", "phonetic", "missing", "swap",
+                 "nickname", "digit", "day_month"):
+        assert (labels == kind).any(), kind
+
+
+def test_corrupt_applies_the_asked_number_of_errors_and_char_errors_change_the_value():
+    rng = np.random.default_rng(3)
+    for kind in ("insert", "delete", "substitute", "transpose"):
+        assert char_error("Margaret", kind, rng) != "Margaret"
+    nick = {"William": ("Bill",)}
+    for n in (1, 2, 3, 4):
+        record = {"forename": "William", "surname": "Thompson", "date_of_birth": "1971-03-09",
+                  "address": "12 Church Lane, Luton", "postcode": "LU2 7QH"}
+        labels = corrupt(record, n, rng, nick)
+        assert len(labels) == n
