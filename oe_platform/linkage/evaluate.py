@@ -24,8 +24,9 @@ from oe_platform.linkage.model import LinkageModel, load_model
 from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, LinkageRun, link_records, write_outputs
 from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy
 
-KEYED_PROFILES = ("febrl",)
-"""Profiles that are not the generator's world but a keyed-duplicates partner file (synth.keyed)."""
+KEYED_PROFILES = ("febrl", "census-keyed")
+"""Profiles that are not the generator's world but partner files written by synth.keyed: FEBRL-style
+keyed duplicates in one file, or the same people in three census-like sources."""
 PROFILES = ("default", "heavy", "census", *KEYED_PROFILES)
 
 
@@ -149,7 +150,7 @@ def evaluate(
     `Evaluation.baseline` and written to <workdir>/lake/linkage/baseline.json.
     """
     from oe_platform.synth import generate
-    from oe_platform.synth.keyed import write_keyed_delivery
+    from oe_platform.synth.keyed import write_census_delivery, write_keyed_delivery
     from oe_platform.synth.noise import NoiseRates
 
     keyed = profile in KEYED_PROFILES  # a FEBRL-style delivery written by synth.keyed, not the generator
@@ -168,7 +169,8 @@ def evaluate(
             if keyed:
                 if settings.landing.exists():
                     shutil.rmtree(settings.landing)
-                write_keyed_delivery(persons, seed + shard, settings.landing, truth_dir)
+                writer = write_keyed_delivery if profile == "febrl" else write_census_delivery
+                writer(persons, seed + shard, settings.landing, truth_dir)
             else:
                 generate(persons=persons, seed=seed + shard, months=months, out=settings.landing,
                          truth_out=truth_dir, rates=rates, progress=progress)

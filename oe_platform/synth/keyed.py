@@ -55,6 +55,7 @@ PHONETIC = (("ph", "f"), ("f", "ph"), ("ck", "k"), ("ch", "tch"), ("c", "k"), ("
             ("ou", "ow"), ("wr", "r"), ("kn", "n"), ("gh", "g"), ("ey", "y"), ("son", "sen"), ("ll", "l"),
             ("tt", "t"), ("nn", "n"), ("ai", "ay"), ("er", "a"), ("v", "w"), ("x", "ks"), ("ei", "ie"))
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+CHAR_ERRORS = ("insert", "delete", "substitute", "transpose")
 # duplicates per person: 0 to 5, most have one or two (FEBRL's Zipf-like default)
 DUPLICATE_WEIGHTS = (0.2, 0.35, 0.2, 0.12, 0.08, 0.05)
 
@@ -224,3 +225,135 @@ def write_keyed_delivery(persons: int, seed: int, landing: Path, truth_out: Path
     write_table(truth_frame, truth_file)
     return KeyedDelivery(persons=persons, records=len(frame), duplicates=int(counts.sum()),
                          persons_file=persons_file, truth_file=truth_file)
+
+
+# --- census-like: the same people in three administrative sources (`--profile census-keyed`) ---
+
+CENSUS_SOURCES = ("census-a", "census-b", "census-c")
+CENSUS_LOCALES = ("pl_PL", "ro_RO", "es_ES", "en_IN", "pt_PT", "tr_TR")
+CENSUS_FOREIGN_SHARE = 0.3
+CENSUS_PRESENT = 0.85  # a person is in each source with this probability (at least one source)
+# per record, independently: what an administrative source does to a person's details
+CENSUS_RATES = {
+    "typo_forename": 0.06, "typo_surname": 0.06, "nickname": 0.15, "initial": 0.04, "ascii": 0.6,
+    "day_month": 0.08, "digit": 0.04, "dob_missing": 0.04, "postcode_missing": 0.06, "surname_change": 0.03,
+}
+CENSUS_MOVED = 0.25  # a person who moved: sources after the move hold the new address
+_ABBREVIATIONS = {"Road": "Rd", "Street": "St", "Avenue": "Ave", "Close": "Cl", "Lane": "Ln", "Drive": "Dr",
+                  "Crescent": "Cres", "Gardens": "Gdns", "Court": "Ct", "Place": "Pl", "Terrace": "Ter",
+                  "Square": "Sq"}
+
+
+def ascii_fold(value: str) -> str:
+    """Diacritics dropped (Zięcik -> Ziecik, Şekim -> Sekim), as a source without them keys it."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", value.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def address_style(address: str, source: int) -> str:
+    """One address line in the style of source 0, 1 or 2: as written; upper case with street types
+    abbreviated and no commas; the town left out."""
+    if source == 1:
+        words = [_ABBREVIATIONS.get(w.rstrip(","), w.rstrip(",")) for w in address.split()]
+        return " ".join(words).upper()
+    if source == 2:
+        return address.rsplit(", ", 1)[0]
+    return address
+
+
+def _foreign_people(count: int, seed: int) -> list[tuple[str, str]]:
+    from oe_platform.synth.reference import foreign_names
+
+    per = count // len(CENSUS_LOCALES) + 1
+    out = [(f, s) for k, loc in enumerate(CENSUS_LOCALES) for f, s, _ in foreign_names(seed + k, loc, per)]
+    return out[:count]
+
+
+def write_census_delivery(persons: int, seed: int, landing: Path, truth_out: Path) -> KeyedDelivery:
+    """The same people in three canonical partner files (CENSUS_SOURCES), a record each where present,
+    with other countries' names (diacritics kept or dropped), nicknames, initials, a surname changed,
+    day and month of birth swapped or a digit mistyped, each source's address style, and a quarter of
+    the people moved between sources. Names, date of birth, address and postcode only; no identifiers."""
+    if persons < 1:
+        raise ValueError("persons must be at least 1")
+    rng = np.random.default_rng(seed)
+    people = _people(persons, rng, seed)
+    movers = _people(persons, rng, seed + 1)  # new addresses of those who move
+    surnames = _people(persons, rng, seed + 2)["surname"].to_numpy()
+    foreign = rng.random(persons) < CENSUS_FOREIGN_SHARE
+    names = _foreign_people(int(foreign.sum()), seed)
+    people.loc[foreign, "forename"] = [f for f, _ in names]
+    people.loc[foreign, "surname"] = [s for _, s in names]
+    nick = nicknames()
+    moved = rng.random(persons) < CENSUS_MOVED
+    move_after = rng.integers(0, len(CENSUS_SOURCES) - 1, persons)  # sources after this one hold the new address
+    present = rng.random((persons, len(CENSUS_SOURCES))) < CENSUS_PRESENT
+    present[~present.any(axis=1), 0] = True
+    rows: list[list[dict[str, str]]] = [[] for _ in CENSUS_SOURCES]
+    truth: list[list[dict[str, str]]] = [[] for _ in CENSUS_SOURCES]
+    for k, person in enumerate(people.to_dict("records")):
+        for src in range(len(CENSUS_SOURCES)):
+            if not present[k, src]:
+                continue
+            record = dict(person)
+            labels = []
+            if moved[k] and src > move_after[k]:
+                record["address"], record["postcode"] = movers.at[k, "address"], movers.at[k, "postcode"]
+                labels.append("moved")
+            u = rng.random(len(CENSUS_RATES))
+            for (kind, rate), draw in zip(CENSUS_RATES.items(), u, strict=True):
+                if draw >= rate:
+                    continue
+                before = dict(record)
+                if kind == "typo_forename":
+                    record["forename"] = char_error(record["forename"], CHAR_ERRORS[int(rng.integers(4))], rng)
+                elif kind == "typo_surname":
+                    record["surname"] = char_error(record["surname"], CHAR_ERRORS[int(rng.integers(4))], rng)
+                elif kind == "nickname" and nick.get(record["forename"].title()):
+                    options = nick[record["forename"].title()]
+                    record["forename"] = options[int(rng.integers(len(options)))]
+                elif kind == "initial":
+                    record["forename"] = record["forename"][:1]
+                elif kind == "ascii":
+                    record["forename"], record["surname"] = (ascii_fold(record["forename"]),
+                                                             ascii_fold(record["surname"]))
+                elif kind == "day_month" and int(record["date_of_birth"][8:10]) <= 12:
+                    d = record["date_of_birth"]
+                    record["date_of_birth"] = f"{d[:4]}-{d[8:10]}-{d[5:7]}"
+                elif kind == "digit":
+                    record["date_of_birth"] = mistype_date(record["date_of_birth"], rng, 1, (2, 3, 5, 6, 8, 9))
+                elif kind == "dob_missing":
+                    record["date_of_birth"] = ""
+                elif kind == "postcode_missing":
+                    record["postcode"] = ""
+                elif kind == "surname_change":
+                    record["surname"] = str(surnames[k])
+                if record != before:
+                    labels.append(kind)
+            record["address"] = address_style(record["address"], src)
+            rows[src].append(record)
+            truth[src].append({"person_id": f"P{k:07d}", "kind": CENSUS_SOURCES[src], "noise": ";".join(labels)})
+    frames, truths, files = [], [], []
+    for src, partner in enumerate(CENSUS_SOURCES):
+        order = rng.permutation(len(rows[src]))
+        frame = pd.DataFrame([rows[src][i] for i in order], columns=list(FIELDS))
+        frame.insert(0, "record_id", [f"{partner[-1].upper()}{n:08d}"
+                                      for n in rng.choice(10**8, len(frame), replace=False)])
+        folder = landing / "canonical" / partner / DELIVERY_DATE
+        folder.mkdir(parents=True, exist_ok=True)
+        frame[list(COLUMNS)].to_csv(folder / "persons.csv", index=False, encoding="utf-8")
+        files.append(folder / "persons.csv")
+        t = pd.DataFrame([truth[src][i] for i in order], columns=["person_id", "kind", "noise"])
+        t.insert(0, "record_key", frame["record_id"].to_numpy())
+        t.insert(0, "org", partner)
+        t.insert(0, "source", "canonical")
+        frames.append(frame)
+        truths.append(t)
+    truth_out.mkdir(parents=True, exist_ok=True)
+    truth_file = truth_out / "person_records.parquet"
+    write_table(pd.concat(truths, ignore_index=True), truth_file)
+    total = sum(len(f) for f in frames)
+    return KeyedDelivery(persons=persons, records=total, duplicates=total - persons, persons_file=files[0],
+                         truth_file=truth_file)
