@@ -121,3 +121,44 @@ def test_evaluate_links_the_keyed_delivery_through_the_canonical_pipeline(tmp_pa
     stages = [line for line in lines[start + 1:] if line.startswith("  ") and "of recall" in line]
     lost = sum(float(re.search(r"\(([0-9.]+) of recall\)", line).group(1)) for line in stages)
     assert abs((1 - recall) - lost) < 1e-4
+
+
+def test_census_keyed_delivery_holds_the_same_people_in_three_sources(tmp_path):
+    from oe_platform.synth.keyed import CENSUS_SOURCES, address_style, ascii_fold, write_census_delivery
+
+    delivery = write_census_delivery(400, 13, tmp_path / "landing", tmp_path / "truth")
+    files = {p: tmp_path / "landing" / "canonical" / p / DELIVERY_DATE / "persons.csv" for p in CENSUS_SOURCES}
+    frames = {p: pd.read_csv(f, dtype=str, keep_default_na=False) for p, f in files.items()}
+    for frame in frames.values():
+        assert list(frame.columns) == list(COLUMNS)
+        assert frame["record_id"].is_unique
+    file = pd.concat([f.assign(org=p) for p, f in frames.items()], ignore_index=True)
+    assert len(file) == delivery.records and file["record_id"].is_unique
+    truth = pd.read_parquet(delivery.truth_file)
+    joined = truth.merge(file, left_on=["org", "record_key"], right_on=["org", "record_id"], validate="one_to_one")
+    assert len(joined) == len(file)
+    # a person has at most one record per source, most are in two or three sources
+    per_source = joined.groupby(["person_id", "org"]).size()
+    assert per_source.max() == 1
+    sources = joined.groupby("person_id")["org"].nunique()
+    assert sources.size == 400 and (sources >= 2).mean() > 0.8
+    # the noise its truth names: moves change address and postcode, others not; foreign names occur
+    labels = truth["noise"].str.split(";").explode()
+    for kind in ("moved", "nickname", "day_month", "typo_surname", "initial", "surname_change", "ascii"):
+        assert (labels == kind).any(), kind
+    assert file["surname"].map(lambda s: s != ascii_fold(s)).any()  # diacritics kept by some records
+    checked = 0
+    for _, group in joined.groupby("person_id"):
+        moved = group["noise"].str.contains("moved")
+        if moved.any() and not moved.all():
+            old, new = set(group.loc[~moved, "postcode"]) - {""}, set(group.loc[moved, "postcode"]) - {""}
+            if old and new:
+                assert not old & new
+                checked += 1
+    assert checked > 10
+    plain = joined[joined["noise"] == ""]
+    for _, person in plain.groupby("person_id"):
+        if len(person) > 1:  # records without noise differ only in each source's address style
+            assert person[["forename", "surname", "date_of_birth", "postcode"]].nunique().max() == 1
+    assert address_style("12 Acacia Road, Luton", 1) == "12 ACACIA RD LUTON"
+    assert address_style("12 Acacia Road, Luton", 2) == "12 Acacia Road"
