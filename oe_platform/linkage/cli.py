@@ -202,9 +202,14 @@ def report_command() -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
-@click.option("--profile", type=click.Choice(["default", "heavy", "census"]), default="default", show_default=True,
+@click.option("--profile", type=click.Choice(["default", "heavy", "census", "febrl", "census-keyed"]),
+              default="default", show_default=True,
               help="The generator's noise profile: its default, heavy keying noise, or census-like sources "
-                   "(docs/generator.md).")
+                   "(docs/generator.md); or febrl: one canonical partner file of independent people, each with "
+                   "an original record and duplicates carrying 1-4 FEBRL-style keying errors, names, date of "
+                   "birth, address and postcode only; or census-keyed: the same people in three such files (other "
+                   "countries' names, nicknames, day and month swapped, address styles, people who moved) "
+                   "(oe_platform/synth/keyed.py; --months is ignored).")
 @click.option("--adapt/--no-adapt", default=False, show_default=True,
               help="Adapt m and u to the run's records (u by random sampling, m by EM, guarded; docs/linkage.md).")
 @click.option("--baseline/--no-baseline", default=False, show_default=True,

@@ -10,6 +10,7 @@ md5(source | force or partner | record key), the record key being the entity key
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,11 @@ from oe_platform.linkage.clustering import ClusteringConfig
 from oe_platform.linkage.model import LinkageModel, load_model
 from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, LinkageRun, link_records, write_outputs
 from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy
+
+KEYED_PROFILES = ("febrl", "census-keyed")
+"""Profiles that are not the generator's world but partner files written by synth.keyed: FEBRL-style
+keyed duplicates in one file, or the same people in three census-like sources."""
+PROFILES = ("default", "heavy", "census", *KEYED_PROFILES)
 
 
 @dataclass
@@ -144,9 +150,11 @@ def evaluate(
     `Evaluation.baseline` and written to <workdir>/lake/linkage/baseline.json.
     """
     from oe_platform.synth import generate
+    from oe_platform.synth.keyed import write_census_delivery, write_keyed_delivery
     from oe_platform.synth.noise import NoiseRates
 
-    rates = NoiseRates.profile(profile)
+    keyed = profile in KEYED_PROFILES  # a FEBRL-style delivery written by synth.keyed, not the generator
+    rates = None if keyed else NoiseRates.profile(profile)
 
     timings: dict[str, float] = {"generate": 0.0, "ingest_and_dbt": 0.0}
     con = duckdb.connect()
@@ -158,8 +166,14 @@ def evaluate(
         truth_dir = shard_dir / "truth"
         if not (reuse and settings.warehouse.exists()):
             started = time.perf_counter()
-            generate(persons=persons, seed=seed + shard, months=months, out=settings.landing, truth_out=truth_dir,
-                     rates=rates, progress=progress)
+            if keyed:
+                if settings.landing.exists():
+                    shutil.rmtree(settings.landing)
+                writer = write_keyed_delivery if profile == "febrl" else write_census_delivery
+                writer(persons, seed + shard, settings.landing, truth_dir)
+            else:
+                generate(persons=persons, seed=seed + shard, months=months, out=settings.landing,
+                         truth_out=truth_dir, rates=rates, progress=progress)
             timings["generate"] += time.perf_counter() - started
             started = time.perf_counter()
             settings.warehouse.unlink(missing_ok=True)

@@ -112,10 +112,24 @@ def _postcode(column: str) -> str:
             f"else nullif({compact}, '') end")
 
 
+# Street types as written in full or abbreviated (Royal Mail's and common clerical forms), each to one
+# form, so that "12 CHURCH ROAD" and "12 Church Rd" are the same address line.
+STREET_TYPES = {
+    "RD": ("ROAD",), "ST": ("STREET", "STR"), "AVE": ("AVENUE", "AV"), "CL": ("CLOSE",), "LN": ("LANE",),
+    "DR": ("DRIVE", "DRV"), "CRES": ("CRESCENT", "CRESC", "CRS"), "GDNS": ("GARDENS", "GDN"),
+    "CT": ("COURT", "CRT"), "PL": ("PLACE",), "TER": ("TERRACE", "TERR", "TCE"), "SQ": ("SQUARE",),
+    "GR": ("GROVE", "GRV"),
+}
+
+
 def _address(column: str) -> str:
-    """An address line as upper-case ASCII words and digits, single-spaced (staging's normalise_text)."""
+    """An address line as upper-case ASCII words and digits, single-spaced (staging's normalise_text),
+    street types in one form (`STREET_TYPES`)."""
     upper = f"upper(strip_accents(cast({column} as varchar)))"
-    return f"nullif(trim(regexp_replace({upper}, '[^A-Z0-9]+', ' ', 'g')), '')"
+    out = f"regexp_replace({upper}, '[^A-Z0-9]+', ' ', 'g')"
+    for short, forms in STREET_TYPES.items():
+        out = f"regexp_replace({out}, '\\b({'|'.join(forms)})\\b', '{short}', 'g')"
+    return f"nullif(trim({out}), '')"
 
 
 def _aliases(column: str) -> str:

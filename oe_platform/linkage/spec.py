@@ -338,6 +338,20 @@ BLOCKING_RULES = [
         'AND l."postcode_outward" = r."postcode_outward" AND l."dob_year" = r."dob_year"',
         "same phonetic names, outward code and year of birth (mistyped postcode and date of birth)",
     ),
+    # names and date of birth both mistyped (or names swapped), the address unchanged: a keying error
+    # rarely hits the day and month and the year at once, nor a whole address line
+    _rule(
+        'l."address_std" = r."address_std" AND l."dob_month_day" = r."dob_month_day"',
+        "same address line, day and month of birth (names and year of birth mistyped)",
+    ),
+    _rule(
+        'l."address_std" = r."address_std" AND l."dob_year" = r."dob_year"',
+        "same address line and year of birth (names and day or month of birth mistyped)",
+    ),
+    _rule(
+        'l."postcode_std" = r."postcode_std" AND l."dob_month_day" = r."dob_month_day"',
+        "same postcode, day and month of birth (names, year of birth and address mistyped)",
+    ),
     # the same other names (aliases, street names) as a whole, in any order: sources that copy a
     # person's AKAs copy the list; with the surname's first letter, which a keying error rarely changes
     _rule(
