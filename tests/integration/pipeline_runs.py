@@ -163,20 +163,24 @@ def _parquet_relation(paths: list[Path]) -> str:
     return f"read_parquet([{listed}], union_by_name = true)"
 
 
-def state_fingerprint(settings: Settings) -> dict[str, str]:
+def state_fingerprint(settings: Settings, partial: bool = False) -> dict[str, str]:
     """Every warehouse table, every bronze, _meta, linkage and gold Parquet set, every serving
-    table and the gold manifest's mart entries, each as a row count and checksum of sorted rows."""
+    table and the gold manifest's mart entries, each as a row count and checksum of sorted rows.
+
+    `partial`: the state a killed run left, where the warehouse or the gold manifest may not exist
+    yet (a warehouse a killed run left is read with its write-ahead log, as DuckDB opens it)."""
     state: dict[str, str] = {}
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database() order by 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            state[f"warehouse:{schema}.{table}"] = _checksum(con, f'"{schema}"."{table}"')
-    finally:
-        con.close()
+    if not partial or settings.warehouse.exists():
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            tables = con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = current_database() order by 1, 2"
+            ).fetchall()
+            for schema, table in tables:
+                state[f"warehouse:{schema}.{table}"] = _checksum(con, f'"{schema}"."{table}"')
+        finally:
+            con.close()
     mem = duckdb.connect()
     try:
         lake = settings.lake
@@ -201,11 +205,22 @@ def state_fingerprint(settings: Settings) -> dict[str, str]:
                 served.close()
     finally:
         mem.close()
+    if partial and not (settings.gold / "manifest.json").exists():
+        return state
     manifest = json.loads((settings.gold / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["marts"]:
         state[f"gold-manifest:{entry['mart']}:{entry['version']}"] = f"{entry['rows']} rows {entry['checksum']}"
     state["gold-manifest:removed"] = ",".join(manifest["removed"])
     return state
+
+
+def file_checksum(path: Path) -> str:
+    """One Parquet file as a row count and checksum of its sorted rows (volatile columns left out)."""
+    mem = duckdb.connect()
+    try:
+        return _checksum(mem, _parquet_relation([path]))
+    finally:
+        mem.close()
 
 
 def differences(left: dict[str, str], right: dict[str, str]) -> list[str]:
