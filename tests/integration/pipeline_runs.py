@@ -123,16 +123,18 @@ def generate_landing(root: Path) -> Path:
     return landing
 
 
-def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """`oe run` in its own session, output to `log`; kill it with os.killpg(proc.pid, SIGKILL)."""
+def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None,
+              command: str = "run") -> subprocess.Popen:
+    """`oe run` (or `oe <command>`) in its own session, output to `log`; kill it with
+    os.killpg(proc.pid, SIGKILL)."""
     handle = log.open("ab")
-    return subprocess.Popen([OE, "run"], cwd=REPO_ROOT, env={**site.env, **(extra_env or {})},
+    return subprocess.Popen([OE, command], cwd=REPO_ROOT, env={**site.env, **(extra_env or {})},
                             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def run_to_end(site: Site, log: Path, timeout: float = 1800) -> int:
+def run_to_end(site: Site, log: Path, timeout: float = 1800, extra_env: dict[str, str] | None = None) -> int:
     """`oe run` to its end; on timeout its whole process group is killed (no run left behind)."""
-    proc = start_run(site, log)
+    proc = start_run(site, log, extra_env)
     try:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
