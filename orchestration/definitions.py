@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.gold import publish_marts
@@ -15,7 +14,7 @@ from orchestration.assets.landing import ingest_landing_zone, landing_specs
 from orchestration.assets.linkage import person_clusters
 from orchestration.audit import audit_run_failure
 from orchestration.project import oe_dbt_project
-from orchestration.resources import WAREHOUSE_LOCK, WarehouseLock
+from orchestration.resources import WAREHOUSE_LOCK, OeDbtCliResource, WarehouseLock
 from orchestration.sensors import landing_zone_sensor
 
 # One writer per DuckDB file: everything runs in one process, one step at a time, and every run holds
@@ -33,7 +32,7 @@ defs = Definitions(
     sensors=[landing_zone_sensor],
     resources={
         WAREHOUSE_LOCK: WarehouseLock(),
-        "dbt": DbtCliResource(
+        "dbt": OeDbtCliResource(
             project_dir=oe_dbt_project,
             target=os.environ.get("OE_DBT_TARGET", "dev"),
             # The dbt installed beside this Python (the project's virtualenv), not whatever is on PATH.

@@ -123,16 +123,18 @@ def generate_landing(root: Path) -> Path:
     return landing
 
 
-def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """`oe run` in its own session, output to `log`; kill it with os.killpg(proc.pid, SIGKILL)."""
+def start_run(site: Site, log: Path, extra_env: dict[str, str] | None = None,
+              command: str = "run") -> subprocess.Popen:
+    """`oe run` (or `oe <command>`) in its own session, output to `log`; kill it with
+    os.killpg(proc.pid, SIGKILL)."""
     handle = log.open("ab")
-    return subprocess.Popen([OE, "run"], cwd=REPO_ROOT, env={**site.env, **(extra_env or {})},
+    return subprocess.Popen([OE, command], cwd=REPO_ROOT, env={**site.env, **(extra_env or {})},
                             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def run_to_end(site: Site, log: Path, timeout: float = 1800) -> int:
+def run_to_end(site: Site, log: Path, timeout: float = 1800, extra_env: dict[str, str] | None = None) -> int:
     """`oe run` to its end; on timeout its whole process group is killed (no run left behind)."""
-    proc = start_run(site, log)
+    proc = start_run(site, log, extra_env)
     try:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -163,20 +165,24 @@ def _parquet_relation(paths: list[Path]) -> str:
     return f"read_parquet([{listed}], union_by_name = true)"
 
 
-def state_fingerprint(settings: Settings) -> dict[str, str]:
+def state_fingerprint(settings: Settings, partial: bool = False) -> dict[str, str]:
     """Every warehouse table, every bronze, _meta, linkage and gold Parquet set, every serving
-    table and the gold manifest's mart entries, each as a row count and checksum of sorted rows."""
+    table and the gold manifest's mart entries, each as a row count and checksum of sorted rows.
+
+    `partial`: the state a killed run left, where the warehouse or the gold manifest may not exist
+    yet (a warehouse a killed run left is read with its write-ahead log, as DuckDB opens it)."""
     state: dict[str, str] = {}
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database() order by 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            state[f"warehouse:{schema}.{table}"] = _checksum(con, f'"{schema}"."{table}"')
-    finally:
-        con.close()
+    if not partial or settings.warehouse.exists():
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            tables = con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = current_database() order by 1, 2"
+            ).fetchall()
+            for schema, table in tables:
+                state[f"warehouse:{schema}.{table}"] = _checksum(con, f'"{schema}"."{table}"')
+        finally:
+            con.close()
     mem = duckdb.connect()
     try:
         lake = settings.lake
@@ -201,11 +207,22 @@ def state_fingerprint(settings: Settings) -> dict[str, str]:
                 served.close()
     finally:
         mem.close()
+    if partial and not (settings.gold / "manifest.json").exists():
+        return state
     manifest = json.loads((settings.gold / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["marts"]:
         state[f"gold-manifest:{entry['mart']}:{entry['version']}"] = f"{entry['rows']} rows {entry['checksum']}"
     state["gold-manifest:removed"] = ",".join(manifest["removed"])
     return state
+
+
+def file_checksum(path: Path) -> str:
+    """One Parquet file as a row count and checksum of its sorted rows (volatile columns left out)."""
+    mem = duckdb.connect()
+    try:
+        return _checksum(mem, _parquet_relation([path]))
+    finally:
+        mem.close()
 
 
 def differences(left: dict[str, str], right: dict[str, str]) -> list[str]:
