@@ -56,7 +56,7 @@ def test_oe_run_on_the_spark_target_ingests_links_builds_and_publishes(tmp_path:
     }
     env.pop("OE_LINKAGE_ENGINE", None)  # the spark target's default: scoring on Spark
     log = tmp_path / "oe.log"
-    _oe(["generate", "--persons", "200", "--seed", "5", "--start", "2025-01-01", "--months", "1",
+    _oe(["generate", "--persons", "500", "--seed", "5", "--start", "2025-01-01", "--months", "1",
          "--out", str(tmp_path / "landing"), "--truth-out", str(tmp_path / "truth")], env, log)
     seconds = _oe(["run"], env, log)
     (tmp_path / "seconds.json").write_text(json.dumps({"oe_run": seconds}), encoding="utf-8")
@@ -80,7 +80,7 @@ def test_oe_run_on_the_spark_target_ingests_links_builds_and_publishes(tmp_path:
     assert run_id
     # both dbt halves recorded as alterations of the same run
     assert len([e for e in audit if e["operation"] == "alteration" and e["run_id"] == run_id]) == 2
-    assert clusters[0] > 200 and 0 < clusters[1] < clusters[0], clusters
+    assert clusters[0] > 300 and 0 < clusters[1] < clusters[0], clusters
     # gold from the spark target's marts, every mart version listed in the manifest with its rows
     manifest = json.loads((lake / "gold" / "manifest.json").read_text(encoding="utf-8"))
     marts = manifest["marts"]
