@@ -57,8 +57,8 @@ pytest: install prerequisites  ## pytest (unit, integration, browser with Chromi
 
 test: lint dbt-build-fresh pytest  ## lint, dbt build on a fresh warehouse, pytest
 
-test-spark: install prerequisites  ## the dbt project on Spark: one small landing zone built on DuckDB and on Spark, tables compared
-	$(BIN)/pytest -m spark tests/spark
+test-spark: install prerequisites  ## Spark: a small landing zone built on DuckDB and on Spark, tables compared; oe run on the spark target
+	$(BIN)/pytest -m 'spark or spark_job' tests/spark
 
 test-faults: install prerequisites  ## crash safety: runs killed in each stage and run again, two runs at once, a damaged warehouse
 	$(BIN)/pytest -m faults tests/integration

@@ -447,8 +447,9 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
 @bench_command.command("pipeline")
 @click.option("--tier", type=click.Choice(["XS", "S", "M", "L"]), default="S", show_default=True,
               help="Size: S ≈ 100k source rows, M ≈ 1M, L ≈ 10M (XS: the smallest landing zone, for tests).")
-@click.option("--target", type=click.Choice(["dev"]), default="dev", show_default=True,
-              help="dbt target the pipeline runs on.")
+@click.option("--target", type=click.Choice(["dev", "spark"]), default="dev", show_default=True,
+              help="dbt target the pipeline runs on: dev (DuckDB) or spark (a local Spark session whose "
+                   "catalogue lives in the run's folder).")
 @click.option("--persons", type=int, default=None, help="Override the tier's population.")
 @click.option("--months", type=int, default=None, help="Override the tier's months of deliveries.")
 @click.option("--seed", default=7, show_default=True, help="Generator seed.")

@@ -305,6 +305,10 @@ def run_pipeline_process(run_dir: Path, name: str, rows: int, target: str = "dev
         shutil.copy2(parsed, dbt_target / parsed.name)
     env = {**os.environ, **settings.env(), "DAGSTER_HOME": str(dagster_home), "DBT_TARGET_PATH": str(dbt_target),
            "DBT_PROFILES_DIR": str(REPO_ROOT), "OE_DBT_TARGET": target, "PYTHONUNBUFFERED": "1"}
+    if target == "spark":
+        # the spark target's catalogue (warehouse folder, Derby metastore, scratch) is the run's own, as
+        # the DuckDB file is on dev: the incremental run finds the full run's tables there
+        env["OE_SPARK_DIR"] = str(run_dir / "spark")
     ensure_ephemeral_key(env)  # synthetic data: the wide-sharing marts are published with a throw-away key
     oe = Path(sys.executable).parent / "oe"
     log_path = run_dir / f"{name}.log"

@@ -5,7 +5,10 @@ a warehouse folder under $OE_SPARK_DIR, set by `server_side_parameters` of the `
 profiles.yml). Embedded Derby admits one JVM at a time, and a JVM keeps the metastore open until it
 exits, so the tables are read in a child process whose JVM ends with it: the next dbt step (its own
 JVM) opens the metastore again. The child starts its session from the same profile settings as dbt,
-writes each relation to one Parquet file with Arrow, and exits.
+writes each relation to one Parquet file with Arrow, and exits. A process that already holds the
+target's session (dbt run in-process with `dbtRunner`, as the Spark parity test does: dbt-spark's
+session method keeps one SparkSession for the life of the process) is read in that session instead:
+a second JVM could not open the metastore its own JVM holds.
 
 Linkage uses it to read `conformed.int_person_records` on the spark target, publish to read the
 marts, and the Spark parity test to compare the built tables with DuckDB's.
@@ -19,11 +22,15 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from jinja2 import Environment, StrictUndefined
 
 from oe_platform.config import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 SPARK_TARGET = "spark"
 
@@ -66,7 +73,16 @@ def export_relations(relations: Sequence[str], out_dir: Path, timeout: float = 9
     in a child process; returns relation -> file. Raises SparkCatalogError naming the relation and
     the child's error when one cannot be read."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    request = {"conf": profile_session_conf(), "relations": list(relations), "out_dir": str(out_dir)}
+    conf = profile_session_conf()
+    session = session_in_this_process(conf)
+    if session is not None:
+        try:
+            _export(session, relations, out_dir)
+        except Exception as err:  # pyspark's AnalysisException and py4j errors alike
+            raise SparkCatalogError(f"reading {', '.join(relations)} from the spark target failed; was it built "
+                                    f"(dbt build --target spark)?\n{err}") from err
+        return {relation: out_dir / f"{relation}.parquet" for relation in relations}
+    request = {"conf": conf, "relations": list(relations), "out_dir": str(out_dir)}
     completed = subprocess.run(
         [sys.executable, "-m", "oe_platform.spark_catalog"], input=json.dumps(request), text=True,
         capture_output=True, timeout=timeout, check=False,
@@ -79,8 +95,42 @@ def export_relations(relations: Sequence[str], out_dir: Path, timeout: float = 9
     return {relation: out_dir / f"{relation}.parquet" for relation in relations}
 
 
-def _child(request: dict) -> None:
+def _folder(uri: str) -> Path:
+    return Path(uri.removeprefix("file:")).resolve()
+
+
+def session_in_this_process(conf: Mapping[str, str]) -> SparkSession | None:
+    """The SparkSession this process already runs on the target's catalogue (the same warehouse
+    folder), else None. Never starts one: pyspark is only looked at when something imported it."""
+    if "pyspark" not in sys.modules:
+        return None
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is None:
+        return None
+    context = SparkContext._active_spark_context
+    if context.getConf().get("spark.sql.catalogImplementation", "in-memory") != "hive":
+        return None  # e.g. linkage's own session (spark_backend.local_spark_session): no catalogue of tables
+    wanted = conf.get("spark.sql.warehouse.dir")
+    session = SparkSession.builder.getOrCreate()
+    if wanted is None or _folder(session.conf.get("spark.sql.warehouse.dir")) != _folder(wanted):
+        return None
+    return session
+
+
+def _export(spark: SparkSession, relations: Sequence[str], out_dir: Path) -> None:
     import pyarrow.parquet as pq
+
+    for relation in relations:
+        table = spark.table(relation).toArrow()
+        target = out_dir / f"{relation}.parquet"
+        tmp = target.with_name(f".{target.name}.tmp")
+        pq.write_table(table, tmp)
+        tmp.replace(target)
+
+
+def _child(request: dict) -> None:
     from pyspark.sql import SparkSession
 
     conf = request["conf"]
@@ -93,13 +143,7 @@ def _child(request: dict) -> None:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        out_dir = Path(request["out_dir"])
-        for relation in request["relations"]:
-            table = spark.table(relation).toArrow()
-            target = out_dir / f"{relation}.parquet"
-            tmp = target.with_name(f".{target.name}.tmp")
-            pq.write_table(table, tmp)
-            tmp.replace(target)
+        _export(spark, request["relations"], Path(request["out_dir"]))
     finally:
         spark.stop()
 

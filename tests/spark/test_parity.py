@@ -8,9 +8,12 @@ rounded to FLOAT_DECIMALS decimal places (the engines may differ in the last bit
 a mean); timestamps as UTC wall-clock time; everything else as text.
 
 Both builds run seeds and models (`dbt build --resource-type seed model`): the data and unit tests
-are dbt's own business (`make dbt-build-fresh` on DuckDB; docs/scale.md has the Spark test run).
-Selected with `-m spark` (`make test-spark`), left out of the default selection (pyproject.toml) as
-it takes longer than CI's spare time; needs Java 17.
+are dbt's own business (`make dbt-build-fresh` on DuckDB; docs/scale.md has the Spark test run; the
+whole Dagster job on Spark, data tests included, is test_pipeline_job.py). The Spark side runs in
+one process and so one JVM (tests/spark/spark_side.py: dbt's `dbtRunner`, linkage, the export and
+`publish` in one session), beside the DuckDB side's CLI steps. Selected with `-m spark` (`make
+test-spark`) and left out of the default selection (pyproject.toml): it takes longer than CI's spare
+time on a busy machine (docs/scale.md); needs Java 17.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +33,6 @@ import duckdb
 import pytest
 
 from oe_platform.config import REPO_ROOT
-from oe_platform.spark_catalog import export_relations
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -41,6 +44,10 @@ SCHEMAS = ("conformed", "marts")
 BIN = Path(sys.executable).parent
 
 
+def no_warehouse(root: Path) -> Path:
+    return root / "spark" / "no-such-warehouse.duckdb"
+
+
 @dataclass(frozen=True)
 class Engines:
     root: Path
@@ -48,7 +55,10 @@ class Engines:
     spark_tables: dict[str, Path]
     """conformed/mart relation -> Parquet export of the spark target's table"""
     relations: list[str]
+    """the conformed and mart tables DuckDB built"""
     timings: dict[str, float]
+    spark_gold: dict[tuple[str, str], Path]
+    """(mart, version) -> gold file `oe publish` wrote from the spark target"""
 
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> float:
@@ -63,17 +73,28 @@ def _run(args: list[str], env: dict[str, str], log: Path) -> float:
     return time.perf_counter() - started
 
 
-def _build(target: str, lake: Path, env: dict[str, str], root: Path) -> dict[str, float]:
+def _build_duckdb(lake: Path, env: dict[str, str], root: Path) -> dict[str, float]:
     """Seeds and models in two halves with linkage between, as `make dbt-build-fresh` does."""
-    env = {**env, "OE_LAKE": str(lake), "OE_DBT_TARGET": target}
-    log = root / f"{target}.log"
-    dbt = [str(BIN / "dbt"), "build", "--target", target, "--target-path", str(root / f"target-{target}"),
+    env = {**env, "OE_LAKE": str(lake), "OE_DBT_TARGET": "dev"}
+    log = root / "dev.log"
+    dbt = [str(BIN / "dbt"), "build", "--target", "dev", "--target-path", str(root / "target-dev"),
            "--resource-type", "seed", "--resource-type", "model"]
     return {
         "dbt_before_linkage": _run([*dbt, "--exclude", "source:linkage+"], env, log),
         "linkage": _run([str(BIN / "oe"), "linkage", "run"], env, log),
         "dbt_after_linkage": _run([*dbt, "--select", "source:linkage+"], env, log),
     }
+
+
+def _build_spark(lake: Path, env: dict[str, str], root: Path) -> dict:
+    """The same on the spark target, in one process and so one JVM (tests/spark/spark_side.py): the two
+    halves, linkage reading the spark target's int_person_records, the export of its conformed and
+    mart tables and `publish` reading its marts."""
+    # the spark side has no DuckDB file: nothing in it may need one (the test checks none was made)
+    env = {**env, "OE_LAKE": str(lake), "OE_DBT_TARGET": "spark", "OE_WAREHOUSE": str(no_warehouse(root))}
+    out = root / "spark_side.json"
+    _run([sys.executable, "-m", "tests.spark.spark_side", str(out)], env, root / "spark.log")
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +109,10 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
         "OE_WAREHOUSE": str(root / "duckdb" / "oe.duckdb"),
         "OE_SPARK_DIR": str(root / "spark"),
         "OE_SPARK_MASTER": "local[2]",
+        # a few thousand rows per table: one shuffle partition, and no whole-stage code generation
+        # (compiling a class per query costs more than the rows; the same plans, interpreted)
+        "OE_SPARK_SHUFFLE_PARTITIONS": "1",
+        "OE_SPARK_WHOLESTAGE_CODEGEN": "false",
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     # pairs are scored in DuckDB on both sides: the scoring on Spark has its own parity test
@@ -104,32 +129,25 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
     # the same bronze for both: each engine gets its own copy of the lake (linkage writes into it)
     for engine in ("duckdb", "spark"):
         shutil.copytree(root / "lake", root / f"lake-{engine}")
+    # the two engines build side by side: the Spark side is mostly its driver's planning, one thread
+    # per dbt thread, and DuckDB's build is short
     started = time.perf_counter()
-    timings.update({f"duckdb_{k}": v for k, v in _build("dev", root / "lake-duckdb", env, root).items()})
-    timings["duckdb_total"] = time.perf_counter() - started
-    started = time.perf_counter()
-    timings.update({f"spark_{k}": v for k, v in _build("spark", root / "lake-spark", env, root).items()})
-    timings["spark_total"] = time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        duck = pool.submit(_build_duckdb, root / "lake-duckdb", env, root)
+        spark = _build_spark(root / "lake-spark", env, root)
+        timings["spark_total"] = time.perf_counter() - started
+        timings.update({f"duckdb_{k}": v for k, v in duck.result().items()})
+    timings["both_engines"] = time.perf_counter() - started
+    timings.update({f"spark_{k}": v for k, v in spark["timings"].items()})
 
     duckdb_file = root / "duckdb" / "oe.duckdb"
     with duckdb.connect(str(duckdb_file), read_only=True) as con:
         relations = [f"{schema}.{name}" for schema, name in con.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_schema in {SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2").fetchall()]
-    started = time.perf_counter()
-    saved = {k: os.environ.get(k) for k in ("OE_SPARK_DIR", "OE_SPARK_MASTER", "DBT_PROFILES_DIR")}
-    os.environ.update({k: env[k] for k in saved})
-    try:
-        spark_tables = export_relations(relations, root / "spark_export")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    timings["spark_export"] = time.perf_counter() - started
     (root / "timings.json").write_text(json.dumps(timings, indent=1), encoding="utf-8")
-    yield Engines(root, duckdb_file, spark_tables, relations, timings)
+    yield Engines(root, duckdb_file, {k: Path(v) for k, v in spark["tables"].items()}, relations, timings,
+                  {(g["mart"], g["version"]): Path(g["path"]) for g in spark["gold"]})
 
 
 def _digest(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str, list[str]]:
@@ -153,6 +171,7 @@ def _digest(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str, li
 
 def test_spark_built_every_conformed_and_mart_table(engines: Engines) -> None:
     assert len(engines.relations) >= 20, engines.relations
+    assert sorted(engines.spark_tables) == engines.relations
     assert all(path.exists() for path in engines.spark_tables.values())
 
 
@@ -190,34 +209,27 @@ def _explain(con: duckdb.DuckDBPyConnection, relation: str, spark_file: Path, du
 
 
 def test_publish_writes_the_same_gold_from_both_engines(engines: Engines, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`oe publish` on the spark target reads the marts from the spark catalogue and writes the same
-    gold layout (files, rows, contents within FLOAT_DECIMALS) as from the DuckDB file."""
+    """`oe publish` on the spark target (run by the Spark side, reading the marts from its session)
+    writes the same gold layout (files, rows, contents within FLOAT_DECIMALS) as from the DuckDB file."""
     from oe_platform.config import load_settings
     from oe_platform.publish import publish
 
     root = engines.root
-    monkeypatch.setenv("OE_SPARK_DIR", str(root / "spark"))
-    monkeypatch.setenv("OE_SPARK_MASTER", "local[2]")
-    monkeypatch.setenv("DBT_PROFILES_DIR", str(REPO_ROOT))
-    gold = {}
-    for engine, target in (("duckdb", "dev"), ("spark", "spark")):
-        monkeypatch.setenv("OE_DBT_TARGET", target)
-        # the spark side has no DuckDB file: publish must not need one
-        warehouse = engines.duckdb_file if engine == "duckdb" else root / "spark" / "no-such-warehouse.duckdb"
-        settings = load_settings(landing=root / "landing", lake=root / f"lake-{engine}", warehouse=warehouse)
-        result = publish(settings, run_id=f"parity-{engine}", manifest_path=root / "target-dev" / "manifest.json")
-        gold[engine] = {(f.mart, f.version): f for f in result.files}
-    assert not (root / "spark" / "no-such-warehouse.duckdb").exists()
-    assert gold["duckdb"], "nothing published"
-    assert sorted(gold["duckdb"]) == sorted(gold["spark"])
+    monkeypatch.setenv("OE_DBT_TARGET", "dev")
+    settings = load_settings(landing=root / "landing", lake=root / "lake-duckdb", warehouse=engines.duckdb_file)
+    result = publish(settings, run_id="parity-duckdb", manifest_path=root / "target-dev" / "manifest.json")
+    duck_gold = {(f.mart, f.version): f.path for f in result.files}
+    assert duck_gold, "nothing published"
+    assert not no_warehouse(root).exists()
+    assert sorted(duck_gold) == sorted(engines.spark_gold)
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     different = []
-    for key, duck_file in gold["duckdb"].items():
-        spark_file = gold["spark"][key]
-        assert duck_file.path.relative_to(root / "lake-duckdb") == spark_file.path.relative_to(root / "lake-spark")
-        duck = _digest(con, f"read_parquet('{duck_file.path}')")
-        spark = _digest(con, f"read_parquet('{spark_file.path}')")
+    for key, duck_file in duck_gold.items():
+        spark_file = engines.spark_gold[key]
+        assert duck_file.relative_to(root / "lake-duckdb") == spark_file.relative_to(root / "lake-spark")
+        duck = _digest(con, f"read_parquet('{duck_file}')")
+        spark = _digest(con, f"read_parquet('{spark_file}')")
         if duck != spark:
             different.append(f"{key}: {duck[:2]} from DuckDB, {spark[:2]} from Spark")
     assert not different, "\n".join(different)
