@@ -163,6 +163,7 @@ def uninterrupted(site_slot, robust_landing: Path) -> dict[str, str]:
     return fingerprint
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With pytest-xdist (`-n 2 --dist loadgroup`, pyproject.toml): keep on one worker every test that
     shares an expensive fixture, so that each pipeline run a session or module fixture makes is made
@@ -204,6 +205,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         find(key)
         for name in sorted(per_item[item.nodeid] - used_by_all):
             join("fixture:" + name, key)
+    groups = {item.nodeid: find(own_group(item)).split(":", 1)[1] for item in items}
+    in_worker = bool(getattr(config.option, "loadgroup", False))
     for item in items:
-        group = find(own_group(item)).split(":", 1)[1]
-        item.add_marker(pytest.mark.xdist_group(group))
+        # one group per test: xdist joins the names of every xdist_group mark a test carries
+        item.own_markers[:] = [m for m in item.own_markers if m.name != "xdist_group"]
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+        if in_worker:
+            _suffix_group(item, groups[item.nodeid])
+
+
+def _suffix_group(item: pytest.Item, group: str) -> None:
+    """The `<node id>@<group>` that xdist's loadgroup scheduler reads. xdist 3.8 writes it to the item's
+    `_nodeid`, which pytest 9 no longer reads (its node id lives in `_id`): without this every test
+    would be scheduled alone and each worker would make every shared pipeline run again."""
+    if "@" in item.nodeid:
+        return
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
+    else:
+        item._nodeid = f"{item.nodeid}@{group}"
