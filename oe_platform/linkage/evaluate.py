@@ -355,15 +355,7 @@ def missed_pairs(con: duckdb.DuckDBPyConnection, truth_table: str) -> list[Misse
         staged as (
             select
                 m.record_pairs,
-                case
-                    when b.profile_id_l is null then 'never compared (no blocking rule)'
-                    when p.profile_id_l is null then 'scored below the pair floor'
-                    when p.edge_status = 'below_threshold' and p.match_probability >= 0.5
-                        then 'below the threshold, probability 0.5 or more'
-                    when p.edge_status = 'below_threshold' then 'below the threshold, probability under 0.5'
-                    when p.edge_status = 'accepted' then 'accepted, split by the cluster guard'
-                    else 'vetoed by the edge guard ' || p.edge_status
-                end as stage
+                {_STAGE_SQL} as stage
             from missed m
             left join lk_blocked b on b.profile_id_l = m.l and b.profile_id_r = m.r
             left join lk_pairs p on p.profile_id_l = m.l and p.profile_id_r = m.r
