@@ -74,9 +74,12 @@ def main() -> None:
 @click.option("--batch-rows", type=int, default=None,
               help="Read and write each file this many records at a time (memory grows with it, not with the "
                    "file) [default: OE_INGEST_BATCH_ROWS, else 100000].")
+@click.option("--workers", type=int, default=None,
+              help="Processes parsing files when there are many new files [default: OE_INGEST_WORKERS, else the "
+                   "machine's CPUs, at most 4].")
 def ingest(
     landing: Path | None, lake: Path | None, warehouse: Path | None, include_public: bool, retry: bool,
-    reload_ids: tuple[str, ...], batch_rows: int | None,
+    reload_ids: tuple[str, ...], batch_rows: int | None, workers: int | None,
 ) -> None:
     """Load every new landed file into bronze Parquet, with a file manifest and rejects.
 
@@ -86,7 +89,7 @@ def ingest(
     """
     from tqdm import tqdm
 
-    from oe_platform.landing.ingest import DiskFull, landed_files
+    from oe_platform.landing.ingest import DiskFull, WorkersError, landed_files, resolve_workers
     from oe_platform.landing.ingest import ingest as run_ingest
     from oe_platform.landing.reconcile import reconcile
     from oe_platform.landing.repair import BronzeDamaged
@@ -95,7 +98,8 @@ def ingest(
 
     try:
         batch_rows = resolve_batch_rows(batch_rows)
-    except BatchSizeError as err:
+        workers = resolve_workers(workers)
+    except (BatchSizeError, WorkersError) as err:
         fail(str(err))
     settings = settings_from(landing, lake, warehouse)
     if reload_ids:
@@ -114,7 +118,7 @@ def ingest(
         with one_writer(settings, "ingest"), tqdm(total=total, desc="ingest", unit="file", file=sys.stderr) as bar:
             summary = run_ingest(
                 settings, on_file=lambda _: bar.update(1), include_public=include_public, retry_failed=retry,
-                batch_rows=batch_rows,
+                batch_rows=batch_rows, workers=workers,
             )
     except DiskFull as err:
         fail(f"ingest stopped, the disk is full: {err}")

@@ -34,8 +34,9 @@ import os
 import shutil
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -92,6 +93,36 @@ def is_disk_full(err: OSError) -> bool:
     return any(f"errno {code}]" in text.lower() for code in DISK_FULL_ERRNOS) or any(
         os.strerror(code) in text for code in DISK_FULL_ERRNOS)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+WORKERS_ENV = "OE_INGEST_WORKERS"
+MAX_DEFAULT_WORKERS = 4
+"""Without a setting ingest parses in as many processes as the machine gives this one, up to this many
+(each worker holds at most one batch of one file, so memory grows with the workers: docs/runbook.md, "A very
+large delivery")."""
+PARALLEL_MIN_FILES = 64
+"""Fewer new files than this are parsed in this process: starting a worker (a new interpreter importing
+pyarrow) costs about as much as parsing a few dozen small files."""
+
+
+class WorkersError(ValueError):
+    """OE_INGEST_WORKERS or --workers is not a whole number above 0."""
+
+
+def resolve_workers(value: int | str | None = None) -> int:
+    """Processes parsing files: the given value, else OE_INGEST_WORKERS, else the CPUs this process may use
+    (at most MAX_DEFAULT_WORKERS)."""
+    if value is None:
+        value = os.environ.get(WORKERS_ENV)
+    if value is None or value == "":
+        return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        workers = 0
+    if workers < 1:
+        raise WorkersError(f"ingest workers {value!r} ({WORKERS_ENV} or --workers) must be a whole number above 0; "
+                           f"unset, ingest uses the machine's CPUs (at most {MAX_DEFAULT_WORKERS})")
+    return workers
 
 __all__ = ["DiskFull", "FileResult", "IngestSummary", "MANIFEST_NAME", "ingest", "landed_files", "read_manifest",
            "sha256_of"]
@@ -561,19 +592,21 @@ def ingest(
     settings: Settings,
     on_file: Callable[[Path], None] | None = None,
     include_public: bool = True,
-    workers: int = 1,
+    workers: int | None = None,
     retry_failed: bool = False,
     batch_rows: int | None = None,
 ) -> IngestSummary:
     """Load every new landed file into bronze and record it in the file manifest.
 
     `include_public` also reads the data.police.uk files under `Settings.police_uk` in place.
-    `workers` > 1 parses files in that many processes. `retry_failed` tries quarantined and failed
-    files again even when their contract did not change. Each file is read and written at most
-    `batch_rows` records at a time (default: OE_INGEST_BATCH_ROWS, else textstream.DEFAULT_BATCH_ROWS);
-    the result does not depend on it.
+    `workers` (default: `resolve_workers()`) > 1 parses files in that many processes when there are at least
+    PARALLEL_MIN_FILES new files; the results are recorded in the files' order either way. `retry_failed`
+    tries quarantined and failed files again even when their contract did not change. Each file is read
+    and written at most `batch_rows` records at a time (default: OE_INGEST_BATCH_ROWS, else
+    textstream.DEFAULT_BATCH_ROWS); the result does not depend on it.
     """
     batch_rows = resolve_batch_rows(batch_rows)  # a wrong setting stops here, before anything is read
+    workers = resolve_workers(workers)
     started = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     contracts = load_contracts()
@@ -661,20 +694,43 @@ def ingest(
             in_run[entry["sha256"]] = entry  # a second copy in this run is a duplicate of this one
             jobs.append(_Job(landed, entry, location, entry["started_at"], batch_rows))
 
+        def parsed(entry: dict, result: FileResult) -> None:
+            # a worker returns a copy of the entry: copies of this file later in the run follow its outcome
+            in_run[entry["sha256"]] = entry
+            record(entry, result)
+            pause_point("ingest")
+
         try:
-            if workers > 1 and len(jobs) > 1:
-                # spawn, not fork: the parent already runs Arrow's thread pools
+            if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+                # spawn, not fork: the parent already runs Arrow's thread pools. At most two files per
+                # worker are in flight, so a run that stops (an error, a pause, a kill) stops within a few
+                # files of the last one recorded, as the serial path does.
                 context = multiprocessing.get_context("spawn")
                 with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                    futures = [pool.submit(_process_in_worker, job, settings) for job in jobs]
-                    for future in futures:
-                        record(*future.result())
+                    in_flight: deque[Future] = deque()
+                    try:
+                        for job in jobs:
+                            in_flight.append(pool.submit(_process_in_worker, job, settings))
+                            if len(in_flight) >= 2 * workers:
+                                parsed(*in_flight.popleft().result())
+                        while in_flight:
+                            parsed(*in_flight.popleft().result())
+                    except Exception:
+                        # one file stopped the run (a full disk): the files the other workers finished are
+                        # in bronze, so they are registered too (bronze holds what the manifest lists)
+                        for future in in_flight:
+                            try:
+                                entry, result = future.result()
+                            except Exception:  # noqa: S112 - it removed its own partial output
+                                continue
+                            in_run[entry["sha256"]] = entry
+                            record(entry, result)
+                        raise
             else:
                 for job in jobs:
-                    record(*process_file(job, settings))
-                    pause_point("ingest")
+                    parsed(*process_file(job, settings))
             for entry, landed, original in in_run_copies:
-                record(*_copy_outcome(entry, landed, original, settings))
+                record(*_copy_outcome(entry, landed, in_run[original["sha256"]], settings))
         finally:
             if summary.files or not (settings.meta / MANIFEST_NAME).exists():
                 try:

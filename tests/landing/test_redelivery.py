@@ -4,12 +4,28 @@ action 'D'; a quarantined file is retried when its contract changes."""
 
 from __future__ import annotations
 
-import duckdb
+import shutil
+from datetime import date
 
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from oe_platform.bench import build_landing_zone
+from oe_platform.cli import main
+from oe_platform.config import load_settings
 from oe_platform.contracts import load_contracts, parse_contract
 from oe_platform.landing import ingest as ingest_module
 from oe_platform.landing.ingest import ingest, read_manifest
-from tests.landing.helpers import CRIMES_HEADER, assert_nothing_lost, bronze, crime_row, only_file
+from oe_platform.synth import generate
+from tests.landing.helpers import (
+    CRIMES_HEADER,
+    assert_nothing_lost,
+    bronze,
+    crime_row,
+    lake_snapshot,
+    only_file,
+)
 
 # The versioning rule of the staging models (stg_crime__crimes): the latest delivery wins, then the
 # latest load, then the last row of the file.
@@ -126,12 +142,66 @@ def test_identical_copies_in_one_run_load_once(platform_dirs, landing_day):
     assert_nothing_lost(platform_dirs)
 
 
-def test_parallel_ingest_gives_the_same_result(platform_dirs, landing_day, tmp_path):
+class CountingPool(ingest_module.ProcessPoolExecutor):
+    """The real process pool, counting the files handed to its workers."""
+
+    submitted: list[str] = []
+
+    def submit(self, fn, job, *args, **kwargs):
+        CountingPool.submitted.append(job.landed.relative)
+        return super().submit(fn, job, *args, **kwargs)
+
+
+def test_parallel_ingest_of_many_files_equals_the_serial_one(tmp_path, monkeypatch):
+    """A month of every source for every force (about a thousand files) with dirty files of every layout
+    beside it, parsed by two worker processes: bronze, rejects, warnings and the manifest (in the same
+    order) equal those of one process."""
+    landing = tmp_path / "landing"
+    generate(persons=500, seed=5, start=date(2025, 1, 1), months=1, out=landing, truth_out=tmp_path / "truth",
+             progress=False)
+    build_landing_zone(tmp_path / "dirty", rows=2000, dirty=True)
+    shutil.copytree(tmp_path / "dirty", landing, dirs_exist_ok=True)
+    serial, parallel = (load_settings(landing=landing, lake=tmp_path / name, shared_data=tmp_path / "none")
+                        for name in ("serial", "parallel"))
+    monkeypatch.setattr(ingest_module, "ProcessPoolExecutor", CountingPool)
+    CountingPool.submitted = []
+    one = ingest(serial, workers=1)
+    assert CountingPool.submitted == []
+    two = ingest(parallel, workers=2)
+    # every file with rows went to a worker (copies of a file already seen, and files not parsed, did not)
+    with_rows = {f.path for f in two.files if f.rows_read}
+    assert with_rows <= set(CountingPool.submitted) <= {f.path for f in two.files}
+    assert len(CountingPool.submitted) >= ingest_module.PARALLEL_MIN_FILES
+    assert one.rows_rejected > 0 and one.rows_warned > 0 and one.count("loaded") > 1000
+    assert lake_snapshot(parallel) == lake_snapshot(serial)
+    timing = {"started_at", "finished_at", "duration_ms", "run_id", "modified_at"}
+
+    def kept(settings):
+        return [{k: v for k, v in row.items() if k not in timing} for row in read_manifest(settings.meta)]
+
+    assert kept(parallel) == kept(serial)
+    assert_nothing_lost(parallel)
+
+
+def test_few_files_are_parsed_in_process_and_the_workers_come_from_the_setting(platform_dirs, landing_day,
+                                                                               monkeypatch):
     for i in range(4):
         write(landing_day(day=f"2025-01-1{i}"), f"crimes_{i}.csv", crime_row(f"K{i}"), f"K{i}x,broken")
+    monkeypatch.setattr(ingest_module, "ProcessPoolExecutor", CountingPool)
+    CountingPool.submitted = []
     summary = ingest(platform_dirs, workers=2)
+    assert CountingPool.submitted == []  # four files: starting workers would cost more than it saves
     assert summary.count("loaded") == 4 and summary.rows_accepted == 4 and summary.rows_rejected == 4
     assert_nothing_lost(platform_dirs)
+    monkeypatch.setenv("OE_INGEST_WORKERS", "3")
+    assert ingest_module.resolve_workers() == 3 and ingest_module.resolve_workers(1) == 1
+    monkeypatch.delenv("OE_INGEST_WORKERS")
+    assert 1 <= ingest_module.resolve_workers() <= ingest_module.MAX_DEFAULT_WORKERS
+    monkeypatch.setenv("OE_INGEST_WORKERS", "two")
+    with pytest.raises(ingest_module.WorkersError, match="OE_INGEST_WORKERS"):
+        ingest(platform_dirs)
+    outcome = CliRunner().invoke(main, ["ingest", "--workers", "0"])
+    assert outcome.exit_code == 1 and "must be a whole number above 0" in outcome.output
 
 
 def test_a_failure_mid_file_leaves_no_rows_behind(platform_dirs, landing_day, monkeypatch):
