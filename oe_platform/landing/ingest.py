@@ -63,6 +63,7 @@ from oe_platform.landing.discover import LandedFile, Location, LocationError, lo
 from oe_platform.landing.parse import FileRejected, ParsedFile, match_file_specs
 from oe_platform.landing.tabular import parse_parquet, parse_xlsx
 from oe_platform.landing.textstream import batch_rows as resolve_batch_rows
+from oe_platform.landing.textstream import whole_number_above_zero
 from oe_platform.pause import BATCH_POINT, pause_point
 
 MANIFEST_NAME = "file_manifest.parquet"
@@ -115,11 +116,8 @@ def resolve_workers(value: int | str | None = None) -> int:
         value = os.environ.get(WORKERS_ENV)
     if value is None or value == "":
         return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
-    try:
-        workers = int(value)
-    except (TypeError, ValueError):
-        workers = 0
-    if workers < 1:
+    workers = whole_number_above_zero(value)
+    if workers is None:
         raise WorkersError(f"ingest workers {value!r} ({WORKERS_ENV} or --workers) must be a whole number above 0; "
                            f"unset, ingest uses the machine's CPUs (at most {MAX_DEFAULT_WORKERS})")
     return workers

@@ -31,15 +31,21 @@ class BatchSizeError(ValueError):
     """OE_INGEST_BATCH_ROWS (or --batch-rows) is not a positive whole number."""
 
 
+def whole_number_above_zero(value: int | str | None) -> int | None:
+    """`value` as a whole number of at least 1, or None when it is not one (a setting to refuse)."""
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
+
+
 def batch_rows(value: int | str | None = None) -> int:
     """The batch size: the given value, else OE_INGEST_BATCH_ROWS, else DEFAULT_BATCH_ROWS."""
     if value is None:
         value = os.environ.get(BATCH_ROWS_ENV) or DEFAULT_BATCH_ROWS
-    try:
-        rows = int(value)
-    except (TypeError, ValueError):
-        rows = 0
-    if rows < 1:
+    rows = whole_number_above_zero(value)
+    if rows is None:
         raise BatchSizeError(f"ingest batch size {value!r} ({BATCH_ROWS_ENV} or --batch-rows) must be a whole "
                              f"number of rows above 0; the default is {DEFAULT_BATCH_ROWS}")
     return rows
