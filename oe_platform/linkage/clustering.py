@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from oe_platform.linkage.spec import (
+    ADDRESS_ALIKE,
     ALIAS_OF_OTHER,
+    DOB_TWO_ERRORS,
     CONFLICT_IDENTIFIERS,
     ELSE,
     EXACT,
@@ -33,6 +35,9 @@ from oe_platform.linkage.spec import (
     SAME_POSTCODE,
     SAME_POSTCODE_OTHER_ADDRESS,
     SWAPPED,
+    SWAPPED_FORENAME,
+    SWAPPED_FORENAME_MISTYPED,
+    SWAPPED_MISTYPED,
     TRUSTED_IDENTIFIERS,
 )
 
@@ -140,22 +145,26 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
     address = gammas["address"]
-    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[SAME_POSTCODE_OTHER_ADDRESS]}, "
-                 f"{address[SAME_POSTCODE]}) or gamma_phone = {gammas['phone'][EXACT]}")
+    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, "
+                 f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}) "
+                 f"or gamma_phone = {gammas['phone'][EXACT]}")
     same_forename = ", ".join(str(fore[label]) for label in
-                              (EXACT, SWAPPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
+                              (EXACT, SWAPPED, SWAPPED_MISTYPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
     sur = gammas["surname"]
     surname_agrees = "gamma_surname in ({})".format(", ".join(str(sur[label]) for label in (
-        EXACT, "same without spaces", "jaro-winkler >= 0.92", "a word in common")))
+        EXACT, SWAPPED_FORENAME, SWAPPED_FORENAME_MISTYPED, "same without spaces", "jaro-winkler >= 0.92",
+        "a word in common")))
     middle_differs = f"gamma_middle_names = {middle[ELSE]}"
-    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH): the same initial, at most two
-    # keying errors, the date of birth agreeing or one keying error away, and nothing else disagreeing
+    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH, SARAH / QARHA, MARK / RNARK): at most
+    # two keying errors, the first letter too when both names have four letters or more (ANN / EVE
+    # are two names, not two errors), the date of birth agreeing or one keying error away, and
+    # nothing else disagreeing
     forename_mistyped = (
-        f"(coalesce(forename_edits <= 2 and forename_initial_agrees, false) "
+        f"(coalesce(forename_edits <= 2 and (forename_initial_agrees or forename_min_length >= 4), false) "
         f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
         f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
     )
@@ -163,11 +172,12 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
     # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
     # less than a decade apart, names agreeing and an address, phone or identifier in common
-    # (decades apart only when the full middle names agree too: 1996 / 1961 is two keying errors, a
-    # father and son rarely share forename, middle names and an address)
+    # (decades apart only when the full middle names agree too, or the day and month: 1996 / 1961 is
+    # two keying errors, but a father and son rarely share forename, middle names and an address, or a
+    # birthday)
     dob_two_errors = (
         f"(coalesce(dob_edits = 2 and (dob_years_apart < {DOB_TWO_ERRORS_MAX_YEARS} "
-        f"or gamma_middle_names = {middle[EXACT]}), false) "
+        f"or gamma_middle_names = {middle[EXACT]} or gamma_date_of_birth = {dob[DOB_TWO_ERRORS]}), false) "
         f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
     )
     return {
@@ -301,8 +311,10 @@ def _text_edits(x: str, y: str) -> int:
 
 def _two_keying_errors(a: date, b: date) -> bool:
     """The ISO texts two keying errors apart and the dates less than `DOB_TWO_ERRORS_MAX_YEARS`
-    apart: what the dob_conflict edge guard accepts from a pair whose names and address agree."""
-    return _years_apart(a, b) < DOB_TWO_ERRORS_MAX_YEARS and _text_edits(a.isoformat(), b.isoformat()) <= 2
+    apart, or with the same day and month (the year mistyped twice): what the dob_conflict edge guard
+    accepts from a pair whose names and address agree."""
+    near = _years_apart(a, b) < DOB_TWO_ERRORS_MAX_YEARS or (a.month, a.day) == (b.month, b.day)
+    return near and _text_edits(a.isoformat(), b.isoformat()) <= 2
 
 
 def dobs_conflict(a: Iterable[date], b: Iterable[date], max_years: float) -> bool:

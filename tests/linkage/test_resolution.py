@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oe_platform.linkage.spec import SAME_ADDRESS, level_gammas, untrained_settings
 from tests.linkage.conftest import pair_of, person_of, record
 
 CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
@@ -201,7 +202,8 @@ def test_the_same_address_line_counts_where_there_is_no_uk_postcode(link):
     persons = person_of(run)
     assert persons["ab-1"] == persons["ab-2"]
     assert persons["ab-3"] != persons["ab-1"]
-    assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [5]
+    address = level_gammas(untrained_settings())["address"][SAME_ADDRESS]
+    assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [address]
 
 
 def test_a_forename_mistyped_twice_is_merged(link):

@@ -120,8 +120,10 @@ def test_the_committed_model_is_trained_for_this_specification_and_complete():
 def test_level_gammas_number_levels_as_splink_does():
     gammas = level_gammas(untrained_settings())
     assert gammas["sex"] == {"null": -1, "exact": 1, "else": 0}
-    assert gammas["date_of_birth"]["exact"] == 4
-    assert gammas["date_of_birth"]["day and month transposed"] == 3
+    # exact, transposed, one keying error, the year two keying errors apart, within a year, else
+    assert gammas["date_of_birth"]["exact"] == 5
+    assert gammas["date_of_birth"]["day and month transposed"] == 4
+    assert gammas["date_of_birth"]["else"] == 0
 
 
 def test_term_frequencies_count_each_source_key_once():
@@ -231,9 +233,9 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     # within the factor bound, but the order of the levels inverted)
     inverted = copy.deepcopy(dob)
     inv = [lv for lv in inverted["comparison_levels"] if not lv.get("is_null_level")]
-    assert levels[3]["label_for_charts"] == "within a year"
-    inv[3]["m_probability"] = levels[3]["m_probability"] * 19
-    inv[3]["u_probability"] = levels[3]["u_probability"] / 19
+    year = [lv["label_for_charts"] for lv in levels].index("within a year")
+    inv[year]["m_probability"] = levels[year]["m_probability"] * 19
+    inv[year]["u_probability"] = levels[year]["u_probability"] / 19
     assert "order inverts" in guard_comparison(inverted, dob)
     runaway = copy.deepcopy(dob)
     [lv for lv in runaway["comparison_levels"] if not lv.get("is_null_level")][1]["m_probability"] *= 50
