@@ -25,8 +25,8 @@ import pandas as pd
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     ALIAS_OF_OTHER,
-    DOB_TWO_ERRORS,
     CONFLICT_IDENTIFIERS,
+    DOB_TWO_ERRORS,
     ELSE,
     EXACT,
     NULL,
