@@ -41,7 +41,7 @@ from oe_platform.linkage.spec import (
     TRUSTED_IDENTIFIERS,
 )
 
-DEFAULT_THRESHOLD = 0.995
+DEFAULT_THRESHOLD = 0.95
 
 NAMES_ONLY_THRESHOLD = 0.995
 """A pair with a date of birth missing on a side and nothing but names in common (no address,

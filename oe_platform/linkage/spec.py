@@ -411,6 +411,19 @@ BLOCKING_RULES = [
         'l."postcode_std" = r."postcode_std" AND l."surname_initial" = r."surname_initial"',
         "same postcode and surname initial (mistyped names and date of birth)",
     ),
+    # an address line mistyped or written another way, the postcode mistyped or missing, names and
+    # date of birth mistyped: the house number and the street's first letter, with both names' first
+    # letters (in either order: names swapped)
+    _rule(
+        'l."address_number" = r."address_number" AND l."street_initial" = r."street_initial" '
+        'AND l."surname_initial" = r."surname_initial" AND l."forename_initial" = r."forename_initial"',
+        "same house number, street initial and name initials (address line, postcode and date of birth mistyped)",
+    ),
+    _rule(
+        'l."address_number" = r."address_number" AND l."street_initial" = r."street_initial" '
+        'AND l."surname_initial" = r."forename_initial" AND l."forename_initial" = r."surname_initial"',
+        "same house number and street initial, name initials crossed (names swapped, address line mistyped)",
+    ),
     # the same other names (aliases, street names) as a whole, in any order: sources that copy a
     # person's AKAs copy the list; with the surname's first letter, which a keying error rarely changes
     _rule(
