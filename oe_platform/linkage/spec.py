@@ -400,17 +400,6 @@ BLOCKING_RULES = [
         "same address line, forename initial is the other's surname initial (names swapped and mistyped, "
         "date of birth mistyped)",
     ),
-    # a surname mistyped within its Soundex code, the forename beyond it, the day or month and the
-    # postcode mistyped: the first letter of the forename and the year of birth
-    _rule(
-        'l."surname_phonetic" = r."surname_phonetic" AND l."forename_initial" = r."forename_initial" '
-        'AND l."dob_year" = r."dob_year"',
-        "same phonetic surname, forename initial and year of birth (forename, day or month and postcode mistyped)",
-    ),
-    _rule(
-        'l."postcode_std" = r."postcode_std" AND l."surname_initial" = r."surname_initial"',
-        "same postcode and surname initial (mistyped names and date of birth)",
-    ),
     # an address line mistyped or written another way, the postcode mistyped or missing, names and
     # date of birth mistyped: the house number and the street's first letter, with both names' first
     # letters (in either order: names swapped)
