@@ -50,13 +50,15 @@ def linkage_group() -> None:
 @click.option("--seed", type=int, default=101, show_default=True,
               help="Generator seed of the training data (evaluate with another seed).")
 @click.option("--months", type=int, default=6, show_default=True, help="Months of synthetic deliveries.")
+@click.option("--profile", type=click.Choice(["default", "heavy", "census"]), default="default", show_default=True,
+              help="The generator's noise profile of the training data (docs/generator.md, \"Noise profiles\").")
 @click.option("--from-warehouse", is_flag=True,
               help="Train on conformed.int_person_records of the configured warehouse instead.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=None,
               help="Where the synthetic landing zone and warehouse are built [default: a temporary folder].")
 @click.option("--training-seed", type=int, default=None, help="Seed of u sampling [default: fixed in code].")
 @click.option("--version", "version", type=int, default=None, help="Model version to write [default: next].")
-def train_command(persons: int, seed: int, months: int, from_warehouse: bool, workdir: Path | None,
+def train_command(persons: int, seed: int, months: int, profile: str, from_warehouse: bool, workdir: Path | None,
                   training_seed: int | None, version: int | None) -> None:
     """Estimate the model (prior, u by sampling, m by EM) and write linkage/models/person_linkage_v<N>.json.
 
@@ -74,14 +76,17 @@ def train_command(persons: int, seed: int, months: int, from_warehouse: bool, wo
         source = {"kind": "warehouse", "path": str(settings.warehouse), "relation": WAREHOUSE_RELATION}
     else:
         from oe_platform.synth import generate
+        from oe_platform.synth.noise import NoiseRates
 
         workdir = workdir or Path(tempfile.mkdtemp(prefix="oe-linkage-train-"))
         settings = workdir_settings(workdir)
-        click.echo(f"generating {persons:,} persons (seed {seed}, {months} months) in {workdir}")
-        generate(persons=persons, seed=seed, months=months, out=settings.landing, truth_out=workdir / "truth")
+        click.echo(f"generating {persons:,} persons (seed {seed}, {months} months, noise {profile}) in {workdir}")
+        generate(persons=persons, seed=seed, months=months, out=settings.landing, truth_out=workdir / "truth",
+                 rates=NoiseRates.profile(profile))
         build_warehouse(settings, workdir / "target")
         source = {"kind": "synthetic", "generator": "oe_platform.synth", "persons": persons, "seed": seed,
-                  "months": months, "noise": "generator defaults", "relation": WAREHOUSE_RELATION}
+                  "months": months, "noise": "generator defaults" if profile == "default" else f"profile {profile}",
+                  "relation": WAREHOUSE_RELATION}
     con = duckdb.connect()
     con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
     con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")

@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from oe_platform.linkage.spec import (
+    ADDRESS_ALIKE,
     ALIAS_OF_OTHER,
     CONFLICT_IDENTIFIERS,
+    DOB_TWO_ERRORS,
     ELSE,
     EXACT,
     NULL,
@@ -33,10 +35,18 @@ from oe_platform.linkage.spec import (
     SAME_POSTCODE,
     SAME_POSTCODE_OTHER_ADDRESS,
     SWAPPED,
+    SWAPPED_FORENAME,
+    SWAPPED_FORENAME_MISTYPED,
+    SWAPPED_MISTYPED,
     TRUSTED_IDENTIFIERS,
 )
 
-DEFAULT_THRESHOLD = 0.995
+DEFAULT_THRESHOLD = 0.95
+
+NAMES_ONLY_THRESHOLD = 0.995
+"""A pair with a date of birth missing on a side and nothing but names in common (no address,
+postcode, phone, identifier or other name) rests on how rare the name is, which the data of one run
+cannot tell well: such a pair needs this probability, however low the threshold of other pairs."""
 
 DOB_TWO_ERRORS_MAX_YEARS = 10
 """Dates of birth two keying errors apart are one person's only when less than this many years apart
@@ -55,6 +65,9 @@ class ClusteringConfig:
 
     threshold: float = DEFAULT_THRESHOLD
     """Match probability at or above which a scored pair is an edge (before the edge guards)."""
+    names_only_threshold: float = NAMES_ONLY_THRESHOLD
+    """The threshold of a pair whose evidence is names alone (`names_only_sql`): the higher of this and
+    `threshold` applies."""
     max_dob_spread_years: float = 1.0
     """Two valid dates of birth further apart than this in one cluster, and not one keying error
     apart, are a conflict: a match-probability edge that would join them is not used (an edge of
@@ -115,19 +128,21 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
       typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
       (a badly mistyped forename) or one record lists the other's full name among its other names
-      (an alias on file), or the forenames share their initial and are at most two keying errors
-      apart with the date of birth agreeing (or one keying error apart), the sexes and middle names
-      not disagreeing, or the names are swapped with a typo. A twin or a sibling shares surname,
-      address, phone and sometimes date of birth; the given name tells them apart.
+      (an alias on file), or the forenames are at most two keying errors apart (the first letter
+      may be one of them when both have four letters or more) with the date of birth agreeing (or
+      one keying error apart), the sexes and middle names not disagreeing, or the names are swapped
+      with a typo. A twin or a sibling shares surname, address, phone and sometimes date of birth;
+      the given name tells them apart.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address), unless they are
-      two keying errors apart, less than ten years apart or with the same full middle names, and the
-      names agree and an address, phone or identifier is shared.
+      two keying errors apart, less than ten years apart or with the same full middle names or the
+      same day and month, and the names agree and an address (the same line, a line alike or the
+      same postcode), phone or identifier is shared.
     - middle_name_conflict: both middle names present and unrelated while the dates of birth do
       not agree exactly (or transposed): a namesake in the same household.
     - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
-      the person agrees (postcode, phone or identifier): same name and a nearby date of birth is
-      what an innocent look-alike has.
+      the person agrees (address line, a line alike, postcode, phone or identifier): same name and a
+      nearby date of birth is what an innocent look-alike has.
     - household_relative: a date of birth is missing, the address or phone agrees, no identifier
       does, and either the forenames are only alike (Soundex, initial, middle name or Jaro-Winkler
       below 0.92; not equal, swapped, the same formal name or one typo apart) or the sexes differ:
@@ -140,22 +155,26 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
     address = gammas["address"]
-    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[SAME_POSTCODE_OTHER_ADDRESS]}, "
-                 f"{address[SAME_POSTCODE]}) or gamma_phone = {gammas['phone'][EXACT]}")
+    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, "
+                 f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}) "
+                 f"or gamma_phone = {gammas['phone'][EXACT]}")
     same_forename = ", ".join(str(fore[label]) for label in
-                              (EXACT, SWAPPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
+                              (EXACT, SWAPPED, SWAPPED_MISTYPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
     sur = gammas["surname"]
     surname_agrees = "gamma_surname in ({})".format(", ".join(str(sur[label]) for label in (
-        EXACT, "same without spaces", "jaro-winkler >= 0.92", "a word in common")))
+        EXACT, SWAPPED_FORENAME, SWAPPED_FORENAME_MISTYPED, "same without spaces", "jaro-winkler >= 0.92",
+        "a word in common")))
     middle_differs = f"gamma_middle_names = {middle[ELSE]}"
-    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH): the same initial, at most two
-    # keying errors, the date of birth agreeing or one keying error away, and nothing else disagreeing
+    # a forename mistyped twice (DAVID / DAAVI, GARETH / GAETH, SARAH / QARHA, MARK / RNARK): at most
+    # two keying errors, the first letter too when both names have four letters or more (ANN / EVE
+    # are two names, not two errors), the date of birth agreeing or one keying error away, and
+    # nothing else disagreeing
     forename_mistyped = (
-        f"(coalesce(forename_edits <= 2 and forename_initial_agrees, false) "
+        f"(coalesce(forename_edits <= 2 and (forename_initial_agrees or forename_min_length >= 4), false) "
         f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
         f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
     )
@@ -163,11 +182,12 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
     # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
     # less than a decade apart, names agreeing and an address, phone or identifier in common
-    # (decades apart only when the full middle names agree too: 1996 / 1961 is two keying errors, a
-    # father and son rarely share forename, middle names and an address)
+    # (decades apart only when the full middle names agree too, or the day and month: 1996 / 1961 is
+    # two keying errors, but a father and son rarely share forename, middle names and an address, or a
+    # birthday)
     dob_two_errors = (
         f"(coalesce(dob_edits = 2 and (dob_years_apart < {DOB_TWO_ERRORS_MAX_YEARS} "
-        f"or gamma_middle_names = {middle[EXACT]}), false) "
+        f"or gamma_middle_names = {middle[EXACT]} or gamma_date_of_birth = {dob[DOB_TWO_ERRORS]}), false) "
         f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
     )
     return {
@@ -189,9 +209,22 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
     }
 
 
+def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
+    """SQL condition over lk_pairs: a date of birth missing on a side, and no address (line, line alike,
+    postcode or sector), phone, identifier or other name in common: the names are all the evidence."""
+    address = gammas["address"]
+    shared = [f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, "
+              f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}, {address['same sector']})",
+              f"gamma_phone = {gammas['phone'][EXACT]}",
+              f"gamma_aliases in ({gammas['aliases'][ALIAS_OF_OTHER]}, {gammas['aliases']['an other name in common']})",
+              *(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)]
+    return f"gamma_date_of_birth = {gammas['date_of_birth'][NULL]} and not ({' or '.join(shared)})"
+
+
 def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig) -> None:
     """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it."""
     threshold = config.threshold
+    names_only = max(config.names_only_threshold, threshold)
     guards = edge_guard_sql(gammas, config.strict_missing_dob)
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     con.execute(f"""
@@ -206,6 +239,7 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
             * exclude ({", ".join(PAIR_EVIDENCE)}),
             case
                 when match_probability < {threshold} then 'below_threshold'
+                when match_probability < {names_only} and {names_only_sql(gammas)} then 'below_threshold'
                 {cases}
                 else 'accepted'
             end as edge_status
@@ -301,8 +335,10 @@ def _text_edits(x: str, y: str) -> int:
 
 def _two_keying_errors(a: date, b: date) -> bool:
     """The ISO texts two keying errors apart and the dates less than `DOB_TWO_ERRORS_MAX_YEARS`
-    apart: what the dob_conflict edge guard accepts from a pair whose names and address agree."""
-    return _years_apart(a, b) < DOB_TWO_ERRORS_MAX_YEARS and _text_edits(a.isoformat(), b.isoformat()) <= 2
+    apart, or with the same day and month (the year mistyped twice): what the dob_conflict edge guard
+    accepts from a pair whose names and address agree."""
+    near = _years_apart(a, b) < DOB_TWO_ERRORS_MAX_YEARS or (a.month, a.day) == (b.month, b.day)
+    return near and _text_edits(a.isoformat(), b.isoformat()) <= 2
 
 
 def dobs_conflict(a: Iterable[date], b: Iterable[date], max_years: float) -> bool:

@@ -242,6 +242,10 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             strftime(any_value(date_of_birth), '%m-%d') as dob_month_day,
             nullif(substr(any_value(forename_std), 1, 1), '') as forename_initial,
             nullif(substr(any_value(surname_std), 1, 1), '') as surname_initial,
+            -- the house number (first number of the address line) and the first letter of the street
+            -- after it: blocking keys for a mistyped address line (keying errors rarely hit either)
+            nullif(regexp_extract(any_value(address_std), '[0-9]+'), '') as address_number,
+            nullif(regexp_extract(any_value(address_std), '[0-9]+ ([A-Z])', 1), '') as street_initial,
             case
                 when day(any_value(date_of_birth)) <= 12
                     and day(any_value(date_of_birth)) != month(any_value(date_of_birth))

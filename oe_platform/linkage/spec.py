@@ -28,6 +28,10 @@ SAME_ADDRESS = "same address line"
 SAME_POSTCODE = "same postcode"
 SAME_POSTCODE_OTHER_ADDRESS = "same postcode, another address line"
 SAME_NAME_SET = "may stand for the same name (nickname, first word or one keying error)"
+SWAPPED_MISTYPED = "swapped with surname, one mistyped"
+SWAPPED_FORENAME_MISTYPED = "swapped with forename, one mistyped"
+ADDRESS_ALIKE = "address line alike (same house number, two keying errors or the town left out)"
+DOB_TWO_ERRORS = "same day and month, the year two keying errors apart"
 
 TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
 """Identifiers whose agreement links two records deterministically (valid check character only):
@@ -60,6 +64,15 @@ def _exact(column: str, tf: bool = False, tf_minimum_u_value: float | None = Non
     return _level(f'"{column}_l" = "{column}_r"', label, **extra)
 
 
+# Forename and surname swapped with one of them mistyped: Jaro-Winkler on the crossed pair (a name
+# keyed in the other field and mistyped keeps most of its letters in order).
+SWAP_JW = 0.88
+_CROSSED_ALIKE = (
+    f'jaro_winkler_similarity("forename_std_l", "surname_std_r") >= {SWAP_JW} '
+    f'AND jaro_winkler_similarity("surname_std_l", "forename_std_r") >= {SWAP_JW}'
+)
+
+
 def _jw(column: str, threshold: float) -> dict[str, Any]:
     return _level(
         f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {threshold}',
@@ -73,7 +86,8 @@ NAME_TF_MIN_U = 1e-4
 
 FORENAME = {
     "output_column_name": "forename",
-    "comparison_description": "Given name: exact, swapped with surname, same formal name (nickname), "
+    "comparison_description": "Given name: exact, swapped with surname (exact, or one of them mistyped), "
+    "same formal name (nickname), "
     "typo (Jaro-Winkler), known by a middle name, same phonetic code, initial only",
     "comparison_levels": [
         _null("forename_std"),
@@ -81,6 +95,7 @@ FORENAME = {
         _level(
             '"forename_std_l" = "surname_std_r" AND "surname_std_l" = "forename_std_r"', SWAPPED
         ),
+        _level(_CROSSED_ALIKE, SWAPPED_MISTYPED),
         _level('len(list_intersect("forename_names_l", "forename_names_r")) > 0', SAME_NAME_SET),
         _jw("forename_std", 0.92),
         _level(
@@ -101,7 +116,8 @@ FORENAME = {
 
 SURNAME = {
     "output_column_name": "surname",
-    "comparison_description": "Family name: exact, swapped with forename, same without spaces, typo "
+    "comparison_description": "Family name: exact, swapped with forename (exact, or one of them mistyped), "
+    "same without spaces, typo "
     "(Jaro-Winkler), a word in common (double-barrelled), same phonetic code",
     "comparison_levels": [
         _null("surname_std"),
@@ -110,6 +126,7 @@ SURNAME = {
             '"forename_std_l" = "surname_std_r" AND "surname_std_l" = "forename_std_r"',
             SWAPPED_FORENAME,
         ),
+        _level(_CROSSED_ALIKE, SWAPPED_FORENAME_MISTYPED),
         _level(
             'replace("surname_std_l", \' \', \'\') = replace("surname_std_r", \' \', \'\')',
             "same without spaces",
@@ -146,7 +163,8 @@ MIDDLE_NAMES = {
 DATE_OF_BIRTH = {
     "output_column_name": "date_of_birth",
     "comparison_description": "Date of birth: exact, day and month transposed, one keying error "
-    "(a digit changed or two adjacent digits swapped), within a year",
+    "(a digit changed or two adjacent digits swapped), same day and month with the year two keying errors "
+    "apart, within a year",
     "comparison_levels": [
         _null("date_of_birth"),
         # no term-frequency adjustment: with some 25,000 possible dates, the frequency of a date in
@@ -154,6 +172,13 @@ DATE_OF_BIRTH = {
         _exact("date_of_birth"),
         _level('"date_of_birth_l" = "dob_transposed_r"', "day and month transposed"),
         _level('damerau_levenshtein("dob_text_l", "dob_text_r") <= 1', "one keying error"),
+        # the year mistyped twice (1985 / 1958 is one error, 1985 / 1968 two), day and month right. Not
+        # any two keying errors: two dates of one year with a digit of the month and of the day changed
+        # are as common among strangers as among matches.
+        _level(
+            '"dob_month_day_l" = "dob_month_day_r" AND damerau_levenshtein("dob_text_l", "dob_text_r") <= 2',
+            DOB_TWO_ERRORS,
+        ),
         _level(
             'abs(date_diff(\'day\', "date_of_birth_l", "date_of_birth_r")) <= 365', "within a year"
         ),
@@ -169,8 +194,9 @@ SEX = {
 
 ADDRESS = {
     "output_column_name": "address",
-    "comparison_description": "Home address: the same address line; the same postcode with another address "
-    "line; the same postcode (an address line missing); same sector; same outward code",
+    "comparison_description": "Home address: the same address line; an address line alike (the same house "
+    "number, at most two keying errors apart or one line the other without its town); the same postcode "
+    "with another address line; the same postcode (an address line missing); same sector; same outward code",
     "comparison_levels": [
         _level(
             '("address_std_l" IS NULL OR "address_std_r" IS NULL) '
@@ -179,6 +205,16 @@ ADDRESS = {
             is_null_level=True,
         ),
         _exact("address_std", tf=True, tf_minimum_u_value=1e-5, label=SAME_ADDRESS),
+        # one address keyed twice: a street or town mistyped, or the town left out. The house number
+        # must agree (a neighbour's line is one keying error away too); Jaro-Winkler is not used,
+        # because lines of one street in two towns share a long prefix (12 STATION RD BURY / BUXTON).
+        _level(
+            "regexp_extract(\"address_std_l\", '[0-9]+') = regexp_extract(\"address_std_r\", '[0-9]+') "
+            "AND (damerau_levenshtein(\"address_std_l\", \"address_std_r\") <= 2 "
+            "OR prefix(\"address_std_l\", \"address_std_r\" || ' ') "
+            "OR prefix(\"address_std_r\", \"address_std_l\" || ' '))",
+            ADDRESS_ALIKE,
+        ),
         # two address lines in one postcode: neighbours as often as one person keyed two ways
         _level(
             '"postcode_std_l" = "postcode_std_r" AND "address_std_l" != "address_std_r"',
@@ -351,6 +387,31 @@ BLOCKING_RULES = [
     _rule(
         'l."postcode_std" = r."postcode_std" AND l."dob_month_day" = r."dob_month_day"',
         "same postcode, day and month of birth (names, year of birth and address mistyped)",
+    ),
+    # forename and surname swapped and one of them mistyped beyond Soundex (the swap rule above needs
+    # the crossed Soundex codes): the crossed first letters, with the date of birth or the address line
+    _rule(
+        'l."forename_initial" = r."surname_initial" AND l."surname_initial" = r."forename_initial" '
+        'AND l."date_of_birth" = r."date_of_birth"',
+        "forename and surname initials crossed, same date of birth (names swapped, one mistyped)",
+    ),
+    _rule(
+        'l."address_std" = r."address_std" AND l."forename_initial" = r."surname_initial"',
+        "same address line, forename initial is the other's surname initial (names swapped and mistyped, "
+        "date of birth mistyped)",
+    ),
+    # an address line mistyped or written another way, the postcode mistyped or missing, names and
+    # date of birth mistyped: the house number and the street's first letter, with both names' first
+    # letters (in either order: names swapped)
+    _rule(
+        'l."address_number" = r."address_number" AND l."street_initial" = r."street_initial" '
+        'AND l."surname_initial" = r."surname_initial" AND l."forename_initial" = r."forename_initial"',
+        "same house number, street initial and name initials (address line, postcode and date of birth mistyped)",
+    ),
+    _rule(
+        'l."address_number" = r."address_number" AND l."street_initial" = r."street_initial" '
+        'AND l."surname_initial" = r."forename_initial" AND l."forename_initial" = r."surname_initial"',
+        "same house number and street initial, name initials crossed (names swapped, address line mistyped)",
     ),
     # the same other names (aliases, street names) as a whole, in any order: sources that copy a
     # person's AKAs copy the list; with the surname's first letter, which a keying error rarely changes

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from oe_platform.linkage.spec import (
+    ADDRESS_ALIKE,
+    DOB_TWO_ERRORS,
+    SAME_ADDRESS,
+    SWAPPED_MISTYPED,
+    level_gammas,
+    untrained_settings,
+)
 from tests.linkage.conftest import pair_of, person_of, record
 
 CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
@@ -201,7 +209,8 @@ def test_the_same_address_line_counts_where_there_is_no_uk_postcode(link):
     persons = person_of(run)
     assert persons["ab-1"] == persons["ab-2"]
     assert persons["ab-3"] != persons["ab-1"]
-    assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [5]
+    address = level_gammas(untrained_settings())["address"][SAME_ADDRESS]
+    assert run.pairs.loc[pair_of(run, "ab-1", "ab-2").index, "gamma_address"].tolist() == [address]
 
 
 def test_a_forename_mistyped_twice_is_merged(link):
@@ -281,3 +290,43 @@ def test_mistyped_names_and_postcode_are_still_compared(link):
     ]
     run = link(rows)
     assert len(pair_of(run, "bk-1", "bk-2")) == 1
+
+
+def test_noise_of_keyed_partner_files_is_merged_and_neighbours_are_not(link):
+    """Model v3's levels for keying noise (FEBRL-style): a forename mistyped in its first letter too
+    (SARAH / QARHA), forename and surname swapped with one of them mistyped, an address line mistyped
+    with the postcode missing, the same line without its town, and the year of birth mistyped twice
+    (day and month right). A neighbour at another house number of the same street is not an address
+    line alike."""
+    gammas = level_gammas(untrained_settings())
+    rows = [
+        record("kq-1", "SARAH", "INGLEBY", "1979-06-23", postcode="NR3 1TB", sex="F", force="norfolk"),
+        record("kq-2", "QARHA", "INGLEBY", "1979-06-23", postcode="NR3 1TB", sex="F", force="suffolk"),
+        record("ks-1", "GARETH", "FAIRHURST", "1988-02-11", postcode="IP4 2BD", force="suffolk"),
+        record("ks-2", "FAIRHURST", "GARETJ", "1988-02-11", postcode="IP4 2BD", source="canonical", force="partner"),
+        record("ka-1", "OWEN", "CRISPIN", "1990-10-05", address="14 CHESTNUT WALK CAMBOURNE", postcode="CB23 4SA",
+               source="canonical", force="partner", ref="KA-1"),
+        record("ka-2", "OWEN", "CRISPIN", "1990-10-05", address="14 CHESNUT WALK CAMBORNE", source="canonical",
+               force="partner", ref="KA-2"),
+        record("kt-1", "FREYA", "NETTLESHIP", "1975-01-30", address="162 WHITE CRESCENT WORCESTER",
+               source="canonical", force="partner", ref="KT-1"),
+        record("kt-2", "FREYA", "NETTLESHIP", "1975-01-30", address="162 WHITE CRES", source="canonical",
+               force="partner", ref="KT-2"),
+        record("kn-1", "TOBIAS", "ALDRIDGE", "1968-07-19", address="16 CHESTNUT WALK CAMBOURNE",
+               source="canonical", force="partner", ref="KN-1"),
+        record("ky-1", "DECLAN", "JESSOP", "1985-09-02", address="7 MILL LANE ELY", postcode="CB7 4AA",
+               source="canonical", force="partner", ref="KY-1"),
+        record("ky-2", "DECLAN", "JESSOP", "1968-09-02", address="7 MILL LANE ELY", postcode="CB7 4AA",
+               source="canonical", force="partner", ref="KY-2"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    for a, b in (("kq-1", "kq-2"), ("ks-1", "ks-2"), ("ka-1", "ka-2"), ("kt-1", "kt-2"), ("ky-1", "ky-2")):
+        assert persons[a] == persons[b], (a, b)
+    assert pair_of(run, "ks-1", "ks-2")["gamma_forename"].tolist() == [gammas["forename"][SWAPPED_MISTYPED]]
+    for a, b in (("ka-1", "ka-2"), ("kt-1", "kt-2")):
+        assert pair_of(run, a, b)["gamma_address"].tolist() == [gammas["address"][ADDRESS_ALIKE]], (a, b)
+    assert pair_of(run, "ky-1", "ky-2")["gamma_date_of_birth"].tolist() == [gammas["date_of_birth"][DOB_TWO_ERRORS]]
+    neighbour = pair_of(run, "ka-1", "kn-1")
+    assert neighbour.empty or neighbour["gamma_address"].tolist() != [gammas["address"][ADDRESS_ALIKE]]
+    assert persons["kn-1"] != persons["ka-1"]

@@ -369,6 +369,11 @@ EXPRESSIONS = [
     "regexp_extract(a, 'A.')",
     "nullif(a, '') IS NULL",
     "greatest(d1, d2) = d2",
+    # the address comparison's "address line alike" level (spec.ADDRESS): house number, keying errors, a prefix
+    "regexp_extract(a, '[0-9]+') = regexp_extract(b, '[0-9]+')",
+    "prefix(a, b || ' ')",
+    "regexp_extract(a, '[0-9]+') = regexp_extract(b, '[0-9]+') AND (damerau_levenshtein(a, b) <= 2 "
+    "OR prefix(a, b || ' ') OR prefix(b, a || ' '))",
 ]
 
 

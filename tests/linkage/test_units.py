@@ -120,8 +120,10 @@ def test_the_committed_model_is_trained_for_this_specification_and_complete():
 def test_level_gammas_number_levels_as_splink_does():
     gammas = level_gammas(untrained_settings())
     assert gammas["sex"] == {"null": -1, "exact": 1, "else": 0}
-    assert gammas["date_of_birth"]["exact"] == 4
-    assert gammas["date_of_birth"]["day and month transposed"] == 3
+    # exact, transposed, one keying error, the year two keying errors apart, within a year, else
+    assert gammas["date_of_birth"]["exact"] == 5
+    assert gammas["date_of_birth"]["day and month transposed"] == 4
+    assert gammas["date_of_birth"]["else"] == 0
 
 
 def test_term_frequencies_count_each_source_key_once():
@@ -231,9 +233,9 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     # within the factor bound, but the order of the levels inverted)
     inverted = copy.deepcopy(dob)
     inv = [lv for lv in inverted["comparison_levels"] if not lv.get("is_null_level")]
-    assert levels[3]["label_for_charts"] == "within a year"
-    inv[3]["m_probability"] = levels[3]["m_probability"] * 19
-    inv[3]["u_probability"] = levels[3]["u_probability"] / 19
+    year = [lv["label_for_charts"] for lv in levels].index("within a year")
+    inv[year]["m_probability"] = levels[year]["m_probability"] * 19
+    inv[year]["u_probability"] = levels[year]["u_probability"] / 19
     assert "order inverts" in guard_comparison(inverted, dob)
     runaway = copy.deepcopy(dob)
     [lv for lv in runaway["comparison_levels"] if not lv.get("is_null_level")][1]["m_probability"] *= 50
@@ -242,3 +244,46 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     shifted = copy.deepcopy(dob)
     [lv for lv in shifted["comparison_levels"] if not lv.get("is_null_level")][2]["m_probability"] *= 3
     assert guard_comparison(shifted, dob) == ""
+
+
+def test_a_pair_of_names_alone_needs_the_names_only_threshold():
+    """Between the run's threshold and NAMES_ONLY_THRESHOLD a pair is an edge only when something
+    besides the names agrees: a date of birth missing on a side and nothing else in common is not."""
+    from oe_platform.linkage.clustering import NAMES_ONLY_THRESHOLD, classify_pairs
+
+    gammas = level_gammas(untrained_settings())
+    con = duckdb.connect()
+    con.execute("""
+        create temp table lk_profiles as
+        select * from (values
+            (1, 'JESSOP', 'TOBIAS', 'T', cast(null as varchar), cast(null as integer)),
+            (2, 'JESSOP', 'TOBIAS', 'T', '1968-07-19', 1968),
+            (3, 'JESSOP', 'TOBIAS', 'T', '1968-07-19', 1968)
+        ) t(profile_id, surname_std, forename_std, forename_initial, dob_text, dob_year)
+    """)
+    null, exact, other = -1, gammas["forename"]["exact"], 0
+
+    def pair(left, right, probability, date_of_birth, address, phone):
+        values = {name: null for name in gammas}
+        values.update(forename=exact, surname=gammas["surname"]["exact"], date_of_birth=date_of_birth,
+                      address=address, phone=phone)
+        return (left, right, probability, *values.values())
+
+    columns = ", ".join(f"gamma_{name}" for name in gammas)
+    rows = [
+        pair(1, 2, 0.97, null, other, other),  # names alone, a date of birth missing
+        pair(1, 3, 0.97, null, other, gammas["phone"]["exact"]),  # and the same phone
+        pair(2, 3, 0.97, gammas["date_of_birth"]["exact"], other, other),  # names and date of birth
+    ]
+    con.execute(f"create temp table lk_pairs (profile_id_l bigint, profile_id_r bigint, match_probability double, "
+                f"{', '.join(f'gamma_{name} integer' for name in gammas)})")
+    con.executemany(f"insert into lk_pairs (profile_id_l, profile_id_r, match_probability, {columns}) values "
+                    f"({', '.join('?' * (3 + len(gammas)))})", rows)
+    classify_pairs(con, gammas, ClusteringConfig(threshold=0.95))
+    status = dict(con.execute("select profile_id_l || '-' || profile_id_r, edge_status from lk_pairs").fetchall())
+    assert status == {"1-2": "below_threshold", "1-3": "accepted", "2-3": "accepted"}
+    con.execute("alter table lk_pairs drop column edge_status")
+    con.execute(f"update lk_pairs set match_probability = {NAMES_ONLY_THRESHOLD}")
+    classify_pairs(con, gammas, ClusteringConfig(threshold=0.95))
+    status = dict(con.execute("select profile_id_l || '-' || profile_id_r, edge_status from lk_pairs").fetchall())
+    assert status == {"1-2": "accepted", "1-3": "accepted", "2-3": "accepted"}
