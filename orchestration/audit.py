@@ -6,7 +6,7 @@ Ingest, linkage and publish record their own entries (oe_platform.governance.eve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dagster import AssetExecutionContext, HookContext, failure_hook
@@ -26,8 +26,10 @@ def _run_results(invocation: Any) -> dict:
 
 
 def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
-                      args: list[str] | None = None) -> Iterator[Any]:
-    """`dbt build` (or `args`) streamed to Dagster; afterwards, even when it failed, one alteration entry."""
+                      args: list[str] | None = None,
+                      on_results: Callable[[dict], None] | None = None) -> Iterator[Any]:
+    """`dbt build` (or `args`) streamed to Dagster; afterwards, even when it failed, one alteration entry
+    and `on_results(run_results)`."""
     from oe_platform.governance.pseudonym import key_hidden_from_subprocesses
 
     with key_hidden_from_subprocesses():  # dbt is started without the pseudonymisation key
@@ -41,6 +43,8 @@ def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step:
 
             with audit_run(context.run.run_id):
                 record_dbt_build(load_settings(), results, step)
+        if on_results is not None:
+            on_results(results)
 
 
 @failure_hook(name="audit_run_failure")

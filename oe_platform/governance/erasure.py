@@ -50,6 +50,7 @@ from oe_platform.governance.erasure_files import rewrite_delivery
 from oe_platform.landing.bronze import EMPTY_NAME, entity_dir
 from oe_platform.landing.discover import ERASURE_LISTS
 from oe_platform.landing.ingest import MANIFEST_NAME, ingest_lock, read_manifest, sha256_of, write_manifest
+from oe_platform.staging_state import bronze_rewritten
 
 ERASURE_DIR = "_erasure"
 REQUESTS_NAME = "requests.json"
@@ -287,6 +288,8 @@ def _known_rows(settings: Settings, contract: Contract, file_id: str) -> dict[st
 def _erase_request(settings: Settings, contract: Contract, request: ErasureRequest, manifest: list[dict],
                    con: duckdb.DuckDBPyConnection) -> ErasureOutcome:
     rows = _find_rows(con, settings, contract, request.record)
+    if rows:  # before any file changes: the next dbt build re-stages bronze whole (oe_platform/staging_state.py)
+        bronze_rewritten(settings, f"erasure {request.request_id}")
     by_file: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_file[row["file_id"]].append(row)

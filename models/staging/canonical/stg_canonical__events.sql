@@ -3,11 +3,12 @@
 -- date-time parsed, the force area checked against the seed forces, the offence code resolved like
 -- stg_crime__crimes (Home Office class, or a local code of the event's force through the seed
 -- local_offence_codes). force_code is the delivering partner; event_force the area it happened in.
+{{ incremental_staging_config(key=['force_code', 'event_id']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'canonical__events') }}
+    {{ new_bronze_rows(source('bronze', 'canonical__events'), ['_force_code', 'trim(event_id)']) }}
 
 ),
 

@@ -4,6 +4,7 @@
 -- person_attribute_columns), plus e-mail and NHS number. Roles live in stg_canonical__person_events.
 -- A record delivered again supersedes the earlier one: the latest version of each record_id per
 -- partner is current.
+{{ incremental_staging_config(key=['force_code', 'record_id']) }}
 {%- set person_attributes = ['forename', 'middle_names', 'surname', 'date_of_birth', 'sex', 'address',
     'postcode', 'phone', 'email', 'pnc_id', 'cro_number', 'nhs_number', 'aliases'] %}
 
@@ -11,7 +12,7 @@ with
 
 source as (
 
-    select * from {{ source('bronze', 'canonical__persons') }}
+    {{ new_bronze_rows(source('bronze', 'canonical__persons'), ['_force_code', 'trim(record_id)']) }}
 
 ),
 

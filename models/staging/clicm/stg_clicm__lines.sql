@@ -4,11 +4,12 @@
 -- (1 line holder arrested and charged, 2 number deactivated). The CLICM field list is [unverified].
 -- The latest version of each line is current unless deleted at source; the line's deal numbers,
 -- nominals and cuckooed addresses are current with it.
+{{ incremental_staging_config(key=['force_code', 'line_id']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'clicm__lines') }}
+    {{ new_bronze_rows(source('bronze', 'clicm__lines'), ['_force_code', 'trim(line_id)']) }}
 
 ),
 

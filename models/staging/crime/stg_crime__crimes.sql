@@ -1,10 +1,11 @@
 -- One row per bronze crime row (staged rows = bronze rows); the current version of each report is
 -- flagged, so conformed models read only is_current and history stays queryable.
+{{ incremental_staging_config(key=['force_code', 'crime_ref']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'crime__crimes') }}
+    {{ new_bronze_rows(source('bronze', 'crime__crimes'), ['_force_code', 'crime_ref']) }}
 
 ),
 

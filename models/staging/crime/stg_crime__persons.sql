@@ -2,11 +2,12 @@
 -- phone and identifiers are normalised by the macros in macros/normalise; each value as delivered is
 -- kept beside its normalised form with a status saying whether it can be trusted. Role, sex and
 -- ethnicity are mapped to the national code sets of the reference seeds; nicknames to formal names.
+{{ incremental_staging_config() }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'crime__persons') }}
+    {{ new_bronze_rows(source('bronze', 'crime__persons')) }}
 
 ),
 

@@ -3,11 +3,12 @@
 -- local_offence_codes, as stg_crime__crimes does) and outcome (layout codes from the contract). The
 -- detained person's attributes are staged by stg_custody__detainees (same rows, same keys). A record
 -- delivered again when its outcome is decided supersedes the earlier version (is_current).
+{{ incremental_staging_config(key=['force_code', 'custody_ref']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'custody__custody_records') }}
+    {{ new_bronze_rows(source('bronze', 'custody__custody_records'), ['_force_code', 'custody_ref']) }}
 
 ),
 

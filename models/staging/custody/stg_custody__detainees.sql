@@ -2,6 +2,7 @@
 -- custody record, with stg_crime__persons' person columns and statuses (macros person_attribute_ctes
 -- and person_attribute_columns); role detainee. Current with its custody record (the latest
 -- version of the record, not deleted at source), so linkage reads `where is_current`.
+{{ incremental_staging_config(key=['force_code', 'custody_ref']) }}
 {%- set person_attributes = ['forename', 'middle_names', 'surname', 'date_of_birth', 'sex', 'ethnicity',
     'nationality', 'address', 'postcode', 'phone', 'pnc_id', 'cro_number', 'nhs_number', 'aliases'] %}
 
@@ -9,7 +10,7 @@ with
 
 source as (
 
-    select * from {{ source('bronze', 'custody__custody_records') }}
+    {{ new_bronze_rows(source('bronze', 'custody__custody_records'), ['_force_code', 'custody_ref']) }}
 
 ),
 

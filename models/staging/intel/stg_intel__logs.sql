@@ -3,11 +3,12 @@
 -- queryable. Grading: a 3x5x2 code is validated against ^[123][A-E][PC]$; a legacy 5x5x5 code
 -- (^[A-E][1-5][1-5]$) is kept as delivered and mapped component by component to 3x5x2 through the
 -- seed intel_grading_5x5x5_to_3x5x2; anything else is kept with grading_status invalid_format.
+{{ incremental_staging_config(key=['force_code', 'log_ref']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'intel__logs') }}
+    {{ new_bronze_rows(source('bronze', 'intel__logs'), ['_force_code', 'log_ref']) }}
 
 ),
 

@@ -3,11 +3,12 @@
 -- from the layout's code set in the contract, and, for exploitation flags (CSE, CCE, county lines),
 -- the NRM exploitation type they roll up to (seed exploitation_types). stg_missing__episodes
 -- aggregates these rows back to one row per episode.
+{{ incremental_staging_config() }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'missing__episodes') }}
+    {{ new_bronze_rows(source('bronze', 'missing__episodes')) }}
 
 ),
 

@@ -3,11 +3,12 @@
 -- code set, the flags (stg_missing__episode_flags, one boolean per national flag), and the found
 -- force. The missing person's attributes are staged by stg_missing__missing_persons (same rows,
 -- same keys). An episode delivered again (found, re-graded) supersedes the earlier version.
+{{ incremental_staging_config(key=['force_code', 'episode_ref']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'missing__episodes') }}
+    {{ new_bronze_rows(source('bronze', 'missing__episodes'), ['_force_code', 'episode_ref']) }}
 
 ),
 

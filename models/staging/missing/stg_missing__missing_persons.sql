@@ -2,6 +2,7 @@
 -- episode, with stg_crime__persons' person columns and statuses (macros person_attribute_ctes and
 -- person_attribute_columns); role missing_person. Current with its episode (the latest version,
 -- not deleted at source), so linkage reads `where is_current`.
+{{ incremental_staging_config(key=['force_code', 'episode_ref']) }}
 {%- set person_attributes = ['forename', 'middle_names', 'surname', 'date_of_birth', 'sex', 'address',
     'postcode', 'phone', 'nhs_number'] %}
 
@@ -9,7 +10,7 @@ with
 
 source as (
 
-    select * from {{ source('bronze', 'missing__episodes') }}
+    {{ new_bronze_rows(source('bronze', 'missing__episodes'), ['_force_code', 'episode_ref']) }}
 
 ),
 

@@ -3,6 +3,7 @@
 -- person_attribute_columns); role referred_victim. Duty to Notify reports of adults who did not
 -- consent carry no identifying details: their names and date of birth are missing by design.
 -- Current with its referral (latest version, not deleted at source).
+{{ incremental_staging_config(key=['force_code', 'referral_id']) }}
 {%- set person_attributes = ['forename', 'middle_names', 'surname', 'date_of_birth', 'sex', 'nationality',
     'address', 'postcode', 'phone'] %}
 
@@ -10,7 +11,7 @@ with
 
 source as (
 
-    select * from {{ source('bronze', 'nrm__referrals') }}
+    {{ new_bronze_rows(source('bronze', 'nrm__referrals'), ['_force_code', 'trim(referral_id)']) }}
 
 ),
 

@@ -4,11 +4,12 @@
 -- exploitation_types), Duty to Notify as a boolean, and the reasonable and conclusive grounds
 -- decisions. The potential victim's attributes are staged by stg_nrm__potential_victims (same
 -- rows, same keys). A referral delivered again at each decision supersedes the earlier version.
+{{ incremental_staging_config(key=['force_code', 'referral_id']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'nrm__referrals') }}
+    {{ new_bronze_rows(source('bronze', 'nrm__referrals'), ['_force_code', 'trim(referral_id)']) }}
 
 ),
 

@@ -3,11 +3,12 @@
 -- codes are [unverified] working assumptions), threat score as an integer, dates parsed. Monthly
 -- deliveries carry the groups created or changed since the last one; the latest version of each
 -- group is current unless deleted at source.
+{{ incremental_staging_config(key=['force_code', 'ocg_id']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'ocgm__ocgs') }}
+    {{ new_bronze_rows(source('bronze', 'ocgm__ocgs'), ['_force_code', 'trim(ocg_id)']) }}
 
 ),
 

@@ -3,11 +3,12 @@
 -- named person (phone in E.164 by the phone macros), and the analyst's confidence from the layout's
 -- code set. The named person is staged by stg_osint__subjects (same rows, same keys). The latest
 -- version of each observation is current unless deleted at source.
+{{ incremental_staging_config(key=['force_code', 'observation_id']) }}
 with
 
 source as (
 
-    select * from {{ source('bronze', 'osint__observations') }}
+    {{ new_bronze_rows(source('bronze', 'osint__observations'), ['_force_code', 'trim(observation_id)']) }}
 
 ),
 
