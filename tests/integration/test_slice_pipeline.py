@@ -1,8 +1,12 @@
 """The vertical slice through real Dagster, real dbt and the real DuckDB file:
 landed crime files → bronze Parquet → stg_crime__crimes → event → mart → gold Parquet."""
 
+import json
+
 import duckdb
 import pytest
+
+from oe_platform.staging_state import STATE_FILE, plan_staging_build
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +83,14 @@ def test_running_twice_over_the_same_landing_zone_gives_identical_marts(slice_pi
     before = table_checksums(settings.warehouse)
     gold_before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.rglob("*.parquet")}
     assert before and gold_before
+    # the first run staged everything (a new lake); the second may stage only what is new: nothing
+    state = json.loads((settings.meta / STATE_FILE).read_text())
+    assert state["full_refresh"] and "no record" in state["full_refresh_reason"]
+    assert plan_staging_build(settings).full_refresh_reason is None
 
     again = run_pipeline(settings, log_level="WARNING")
     assert again.success and again.failed_checks == []
+    assert json.loads((settings.meta / STATE_FILE).read_text())["full_refresh"] is False
 
     assert table_checksums(settings.warehouse) == before
     gold_after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in settings.gold.rglob("*.parquet")}
