@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'canonical__events'), ['_force_code', 'trim(event_id)']) }}
+    {{ new_bronze_rows('canonical__events', ['_force_code', 'trim(event_id)'], ['force_code', 'event_id']) }}
 
 ),
 

@@ -12,7 +12,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'canonical__persons'), ['_force_code', 'trim(record_id)']) }}
+    {{ new_bronze_rows('canonical__persons', ['_force_code', 'trim(record_id)'], ['force_code', 'record_id']) }}
 
 ),
 

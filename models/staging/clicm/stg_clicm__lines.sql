@@ -9,7 +9,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'clicm__lines'), ['_force_code', 'trim(line_id)']) }}
+    {{ new_bronze_rows('clicm__lines', ['_force_code', 'trim(line_id)'], ['force_code', 'line_id']) }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'crime__crimes'), ['_force_code', 'crime_ref']) }}
+    {{ new_bronze_rows('crime__crimes', ['_force_code', 'crime_ref'], ['force_code', 'crime_ref']) }}
 
 ),
 

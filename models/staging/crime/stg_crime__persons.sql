@@ -7,7 +7,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'crime__persons')) }}
+    {{ new_bronze_rows('crime__persons') }}
 
 ),
 

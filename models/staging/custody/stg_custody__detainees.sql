@@ -10,7 +10,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'custody__custody_records'), ['_force_code', 'custody_ref']) }}
+    {{ new_bronze_rows('custody__custody_records', ['_force_code', 'custody_ref'], ['force_code', 'custody_ref']) }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'intel__logs'), ['_force_code', 'log_ref']) }}
+    {{ new_bronze_rows('intel__logs', ['_force_code', 'log_ref'], ['force_code', 'log_ref']) }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'missing__episodes')) }}
+    {{ new_bronze_rows('missing__episodes') }}
 
 ),
 

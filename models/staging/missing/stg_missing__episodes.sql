@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'missing__episodes'), ['_force_code', 'episode_ref']) }}
+    {{ new_bronze_rows('missing__episodes', ['_force_code', 'episode_ref'], ['force_code', 'episode_ref']) }}
 
 ),
 

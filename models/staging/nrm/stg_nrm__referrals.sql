@@ -9,7 +9,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'nrm__referrals'), ['_force_code', 'trim(referral_id)']) }}
+    {{ new_bronze_rows('nrm__referrals', ['_force_code', 'trim(referral_id)'], ['force_code', 'referral_id']) }}
 
 ),
 

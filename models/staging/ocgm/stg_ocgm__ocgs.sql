@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ new_bronze_rows(source('bronze', 'ocgm__ocgs'), ['_force_code', 'trim(ocg_id)']) }}
+    {{ new_bronze_rows('ocgm__ocgs', ['_force_code', 'trim(ocg_id)'], ['force_code', 'ocg_id']) }}
 
 ),
 
