@@ -137,8 +137,8 @@ def link_records(
     started = time.perf_counter()
     reused = 0
     if mode.incremental:
-        scored = (score_pairs(con, incremental.restricted_settings(settings), table="lk_profiles_marked")
-                  if mode.new_profiles and prepared.profiles > 1 else _empty_pairs(con, settings))
+        scored = (incremental.score_new_pairs(con, settings) if mode.new_profiles and prepared.profiles > 1
+                  else None) or _empty_pairs(con, settings)
         incremental.build_profile_term_frequencies(con, settings)
         reused = incremental.reuse_pairs(con, settings)
     else:
