@@ -122,7 +122,8 @@ def run_command(model_path: Path | None, threshold: float | None, engine: str, f
 
     run = link_warehouse(settings, model=_model(model_path), config=_config(threshold),
                          engine=engine or default_engine(), force_full=force_full)
-    click.echo(f"linkage mode: {run.summary['linkage_mode']} ({run.summary['linkage_mode_reason']})")
+    if run.mode is not None:
+        click.echo(f"linkage mode: {run.mode.name} ({run.mode.reason})")
     click.echo(format_report(run.quality))
     click.echo("written: " + ", ".join(str(p) for p in run.written))
 

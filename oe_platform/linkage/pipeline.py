@@ -53,7 +53,7 @@ class LinkageRun:
     con: duckdb.DuckDBPyConnection
     model: LinkageModel
     config: ClusteringConfig
-    summary: dict[str, float | str]
+    summary: dict[str, float]
     timings: dict[str, float]
     accuracy: PairwiseAccuracy | None = None
     settings: dict | None = None
@@ -185,9 +185,7 @@ def link_records(
     kinds = result.edges.groupby("kind").size().to_dict()
     summary = {
         "model_version": model.version,
-        "linkage_mode": mode.name,
-        "linkage_mode_reason": mode.reason,
-        "linkage_incremental": int(mode.incremental),
+        "linkage_incremental": int(mode.incremental),  # which mode and why: LinkageRun.mode
         "threshold_match_probability": config.threshold,
         "parameters_adapted": int(adaptation.mode == "adapted"),
         "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
@@ -515,5 +513,6 @@ def link_warehouse(
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark,
                        state=out_dir / incremental.STATE_DIR, force_full=force_full, max_new_share=max_new_share)
     write_outputs(run, out_dir)
-    record_linkage(settings, relation, run.summary, run.written, engine)  # the audit log: combination
+    mode = {"linkage_mode": run.mode.name, "linkage_mode_reason": run.mode.reason} if run.mode else {}
+    record_linkage(settings, relation, {**run.summary, **mode}, run.written, engine)  # the audit log: combination
     return run

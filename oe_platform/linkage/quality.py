@@ -76,7 +76,7 @@ def quality_table(
     con: duckdb.DuckDBPyConnection,
     clusters: str,
     pairs: str,
-    summary: dict[str, float | str],
+    summary: dict[str, float],
     accuracy: PairwiseAccuracy | None,
 ) -> pd.DataFrame:
     """The quality report as rows: section (summary, timing, cluster_size, match_weight_histogram,
@@ -86,7 +86,6 @@ def quality_table(
         {"section": "timing" if name.endswith("_seconds") else "summary", "metric": name,
          "bin_lower": None, "bin_upper": None, "value": float(value)}
         for name, value in summary.items()
-        if not isinstance(value, str)  # the run's mode and its reason: in the summary, not a figure
     ]
     sizes = con.execute(f"""
         select cluster_size, count(*) as clusters

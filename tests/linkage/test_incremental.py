@@ -76,8 +76,8 @@ def first_month(tmp_path: Path, deliveries: dict[str, Path], **kwargs) -> tuple[
 
 def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(tmp_path, deliveries):
     lake, month1 = first_month(tmp_path, deliveries)
-    assert month1.summary["linkage_mode"] == "full"
-    assert month1.summary["linkage_mode_reason"].startswith("no linkage state")
+    assert month1.mode.name == "full"
+    assert month1.mode.reason.startswith("no linkage state")
     state = lake / "linkage" / incremental.STATE_DIR
     assert {p.name for p in state.iterdir()} == {"profiles.parquet", "pairs.parquet", "manifest.json"}
     # the full relink starts from the same earlier outputs (so the same person ids to carry forward)
@@ -87,15 +87,20 @@ def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(t
     # month 2 is a large share of a small population: allow any share, to exercise the mechanism
     both = link_warehouse(lake_settings(lake, deliveries["both"]), max_new_share=1.0)
     full = link_warehouse(lake_settings(relink_lake, deliveries["both"]), force_full=True)
-    assert both.summary["linkage_mode"] == "incremental", both.summary["linkage_mode_reason"]
-    assert full.summary["linkage_mode"] == "full"
-    assert full.summary["linkage_mode_reason"] == "full relink requested"
+    assert both.mode.name == "incremental", both.mode.reason
+    assert full.mode.name == "full"
+    assert full.mode.reason == "full relink requested"
     assert both.summary["person_records"] == full.summary["person_records"] > month1.summary["person_records"]
 
     # fewer pairs scored; the rest came from the state
     assert 0 < both.summary["pairs_compared"] < full.summary["pairs_compared"]
     assert both.summary["pairs_reused_from_state"] > 0
     assert 0 < both.summary["profiles_new_or_changed"] < both.summary["profiles"]
+    assert (both.summary["linkage_incremental"], full.summary["linkage_incremental"]) == (1, 0)
+    quality = pd.read_parquet(lake / "linkage" / "quality.parquet").set_index("metric")["value"]
+    assert quality["linkage_incremental"] == 1 and quality["pairs_reused_from_state"] > 0
+    parameters = json.loads((lake / "linkage" / "parameters.json").read_text())
+    assert parameters["linkage_mode"] == {"mode": "incremental", "reason": both.mode.reason}
 
     # the same pairs with the same weights (to floating-point rounding), the same prior
     key = ["person_record_id_l", "person_record_id_r"]
@@ -129,12 +134,12 @@ def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(t
     audit = [json.loads(line) for line in (lake / "_audit" / "audit.jsonl").read_text().splitlines()]
     linkage = [e["what"] for e in audit if e["operation"] == "combination"]
     assert [e["linkage_mode"] for e in linkage] == ["full", "incremental"]
-    assert linkage[1]["linkage_mode_reason"] == both.summary["linkage_mode_reason"]
+    assert linkage[1]["linkage_mode_reason"] == both.mode.reason
     assert linkage[1]["pairs_reused_from_state"] == both.summary["pairs_reused_from_state"]
 
     # the state now holds the union: a second run on the same records scores nothing at all
     again = link_warehouse(lake_settings(lake, deliveries["both"]))
-    assert again.summary["linkage_mode"] == "incremental"
+    assert again.mode.name == "incremental"
     assert again.summary["pairs_compared"] == 0
     assert again.summary["profiles_new_or_changed"] == 0
     assert clusters_of(again)["person_id"].equals(full_clusters["person_id"])
@@ -167,19 +172,19 @@ def test_each_reason_to_relink_everyone_does_so(tmp_path, deliveries, monkeypatc
     else:
         kwargs["max_new_share"] = 0.01
     run = link_warehouse(lake_settings(lake, deliveries["both"]), **kwargs)
-    assert run.summary["linkage_mode"] == "full"
-    assert expected in run.summary["linkage_mode_reason"]
+    assert run.mode.name == "full"
+    assert expected in run.mode.reason
     assert run.summary["pairs_reused_from_state"] == 0
     assert run.summary["profiles_new_or_changed"] == run.summary["profiles"]
     # a full relink scores every blocked pair: as many as a run with no state at all
     fresh = link_warehouse(lake_settings(tmp_path / "fresh", deliveries["both"]),
                            model=kwargs.get("model"))
-    assert fresh.summary["linkage_mode"] == "full"
+    assert fresh.mode.name == "full"
     assert run.summary["pairs_compared"] == fresh.summary["pairs_compared"] > 0
     # and leaves a state the next run can use
     monkeypatch.delenv(incremental.FULL_ENV, raising=False)
     following = link_warehouse(lake_settings(lake, deliveries["both"]), model=kwargs.get("model"))
-    assert following.summary["linkage_mode"] == "incremental"
+    assert following.mode.name == "incremental"
 
 
 def test_spark_and_adapted_parameters_always_relink_everyone(tmp_path):
@@ -253,10 +258,10 @@ def test_a_missing_or_damaged_state_means_a_full_relink_never_an_error(tmp_path,
     state = lake / "linkage" / incremental.STATE_DIR
     damage(state)
     run = link_warehouse(lake_settings(lake, deliveries["month1"]))
-    assert run.summary["linkage_mode"] == "full"
-    assert expected in run.summary["linkage_mode_reason"]
+    assert run.mode.name == "full"
+    assert expected in run.mode.reason
     assert clusters_of(run)["person_id"].equals(clusters_of(month1)["person_id"])
     # the run wrote a sound state again
     following = link_warehouse(lake_settings(lake, deliveries["month1"]))
-    assert following.summary["linkage_mode"] == "incremental"
+    assert following.mode.name == "incremental"
     assert following.summary["pairs_compared"] == 0
