@@ -11,7 +11,7 @@ term frequencies of the names they agree on. So each DuckDB run keeps, under <la
   Bayes factor as log2 *without* the run's prior and without the term-frequency part of its weight
   (`base_weight`), and its gamma (level) columns;
 - manifest.json: the fingerprint of what scored them (the model's settings without the prior, the
-  Splink version, the code of the modules that make and score profiles) and the row counts.
+  Splink and DuckDB versions, the code of the modules that make and score profiles) and the row counts.
 
 An incremental run prepares the profiles as a full run does, then calls a profile *new* when its
 (profile_key, scoring_key) is not in the state; it scores only the blocked pairs with at least one
@@ -84,8 +84,8 @@ def fingerprint(settings: dict[str, Any]) -> str:
     import splink
 
     scoring = {k: v for k, v in settings.items() if k != "probability_two_random_records_match"}
-    document = {"state_format": STATE_FORMAT, "splink": splink.__version__, "settings": scoring,
-                "code": _code_hashes()}
+    document = {"state_format": STATE_FORMAT, "splink": splink.__version__, "duckdb": duckdb.__version__,
+                "settings": scoring, "code": _code_hashes()}
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
