@@ -393,3 +393,11 @@ def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[
     if old.exists():
         shutil.rmtree(old)
     return [directory / PROFILE_FILE, directory / PAIRS_FILE, directory / MANIFEST_FILE]
+
+
+def remove_state(directory: Path) -> None:
+    """Remove the state under `directory` (and any half-written sibling), if there is one."""
+    for path in (directory, directory.with_name(f".{directory.name}.tmp"),
+                 directory.with_name(f".{directory.name}.old")):
+        if path.exists():
+            shutil.rmtree(path)

@@ -513,6 +513,8 @@ def link_warehouse(
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark,
                        state=out_dir / incremental.STATE_DIR, force_full=force_full, max_new_share=max_new_share)
     write_outputs(run, out_dir)
+    if run.state is None:  # a Spark run keeps no state: an older one would still hold records erased since
+        incremental.remove_state(out_dir / incremental.STATE_DIR)
     mode = {"linkage_mode": run.mode.name, "linkage_mode_reason": run.mode.reason} if run.mode else {}
     record_linkage(settings, relation, {**run.summary, **mode}, run.written, engine)  # the audit log: combination
     return run

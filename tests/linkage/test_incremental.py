@@ -187,13 +187,30 @@ def test_each_reason_to_relink_everyone_does_so(tmp_path, deliveries, monkeypatc
     assert following.mode.name == "incremental"
 
 
-def test_spark_and_adapted_parameters_always_relink_everyone(tmp_path):
-    """The decision alone (no Spark session here): scoring on Spark, or m and u adapted to the run's
-    records, never reuses stored scores, whatever the state."""
+def test_a_run_on_spark_relinks_everyone_and_leaves_no_state(tmp_path, deliveries):
+    """Scoring on Spark never reuses stored scores, and removes the state (which would otherwise still
+    hold the keys of records erased since): the next DuckDB run relinks in full and writes a new one."""
+    from oe_platform.linkage.spark_backend import local_spark_session
+
+    lake, _ = first_month(tmp_path, deliveries)
+    state = lake / "linkage" / incremental.STATE_DIR
+    assert (state / "manifest.json").exists()
+    spark = local_spark_session(tmp_path / "spark")  # shared with later Spark tests, which stop it
+    on_spark = link_warehouse(lake_settings(lake, deliveries["both"]), engine="spark", spark=spark,
+                              max_new_share=1.0)
+    assert on_spark.mode.name == "full" and "engine spark" in on_spark.mode.reason
+    assert on_spark.summary["pairs_reused_from_state"] == 0 and on_spark.summary["pairs_compared"] > 0
+    assert not state.exists()
+    following = link_warehouse(lake_settings(lake, deliveries["both"]), max_new_share=1.0)
+    assert following.mode.name == "full" and following.mode.reason.startswith("no linkage state")
+    assert (state / "manifest.json").exists()
+    assert clusters_of(following)["person_id"].equals(clusters_of(on_spark)["person_id"])
+
+
+def test_adapted_parameters_always_relink_everyone(tmp_path):
+    """The decision alone: m and u adapted to the run's records make every stored score stale."""
     con = duckdb.connect()
     settings = load_model().settings_for(1000)
-    spark = incremental.decide(con, tmp_path, settings, "spark", adapted=False, force_full=False, max_new_share=1.0)
-    assert not spark.incremental and "engine spark" in spark.reason
     con.execute("create temp table lk_records as select 1 as profile_id, 'k' as profile_key")
     con.execute("create temp table lk_profiles as select 1 as profile_id, 'A' as surname_std")
     adapted = incremental.decide(con, tmp_path, settings, "duckdb", adapted=True, force_full=False,
