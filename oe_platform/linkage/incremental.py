@@ -351,7 +351,7 @@ def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> N
     gammas = gamma_columns(settings)
     con.execute("""
         create or replace temp table lk_state_profiles_next as
-        select profile_key, scoring_key from lk_profile_keys order by profile_key
+        select profile_key, scoring_key from lk_profile_keys
     """)
     con.execute(f"""
         create or replace temp table lk_state_pairs_next as
@@ -365,7 +365,6 @@ def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> N
         join lk_profile_keys b on b.profile_id = p.profile_id_r
         left join lk_profile_tf tl on tl.profile_id = p.profile_id_l
         left join lk_profile_tf tr on tr.profile_id = p.profile_id_r
-        order by 1, 2
     """)
 
 
