@@ -102,7 +102,9 @@ def record_dbt_build(settings: Settings, run_results: Mapping[str, Any], step: s
 def record_linkage(settings: Settings, relation: str, summary: Mapping[str, Any], written: Iterable[Path],
                    engine: str) -> list[dict]:
     """Combination: one linkage run, person records in, persons and accepted pairs out."""
-    keys = ("model_version", "person_records", "persons", "pairs_compared", "pairs_accepted", "largest_cluster")
+    keys = ("model_version", "linkage_mode", "linkage_mode_reason", "person_records", "persons",
+            "profiles_new_or_changed", "pairs_compared", "pairs_reused_from_state", "pairs_accepted",
+            "largest_cluster")
     return record(
         Event(
             "combination",

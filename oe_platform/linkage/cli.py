@@ -104,9 +104,14 @@ def train_command(persons: int, seed: int, months: int, profile: str, from_wareh
               help="Model JSON [default: $OE_LINKAGE_MODEL, else the highest committed version].")
 @click.option("--threshold", type=float, default=None, help=_THRESHOLD_HELP)
 @_ENGINE_OPTION
-def run_command(model_path: Path | None, threshold: float | None, engine: str) -> None:
+@click.option("--full", "force_full", is_flag=True, default=False,
+              help="Relink every profile even when <lake>/linkage/state allows an incremental run "
+                   "(as $OE_LINKAGE_FULL=1 does).")
+def run_command(model_path: Path | None, threshold: float | None, engine: str, force_full: bool) -> None:
     """Link conformed.int_person_records (read-only; the spark target's when $OE_DBT_TARGET=spark) and
-    write <lake>/linkage/*.parquet."""
+    write <lake>/linkage/*.parquet. On duckdb the run is incremental (scores only pairs with a new or
+    changed profile) when the state the last run left in <lake>/linkage/state allows; it says which
+    mode ran and why."""
     from oe_platform.linkage.pipeline import default_engine, link_warehouse
     from oe_platform.linkage.quality import format_report
     from oe_platform.spark_catalog import warehouse_engine
@@ -116,7 +121,9 @@ def run_command(model_path: Path | None, threshold: float | None, engine: str) -
         _fail(f"no warehouse at {settings.warehouse}; run the pipeline first (oe run)")
 
     run = link_warehouse(settings, model=_model(model_path), config=_config(threshold),
-                         engine=engine or default_engine())
+                         engine=engine or default_engine(), force_full=force_full)
+    if run.mode is not None:
+        click.echo(f"linkage mode: {run.mode.name} ({run.mode.reason})")
     click.echo(format_report(run.quality))
     click.echo("written: " + ", ".join(str(p) for p in run.written))
 
@@ -186,6 +193,15 @@ def report_command() -> None:
     path = load_settings().lake / "linkage" / "quality.parquet"
     if not path.exists():
         _fail(f"no quality report at {path}; run the pipeline or `oe linkage run` first")
+    from oe_platform.linkage.pipeline import PARAMETERS_FILE
+
+    parameters = path.with_name(PARAMETERS_FILE)
+    if parameters.exists():  # which mode the last run ran in, and why
+        import json
+
+        mode = json.loads(parameters.read_text(encoding="utf-8")).get("linkage_mode")
+        if mode:
+            click.echo(f"linkage mode: {mode['mode']} ({mode['reason']})")
     click.echo(format_report(pd.read_parquet(path)))
     chart = path.with_name("match_weight_histogram.html")
     if chart.exists():

@@ -21,9 +21,11 @@ import pandas as pd
 
 from oe_platform.config import Settings
 from oe_platform.governance.events import record_linkage
+from oe_platform.linkage import incremental
 from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
 from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
+from oe_platform.linkage.incremental import MAX_NEW_SHARE
 from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
 from oe_platform.linkage.prior import PriorEstimate, apply_prior, estimate_prior
 from oe_platform.linkage.quality import PairwiseAccuracy, pairwise_accuracy, quality_table, write_histogram_chart
@@ -58,6 +60,10 @@ class LinkageRun:
     """The Splink settings the run scored with (the committed model, adapted or not; the run's prior)."""
     adaptation: AdaptationReport | None = None
     written: list[Path] = field(default_factory=list)
+    mode: incremental.Mode | None = None
+    """Incremental or full, and why."""
+    state: Path | None = None
+    """Where write_outputs writes the linkage state for the next run (None: no state kept)."""
 
     def table(self, name: str) -> pd.DataFrame:
         return self.con.execute(f"select * from {name}").df()
@@ -88,6 +94,9 @@ def link_records(
     truth_table: str | None = None,
     engine: str = "duckdb",
     spark: SparkSession | None = None,
+    state: Path | None = None,
+    force_full: bool = False,
+    max_new_share: float = MAX_NEW_SHARE,
 ) -> LinkageRun:
     """Link the person records in `source_table` (a table or view in `con`).
 
@@ -95,6 +104,12 @@ def link_records(
     `truth_table` (person_record_id, true_person_id) adds pairwise accuracy to the quality report.
     `engine` "spark" scores the pairs on Spark (`spark`, else a local session; spark_backend.py):
     the same pairs come back into lk_pairs, and everything else runs here as with "duckdb".
+    `state` (a directory, <lake>/linkage/state for the platform's run) makes the run incremental when
+    it can be (incremental.py): only pairs with a new or changed profile are scored, the others come
+    from the state; the run falls back to a full relink, and says why, when there is no usable state,
+    when `force_full` or $OE_LINKAGE_FULL, on spark, with adapted m and u, or when more than
+    `max_new_share` of the profiles are new. Either way the run leaves the next state in its
+    connection (on duckdb), which write_outputs writes beside the outputs.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -115,7 +130,24 @@ def link_records(
     timings["adapt_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    scored = _score(con, settings, engine, spark) if prepared.profiles > 1 else _empty_pairs(con, settings)
+    mode = (incremental.decide(con, state, settings, engine, adaptation.mode == "adapted", force_full, max_new_share)
+            if state is not None else incremental.Mode(False, "no state directory given"))
+    timings["plan_seconds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    reused = 0
+    if mode.incremental:
+        scored = (incremental.score_new_pairs(con, settings) if mode.new_profiles and prepared.profiles > 1
+                  else None) or _empty_pairs(con, settings)
+        incremental.build_profile_term_frequencies(con, settings)
+        reused = incremental.reuse_pairs(con, settings)
+    else:
+        scored = _score(con, settings, engine, spark) if prepared.profiles > 1 else _empty_pairs(con, settings)
+    keep_state = state is not None and engine == "duckdb"
+    if keep_state:
+        if not mode.incremental:
+            incremental.build_profile_term_frequencies(con, settings)
+        incremental.capture_state(con, settings)
     timings["score_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -153,6 +185,7 @@ def link_records(
     kinds = result.edges.groupby("kind").size().to_dict()
     summary = {
         "model_version": model.version,
+        "linkage_incremental": int(mode.incremental),  # which mode and why: LinkageRun.mode
         "threshold_match_probability": config.threshold,
         "parameters_adapted": int(adaptation.mode == "adapted"),
         "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
@@ -163,6 +196,8 @@ def link_records(
         "person_records": prepared.records,
         "profiles": prepared.profiles,
         "pairs_compared": scored.compared,
+        "pairs_reused_from_state": reused,
+        "profiles_new_or_changed": mode.new_profiles if mode.incremental else prepared.profiles,
         "pairs_kept_at_or_above_floor": con.execute("select count(*) from lk_pairs").fetchall()[0][0],
         "pair_floor_probability": PAIR_FLOOR_PROBABILITY,
         "pairs_at_or_above_threshold": sum(v for k, v in edge_counts.items() if k != "below_threshold"),
@@ -182,7 +217,7 @@ def link_records(
     con.register("lk_quality_frame", quality)
     con.execute("create or replace temp table lk_quality as select * from lk_quality_frame")
     return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy,
-                      settings=settings, adaptation=adaptation)
+                      settings=settings, adaptation=adaptation, mode=mode, state=state if keep_state else None)
 
 
 ENGINES = ("duckdb", "spark")
@@ -426,13 +461,16 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
         target = directory / PARAMETERS_FILE
         tmp = directory / f".{PARAMETERS_FILE}.tmp"
         report = run.adaptation.as_dict() if run.adaptation else None
-        tmp.write_text(json.dumps({"model_version": run.model.version, "adaptation": report,
+        mode = {"mode": run.mode.name, "reason": run.mode.reason} if run.mode else None
+        tmp.write_text(json.dumps({"model_version": run.model.version, "adaptation": report, "linkage_mode": mode,
                                    "settings": run.settings}, indent=1) + "\n", encoding="utf-8")
         tmp.replace(target)
         written.append(target)
     chart = directory / CHART_FILE
     write_histogram_chart(run.quality, chart)
     written.append(chart)
+    if run.state is not None and run.settings is not None:  # what the next run may reuse (incremental.py)
+        written.extend(incremental.write_state(run.con, run.state, run.settings, run.model.version))
     run.written = written
     return written
 
@@ -445,13 +483,17 @@ def link_warehouse(
     engine: str = "duckdb",
     spark: SparkSession | None = None,
     warehouse: str | None = None,
+    force_full: bool = False,
+    max_new_share: float = MAX_NEW_SHARE,
 ) -> LinkageRun:
     """Read the person records from the warehouse (read-only), link them with the committed model,
     carry person ids forward from <lake>/linkage/clusters.parquet and write the outputs there.
     `engine` and `spark`: as for link_records. The warehouse is the dbt target's (`warehouse`, else
     $OE_DBT_TARGET): the DuckDB file, or on the spark target its Hive catalogue, read in a child
     process (oe_platform/spark_catalog.py); the outputs are Parquet either way, which the target
-    registers as the linkage sources on its next dbt run (macros/register_parquet_sources.sql)."""
+    registers as the linkage sources on its next dbt run (macros/register_parquet_sources.sql).
+    On duckdb the run is incremental when <lake>/linkage/state allows (see link_records; `force_full`,
+    $OE_LINKAGE_FULL and `max_new_share` as there) and leaves the state for the next run there."""
     out_dir = settings.lake / "linkage"
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -468,7 +510,11 @@ def link_warehouse(
         con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
         con.execute("detach warehouse")
     previous = read_previous_assignments(out_dir / "clusters.parquet")
-    run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark)
+    run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark,
+                       state=out_dir / incremental.STATE_DIR, force_full=force_full, max_new_share=max_new_share)
     write_outputs(run, out_dir)
-    record_linkage(settings, relation, run.summary, run.written, engine)  # the audit log: combination
+    if run.state is None:  # a Spark run keeps no state: an older one would still hold records erased since
+        incremental.remove_state(out_dir / incremental.STATE_DIR)
+    mode = {"linkage_mode": run.mode.name, "linkage_mode_reason": run.mode.reason} if run.mode else {}
+    record_linkage(settings, relation, {**run.summary, **mode}, run.written, engine)  # the audit log: combination
     return run

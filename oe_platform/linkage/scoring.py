@@ -79,12 +79,14 @@ def score_pairs(
     con: duckdb.DuckDBPyConnection,
     settings: dict[str, Any],
     floor_probability: float = SCORING_FLOOR_PROBABILITY,
+    table: str = "lk_profiles",
 ) -> ScoredPairs:
-    """Predict every blocked pair of lk_profiles; keep those at or above the floor in lk_pairs
+    """Predict every blocked pair of `table` (lk_profiles, or the same rows with extra columns the
+    blocking rules may use); keep those at or above the floor in lk_pairs
     (profile_id_l < profile_id_r, match_weight, match_probability, gamma_<comparison>…)."""
     # gamma (level) columns are only kept with the matching columns
     settings = {**settings, "retain_intermediate_calculation_columns": False, "retain_matching_columns": True}
-    linker = make_linker(con, settings)
+    linker = make_linker(con, settings, table)
     # the candidate pairs, computed once: counted here, then scored by predict from Splink's cache
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     compared = con.execute(f"select count(*) from {blocked.physical_name}").fetchall()[0][0]

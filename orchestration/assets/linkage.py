@@ -51,6 +51,9 @@ def person_clusters(context: AssetExecutionContext) -> Iterator[MaterializeResul
     metadata = {
         "model_version": int(run.model.version),
         "engine": engine,
+        # incremental (only pairs with a new or changed profile scored) or full, and why
+        "linkage_mode": run.mode.name if run.mode else "full",
+        "linkage_mode_reason": run.mode.reason if run.mode else "",
         "threshold": float(run.config.threshold),
         "person_records": int(summary["person_records"]),
         "persons": int(summary["persons"]),

@@ -1,0 +1,402 @@
+"""Incremental linkage: score only the pairs a new delivery can change, reuse the rest.
+
+A full run scores every blocked pair of profiles. Most of those pairs are the same from one delivery
+day to the next: a pair's score is a function of the two profiles' attributes, the model, and the
+term frequencies of the names they agree on. So each DuckDB run keeps, under <lake>/linkage/state/:
+
+- profiles.parquet: each profile's `profile_key` (source key and matching attributes, records.py)
+  and `scoring_key` (a hash of every attribute Splink sees, the population-derived ones included:
+  the forename's name set, the rare-name blocking keys);
+- pairs.parquet: every scored pair kept at the scoring floor, by the two profile keys, with its
+  Bayes factor as log2 *without* the run's prior and without the term-frequency part of its weight
+  (`base_weight`), and its gamma (level) columns;
+- manifest.json: the fingerprint of what scored them (the model's settings without the prior, the
+  Splink and DuckDB versions, the code of the modules that make and score profiles) and the row counts.
+
+An incremental run prepares the profiles as a full run does, then calls a profile *new* when its
+(profile_key, scoring_key) is not in the state; it scores only the blocked pairs with at least one
+new profile (the run's blocking rules restricted to a new profile on either side), takes every pair
+of two unchanged profiles from the state (pairs of profiles that are gone drop out), re-expresses
+those under this run's trained prior and this run's term frequencies (which are recomputed, exactly
+as a full run does), and hands the union to the prior, the guards and the ids as a full run would. See
+docs/linkage.md, "Incremental linkage", for how the result can differ from a full relink.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from oe_platform.linkage.scoring import (
+    SCORING_FLOOR_PROBABILITY,
+    ScoredPairs,
+    identity_term_frequencies,
+    score_pairs,
+    tf_columns,
+)
+
+STATE_DIR = "state"
+STATE_FORMAT = 1
+FULL_ENV = "OE_LINKAGE_FULL"
+MAX_NEW_SHARE = 0.2
+"""Above this share of new (or changed) profiles an incremental run is not worth it: full relink."""
+
+NEW_FLAG = "lk_new"
+PROFILE_FILE = "profiles.parquet"
+PAIRS_FILE = "pairs.parquet"
+MANIFEST_FILE = "manifest.json"
+
+# profile columns that are not attributes Splink compares or blocks on
+_NOT_SCORED = ("profile_id", "representative_record_id", "record_count", NEW_FLAG)
+# the code a pair's score depends on: a change to any of them invalidates the state
+_FINGERPRINT_MODULES = ("records.py", "standardise.py", "scoring.py", "spec.py", "incremental.py")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Which kind of run this is and why."""
+
+    incremental: bool
+    reason: str
+    new_profiles: int = 0
+    unchanged_profiles: int = 0
+
+    @property
+    def name(self) -> str:
+        return "incremental" if self.incremental else "full"
+
+
+def full_forced_by_env() -> bool:
+    return os.environ.get(FULL_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def fingerprint(settings: dict[str, Any]) -> str:
+    """What a stored pair's score depends on, other than the two profiles and the term frequencies."""
+    import splink
+
+    scoring = {k: v for k, v in settings.items() if k != "probability_two_random_records_match"}
+    document = {"state_format": STATE_FORMAT, "splink": splink.__version__, "duckdb": duckdb.__version__,
+                "settings": scoring, "code": _code_hashes()}
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _code_hashes() -> dict[str, str]:
+    """The source of the modules a score depends on, as loaded by this process."""
+    here = Path(__file__).parent
+    return {name: hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _FINGERPRINT_MODULES}
+
+
+def build_profile_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """lk_profile_keys (profile_id, profile_key, scoring_key) from lk_records and lk_profiles."""
+    columns = [row[0] for row in con.execute("describe lk_profiles").fetchall() if row[0] not in _NOT_SCORED]
+    packed = ", ".join(f'"{c}" := p."{c}"' for c in columns)
+    con.execute(f"""
+        create or replace temp table lk_profile_keys as
+        with keys as (
+            select profile_id, any_value(profile_key) as profile_key from lk_records group by profile_id
+        )
+        select p.profile_id, k.profile_key, md5(cast(to_json(struct_pack({packed})) as varchar)) as scoring_key
+        from lk_profiles p join keys k using (profile_id)
+    """)
+
+
+def load_state(con: duckdb.DuckDBPyConnection, directory: Path, expected_fingerprint: str) -> str | None:
+    """Load the state under `directory` into lk_state_profiles and lk_state_pairs; None when it is
+    usable, else why not (never raises for a missing, partial, corrupt or foreign state)."""
+    manifest_file = directory / MANIFEST_FILE
+    if not manifest_file.exists():
+        return f"no linkage state at {directory}"
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest is not a JSON object")
+    except (OSError, ValueError) as error:
+        return f"linkage state unreadable ({manifest_file.name}: {error})"
+    if manifest.get("state_format") != STATE_FORMAT:
+        return f"linkage state format {manifest.get('state_format')!r}, this code writes {STATE_FORMAT}"
+    if manifest.get("fingerprint") != expected_fingerprint:
+        return "linkage state was scored with another model, settings or code (fingerprint differs)"
+    try:
+        for table, file_name in (("lk_state_profiles", PROFILE_FILE), ("lk_state_pairs", PAIRS_FILE)):
+            path = directory / file_name
+            if not path.exists():
+                return f"linkage state incomplete ({file_name} missing)"
+            con.execute(f"create or replace temp table {table} as select * from read_parquet('{path}')")
+            rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+            if rows != manifest.get(f"{file_name.split('.')[0]}_rows"):
+                return (f"linkage state inconsistent ({file_name} has {rows} rows, the manifest says "
+                        f"{manifest.get(file_name.split('.')[0] + '_rows')})")
+        have = {r[0] for r in con.execute("describe lk_state_pairs").fetchall()}
+        wanted = {"profile_key_l", "profile_key_r", "base_weight", *manifest.get("gamma_columns", [])}
+        if not wanted <= have or not {"profile_key", "scoring_key"} <= {
+                r[0] for r in con.execute("describe lk_state_profiles").fetchall()}:
+            return "linkage state unreadable (columns missing)"
+    except duckdb.Error as error:
+        return f"linkage state unreadable ({str(error).splitlines()[0]})"
+    return None
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path | None,
+    settings: dict[str, Any],
+    engine: str,
+    adapted: bool,
+    force_full: bool,
+    max_new_share: float,
+) -> Mode:
+    """Incremental or full, and why. Builds lk_profile_keys; when incremental, marks the new profiles
+    (lk_profiles_marked) and leaves the state in lk_state_profiles / lk_state_pairs."""
+    if engine != "duckdb":
+        return Mode(False, f"engine {engine}: incremental linkage runs on duckdb only")
+    build_profile_keys(con)
+    if directory is None:
+        return Mode(False, "no state directory given")
+    if force_full:
+        return Mode(False, "full relink requested")
+    if full_forced_by_env():
+        return Mode(False, f"full relink requested (${FULL_ENV})")
+    if adapted:
+        return Mode(False, "m and u adapted to this run's records: no earlier score is reusable")
+    reason = load_state(con, directory, fingerprint(settings))
+    if reason:
+        return Mode(False, reason)
+    con.execute(f"""
+        create or replace temp table lk_profiles_marked as
+        select p.*, s.profile_key is null as {NEW_FLAG}
+        from lk_profiles p
+        join lk_profile_keys k using (profile_id)
+        left join lk_state_profiles s on s.profile_key = k.profile_key and s.scoring_key = k.scoring_key
+        order by p.profile_id
+    """)
+    new, total = con.execute(f"select count(*) filter (where {NEW_FLAG}), count(*) from lk_profiles_marked"
+                             ).fetchall()[0]
+    share = new / total if total else 1.0
+    if share > max_new_share:
+        return Mode(False, f"{new} of {total} profiles new or changed ({share:.1%} > {max_new_share:.0%})",
+                    new, total - new)
+    return Mode(True, f"{new} of {total} profiles new or changed ({share:.1%} <= {max_new_share:.0%})",
+                new, total - new)
+
+
+PAIR_TOKENS = "lk_pair_tokens"
+
+
+def score_new_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> ScoredPairs | None:
+    """Score, into lk_pairs, the blocked pairs with at least one new profile of lk_profiles_marked;
+    None when there are none.
+
+    The candidates are what the run's blocking rules admit (each with the lower profile id on the
+    left, as Splink joins them) with a new profile on either side, found with plain joins: a condition
+    on one side is pushed into that side's scan, so each join pairs the new profiles with the
+    population, not the population with itself. (Splink 5 also accepts the rules restricted with
+    `AND l.lk_new` / `AND r.lk_new` and gives the same pairs, but its one query for 66 rules, each
+    excluding the pairs of every earlier one, costs seconds to plan whatever the data.) Splink then
+    scores exactly those pairs: each profile carries the ids of its candidate pairs as an array, and
+    one exploding blocking rule (`arrays_to_explode`) joins on them.
+    """
+    rules = [rule["blocking_rule"] for rule in settings["blocking_rules_to_generate_predictions"]]
+    joins = [
+        f"select l.profile_id as profile_id_l, r.profile_id as profile_id_r "
+        f"from lk_profiles_marked l join lk_profiles_marked r on ({rule}) and {side}.{NEW_FLAG} "
+        f"where l.profile_id < r.profile_id"
+        for rule in rules for side in ("l", "r")
+    ]
+    con.execute("create or replace temp table lk_candidate_pairs as select distinct * from ("
+                + " union all ".join(joins) + ")")
+    if not con.execute("select count(*) from lk_candidate_pairs").fetchall()[0][0]:
+        return None
+    con.execute(f"""
+        create or replace temp table lk_profiles_paired as
+        with tokens as (
+            select profile_id, list(token) as {PAIR_TOKENS}
+            from (
+                select profile_id_l as profile_id, profile_id_l || '-' || profile_id_r as token
+                from lk_candidate_pairs
+                union all
+                select profile_id_r, profile_id_l || '-' || profile_id_r from lk_candidate_pairs
+            )
+            group by profile_id
+        )
+        select p.* exclude ({NEW_FLAG}), coalesce(t.{PAIR_TOKENS}, []) as {PAIR_TOKENS}
+        from lk_profiles_marked p left join tokens t using (profile_id)
+        order by p.profile_id
+    """)
+    paired = {**settings, "blocking_rules_to_generate_predictions": [{
+        "blocking_rule": f'l."{PAIR_TOKENS}" = r."{PAIR_TOKENS}"', "arrays_to_explode": [PAIR_TOKENS],
+        "sql_dialect": "duckdb",
+    }]}
+    scored = score_pairs(con, paired, table="lk_profiles_paired")
+    con.execute("drop table lk_profiles_paired")
+    return scored
+
+
+def gamma_columns(settings: dict[str, Any]) -> list[str]:
+    return [f"gamma_{c['output_column_name']}" for c in settings["comparisons"]]
+
+
+def _tf_levels(settings: dict[str, Any]) -> list[tuple[str, int, str, float, float]]:
+    """(gamma column, level value, tf column, weight, minimum u) of each term-frequency-adjusted level."""
+    levels = []
+    for comparison in settings["comparisons"]:
+        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for position, level in enumerate(non_null):
+            column = level.get("tf_adjustment_column")
+            weight = float(level.get("tf_adjustment_weight", 1.0))
+            if column and weight:
+                levels.append((f"gamma_{comparison['output_column_name']}", len(non_null) - 1 - position,
+                               column, weight, float(level.get("tf_minimum_u_value") or 0.0)))
+    return levels
+
+
+def build_profile_term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> list[str]:
+    """lk_profile_tf (profile_id, tf_<column>…): this run's term frequencies (scoring.py's, over all
+    of this run's profiles) of each profile's values. Returns the tf columns."""
+    columns = tf_columns(settings)
+    joins, selected = [], []
+    for i, column in enumerate(columns):
+        lookup = identity_term_frequencies(con, "lk_profiles", column)
+        joins.append(f'left join {lookup} t{i} on t{i}."{column}" = p."{column}"')
+        selected.append(f't{i}."tf_{column}"')
+    con.execute(f"""
+        create or replace temp table lk_profile_tf as
+        select p.profile_id{''.join(', ' + s for s in selected)}
+        from lk_profiles p {' '.join(joins)}
+    """)
+    return columns
+
+
+def tf_weight_sql(settings: dict[str, Any], pair: str = "p", left: str = "tl", right: str = "tr") -> str:
+    """The term-frequency part of a pair's match weight (Splink's formula, in bits): for a pair at a
+    tf-adjusted level, weight × (log2 u − log2 max(tf_l, tf_r, minimum u)), else 0. `left` / `right`
+    are lk_profile_tf rows of the pair's profiles."""
+    terms = ["cast(0 as double)"]
+    for gamma, value, column, weight, minimum in _tf_levels(settings):
+        u = _level_u(settings, gamma, value)
+        tf_l, tf_r = f'{left}."tf_{column}"', f'{right}."tf_{column}"'
+        terms.append(
+            f"case when {pair}.{gamma} = {value} and coalesce({tf_l}, {tf_r}) is not null then "
+            f"{weight} * ({math.log2(u)} - log2(greatest(coalesce({tf_l}, {tf_r}), coalesce({tf_r}, {tf_l}), "
+            f"cast({minimum} as double)))) else 0 end"
+        )
+    return " + ".join(terms)
+
+
+def _level_u(settings: dict[str, Any], gamma: str, value: int) -> float:
+    for comparison in settings["comparisons"]:
+        if f"gamma_{comparison['output_column_name']}" != gamma:
+            continue
+        non_null = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        return float(non_null[len(non_null) - 1 - value]["u_probability"])
+    raise KeyError(gamma)
+
+
+def logit2(p: float) -> float:
+    return math.log2(p / (1.0 - p))
+
+
+def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int:
+    """Add to lk_pairs every stored pair of two unchanged profiles, re-expressed under this run's
+    trained prior and term frequencies, kept when at or above the scoring floor. Returns how many."""
+    prior_bits = logit2(settings["probability_two_random_records_match"])
+    gammas = gamma_columns(settings)
+    floor_bits = logit2(SCORING_FLOOR_PROBABILITY)
+    con.execute(f"""
+        create or replace temp table lk_pairs_reused as
+        with unchanged as (
+            select k.profile_id, k.profile_key
+            from lk_profiles_marked m join lk_profile_keys k using (profile_id)
+            where not m.{NEW_FLAG}
+        ),
+        rescored as (
+            select
+                a.profile_id as profile_id_l,
+                b.profile_id as profile_id_r,
+                s.base_weight + {prior_bits} + ({tf_weight_sql(settings, 's')}) as match_weight,
+                {", ".join(f"s.{g}" for g in gammas)}
+            from lk_state_pairs s
+            join unchanged a on a.profile_key = s.profile_key_l
+            join unchanged b on b.profile_key = s.profile_key_r
+            left join lk_profile_tf tl on tl.profile_id = a.profile_id
+            left join lk_profile_tf tr on tr.profile_id = b.profile_id
+        )
+        select
+            profile_id_l, profile_id_r, match_weight,
+            1.0 / (1.0 + pow(2.0, -match_weight)) as match_probability,
+            {", ".join(gammas)}
+        from rescored
+        where match_weight >= {floor_bits}
+    """)
+    reused = con.execute("select count(*) from lk_pairs_reused").fetchall()[0][0]
+    columns = ", ".join(["profile_id_l", "profile_id_r", "match_weight", "match_probability", *gammas])
+    con.execute(f"insert into lk_pairs ({columns}) select {columns} from lk_pairs_reused")
+    con.execute("drop table lk_pairs_reused")
+    return reused
+
+
+def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
+    """lk_state_pairs_next from lk_pairs (scored under this run's trained prior, before the estimated
+    prior is applied) and lk_state_profiles_next: what the next run may reuse."""
+    prior_bits = logit2(settings["probability_two_random_records_match"])
+    gammas = gamma_columns(settings)
+    con.execute("""
+        create or replace temp table lk_state_profiles_next as
+        select profile_key, scoring_key from lk_profile_keys
+    """)
+    con.execute(f"""
+        create or replace temp table lk_state_pairs_next as
+        select
+            a.profile_key as profile_key_l,
+            b.profile_key as profile_key_r,
+            p.match_weight - {prior_bits} - ({tf_weight_sql(settings, 'p')}) as base_weight,
+            {", ".join(f"p.{g}" for g in gammas)}
+        from lk_pairs p
+        join lk_profile_keys a on a.profile_id = p.profile_id_l
+        join lk_profile_keys b on b.profile_id = p.profile_id_r
+        left join lk_profile_tf tl on tl.profile_id = p.profile_id_l
+        left join lk_profile_tf tr on tr.profile_id = p.profile_id_r
+    """)
+
+
+def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[str, Any],
+                model_version: int) -> list[Path]:
+    """Write lk_state_*_next to `directory` as a whole: into a sibling folder first, then swapped in,
+    so a reader sees the old state, the new one, or none (never half of one)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.tmp")
+    old = directory.with_name(f".{directory.name}.old")
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    staging.mkdir()
+    counts = {}
+    for table, file_name in (("lk_state_profiles_next", PROFILE_FILE), ("lk_state_pairs_next", PAIRS_FILE)):
+        con.execute(f"copy (select * from {table}) to '{staging / file_name}' (format parquet)")
+        counts[f"{file_name.split('.')[0]}_rows"] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    manifest = {"state_format": STATE_FORMAT, "fingerprint": fingerprint(settings), "model_version": model_version,
+                "gamma_columns": gamma_columns(settings), **counts}
+    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    if directory.exists():
+        directory.rename(old)
+    staging.rename(directory)
+    if old.exists():
+        shutil.rmtree(old)
+    return [directory / PROFILE_FILE, directory / PAIRS_FILE, directory / MANIFEST_FILE]
+
+
+def remove_state(directory: Path) -> None:
+    """Remove the state under `directory` (and any half-written sibling), if there is one."""
+    for path in (directory, directory.with_name(f".{directory.name}.tmp"),
+                 directory.with_name(f".{directory.name}.old")):
+        if path.exists():
+            shutil.rmtree(path)
