@@ -77,7 +77,11 @@
         {%- endif %}
     select * from {{ oe_platform.read_bronze_files(paths) }}
         {%- if bronze_key and new_paths %}
-    where _file_id in ({% for file_id in new_ids %}{{ oe_platform.sql_string_literal(file_id) }}{{ ", " if not loop.last }}{% endfor %})
+    where _file_id in (
+        {%- for file_id in new_ids %}
+        {{ oe_platform.sql_string_literal(file_id) }}{{ ", " if not loop.last }}
+        {%- endfor %}
+    )
         or ({{ bronze_key | join(', ') }}) in (
             select ({{ bronze_key | join(', ') }}) from {{ oe_platform.read_bronze_files([empty] + new_paths) }}
         )
@@ -95,6 +99,7 @@
 
 {#- Parquet files as the bronze views read them (by column name, no hive partitions). -#}
 {% macro read_bronze_files(paths) -%}
-    read_parquet([{% for path in paths %}{{ oe_platform.sql_string_literal(path) }}{{ ", " if not loop.last }}{% endfor %}],
-        union_by_name = true, hive_partitioning = false)
+    read_parquet([
+        {%- for path in paths %}{{ oe_platform.sql_string_literal(path) }}{{ ", " if not loop.last }}{% endfor -%}
+    ], union_by_name = true, hive_partitioning = false)
 {%- endmacro %}

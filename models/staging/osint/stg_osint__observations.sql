@@ -8,7 +8,9 @@ with
 
 source as (
 
-    {{ new_bronze_rows('osint__observations', ['_force_code', 'trim(observation_id)'], ['force_code', 'observation_id']) }}
+    {{ new_bronze_rows(
+        'osint__observations', ['_force_code', 'trim(observation_id)'], ['force_code', 'observation_id']
+    ) }}
 
 ),
 
