@@ -41,7 +41,8 @@
     values as equal, as the window's partition does. -#}
 {% macro new_bronze_rows(table_name, bronze_key=none, staged_key=none) -%}
     {%- set relation = source('bronze', table_name) -%}
-    {%- if not (is_incremental() and execute) %}
+    {#- a unit test renders the model with no relation of its own (`this` is none): never incremental -#}
+    {%- if this is none or not (execute and is_incremental()) %}
     select * from {{ relation }}
     {%- else -%}
         {%- set folder = env_var('OE_LAKE', 'lake') ~ '/' ~ oe_platform.bronze_folder(table_name) -%}
