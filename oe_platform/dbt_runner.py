@@ -45,13 +45,14 @@ def run_dbt(args: list[str], settings: Settings, target: str | None = None) -> N
         raise DbtFailed(f"dbt {' '.join(args)} failed (exit {completed.returncode}); see the output above")
 
 
-def prepare_manifest(settings: Settings) -> Path:
+def prepare_manifest(settings: Settings, target: Path | None = None) -> Path:
     """dbt parse: write target/manifest.json, which the Dagster definitions load.
 
     The target is named as Dagster's dbt resource names it (`--target`): dbt keys its partial-parse
     state on the command-line target, and with the same one every dbt step of a run re-uses this
-    parse instead of parsing the whole project again (minutes on a busy machine, docs/scale.md)."""
-    target = REPO_ROOT / "target"
+    parse instead of parsing the whole project again (minutes on a busy machine, docs/scale.md).
+    `target`: the folder to write (default the project's target/, which the definitions load)."""
+    target = target or REPO_ROOT / "target"
     inputs = parse_inputs_fingerprint(dbt_env(settings))
     stamp = target / PARSE_STAMP
     if (target / "manifest.json").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == inputs:

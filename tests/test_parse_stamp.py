@@ -54,13 +54,16 @@ def test_an_unchanged_project_is_not_parsed_again(tmp_path: Path, monkeypatch: p
         return real(args, *rest, **kwargs)
 
     monkeypatch.setattr(dbt_runner, "run_dbt", counting)
-    manifest = prepare_manifest(settings)
-    stamp = REPO_ROOT / "target" / PARSE_STAMP
+    # a target folder of the test's own: other tests parse into the project's target/ meanwhile
+    target = tmp_path / "target"
+    manifest = prepare_manifest(settings, target)
+    assert manifest == target / "manifest.json" and manifest.is_file()
+    stamp = target / PARSE_STAMP
     assert stamp.read_text(encoding="utf-8").strip() == parse_inputs_fingerprint(dbt_env(settings))
-    parses = len(calls)
-    assert prepare_manifest(settings) == manifest
-    assert len(calls) == parses  # the second call found the stamp and parsed nothing
+    assert [call[0] for call in calls] == ["parse"]
+    assert prepare_manifest(settings, target) == manifest
+    assert len(calls) == 1  # the second call found the stamp and parsed nothing
     # another lake is another parse (the sources' paths are in the manifest)
     other = load_settings(landing=tmp_path / "landing", lake=tmp_path / "lake2", warehouse=tmp_path / "oe.duckdb")
-    prepare_manifest(other)
-    assert len(calls) == parses + 1 and calls[-1][0] == "parse"
+    prepare_manifest(other, target)
+    assert [call[0] for call in calls] == ["parse", "parse"]
