@@ -41,8 +41,9 @@
     values as equal, as the window's partition does. -#}
 {% macro new_bronze_rows(table_name, bronze_key=none, staged_key=none) -%}
     {%- set relation = source('bronze', table_name) -%}
-    {#- a unit test renders the model with no relation of its own (`this` is none): never incremental -#}
-    {%- if this is none or not (execute and is_incremental()) %}
+    {#- a unit test renders the model with no relation of its own (`this` is none), and compile and docs
+        show the full read (column lineage follows it to the bronze source): only run and build read less -#}
+    {%- if this is none or flags.WHICH not in ('run', 'build') or not (execute and is_incremental()) %}
     select * from {{ relation }}
     {%- else -%}
         {%- set folder = env_var('OE_LAKE', 'lake') ~ '/' ~ oe_platform.bronze_folder(table_name) -%}

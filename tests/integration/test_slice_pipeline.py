@@ -88,6 +88,9 @@ def test_running_twice_over_the_same_landing_zone_gives_identical_marts(slice_pi
     assert state["full_refresh"] and "no record" in state["full_refresh_reason"]
     assert plan_staging_build(settings).full_refresh_reason is None
 
+    # linkage relinks everyone: an incremental relink records its mode in linkage_run_quality (and equals
+    # a full one only within 1e-9 bits of weight, tests/linkage/test_incremental.py)
+    monkeypatch.setenv("OE_LINKAGE_FULL", "1")
     again = run_pipeline(settings, log_level="WARNING")
     assert again.success and again.failed_checks == []
     assert json.loads((settings.meta / STATE_FILE).read_text())["full_refresh"] is False
