@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from oe_platform.config import Settings
 
 REBUILD_COMMAND = "oe rebuild-warehouse"
@@ -28,6 +26,8 @@ def check_warehouse(settings: Settings) -> None:
     path = settings.warehouse
     if not path.exists():
         return
+    import duckdb  # here, not at module load: the Dagster definitions import this module (≤ 3 s to load)
+
     try:
         con = duckdb.connect(str(path))
         try:

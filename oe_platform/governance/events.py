@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
 from oe_platform.config import REPO_ROOT, Settings
@@ -49,6 +48,8 @@ def _relation_counts(warehouse: Path) -> dict[str, int]:
     """Row counts of the warehouse's tables (views are not counted: they read bronze on demand)."""
     if not warehouse.exists():
         return {}
+    import duckdb  # here, not at module load: the Dagster definitions import this module (≤ 3 s to load)
+
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = con.execute(

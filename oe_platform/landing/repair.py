@@ -23,6 +23,7 @@ from oe_platform.contracts import load_contracts
 from oe_platform.landing import discover
 from oe_platform.landing.discover import LocationError, locate
 from oe_platform.landing.ingest import _Job, _outputs_of, ingest_lock, process_file, read_manifest, sha256_of
+from oe_platform.landing.reconcile import SideFileCache, _stat
 
 DAMAGED_DIR = "_damaged"
 RELOAD_COMMAND = "oe ingest --reload"
@@ -45,15 +46,27 @@ def _side_files(settings: Settings) -> list[Path]:
                    *(settings.meta / "warnings").glob("*.parquet")])
 
 
-def find_damage(settings: Settings) -> list[Damage]:
-    """Every bronze, rejects or warnings file whose Parquet footer cannot be read."""
-    loaded = {row["file_id"]: row["path"] for row in read_manifest(settings.meta) if row["status"] == "loaded"}
+def find_damage(settings: Settings, cache: SideFileCache | None = None,
+                files: list[Path] | None = None) -> list[Damage]:
+    """Every bronze, rejects or warnings file (`files`: default all of them) whose Parquet footer cannot
+    be read. With a cache (reconcile.SideFileCache), a file whose footer was read in this very version
+    is not read again."""
+    loaded: dict[str, str] | None = None
     damage = []
-    for path in _side_files(settings):
+    for path in _side_files(settings) if files is None else files:
+        if cache is not None and cache.known(path) is not None:
+            continue
         try:
+            stat = _stat(path)
             pq.read_metadata(path)
         except (OSError, pa.ArrowException) as err:
+            if loaded is None:
+                loaded = {row["file_id"]: row["path"] for row in read_manifest(settings.meta)
+                          if row["status"] == "loaded"}
             damage.append(Damage(path, str(err).splitlines()[0], path.stem, loaded.get(path.stem)))
+            continue
+        if cache is not None:
+            cache.learn(path, stat)
     return damage
 
 
