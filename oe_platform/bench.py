@@ -457,12 +457,14 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
               help="Cache of landing zones, run folders, reports and history "
                    "[default: $OE_BENCH_DIR or build/bench].")
 @click.option("--no-incremental", is_flag=True, help="Only the full run, not the next delivery day.")
+@click.option("--no-unchanged-run", is_flag=True,
+              help="Leave out the last run, with nothing new landed (the fixed cost of a run).")
 @click.option("--keep", is_flag=True, help="Keep the run's landing, lake, warehouse and logs.")
 def bench_pipeline_command(tier: str, target: str, persons: int | None, months: int | None, seed: int,
-                           bench_dir: Path | None, no_incremental: bool, keep: bool) -> None:
+                           bench_dir: Path | None, no_incremental: bool, no_unchanged_run: bool, keep: bool) -> None:
     """Run the whole pipeline through Dagster on a cached synthetic landing zone, then an incremental
-    delivery day; time every stage against the floor, write JSON, a markdown report with a chart, and
-    compare with the previous run of the tier (history.jsonl)."""
+    delivery day, then a run with nothing new landed; time every stage against the floor, write JSON, a
+    markdown report with a chart, and compare with the previous run of the tier (history.jsonl)."""
     from oe_platform.bench_pipeline import (
         TIERS,
         Tier,
@@ -477,7 +479,8 @@ def bench_pipeline_command(tier: str, target: str, persons: int | None, months: 
         chosen = Tier(tier, persons or chosen.persons, months or chosen.months, chosen.rows_target)
     folder = (bench_dir or default_bench_dir()).resolve()
     click.echo(f"tier {tier}: {chosen.persons:,} persons × {chosen.months} months (seed {seed}) in {folder}", err=True)
-    report = bench_pipeline(chosen, folder, seed=seed, target=target, incremental=not no_incremental, keep=keep)
+    report = bench_pipeline(chosen, folder, seed=seed, target=target, incremental=not no_incremental, keep=keep,
+                            nothing_new=not no_unchanged_run)
     out_dir = folder / "reports" / f"{tier}-{report.started_at.replace(':', '')}"
     data = write_report(report, out_dir, folder / "history.jsonl")
     click.echo(format_table(data))

@@ -7,7 +7,8 @@ For a tier (a population and a number of months of the synthetic generator) the 
 2. measures the floor: DuckDB reading every landed file once (CSV, JSON lines, Parquet);
 3. runs the full pipeline through Dagster (`oe run` in a child process: real materialisations into a
    fresh lake and warehouse), sampling the resident memory of the process tree;
-4. adds the next delivery day to the landing zone and runs the pipeline again (the incremental run);
+4. adds the next delivery day to the landing zone and runs the pipeline again (the incremental run),
+   then once more with nothing new landed (the fixed cost of a run: what no delivery day goes below);
 5. splits each run's wall time into stages from the Dagster step events (ingest, linkage, publish)
    and dbt's run_results.json per node (staging, conformed, marts within the two dbt steps).
 
@@ -266,14 +267,14 @@ class MemorySampler:
 
 @dataclass
 class RunMeasure:
-    name: str  # "full" or "incremental"
+    name: str  # "full", "incremental" or "nothing_new"
     success: bool
     run_id: str
     wall_seconds: float
     peak_rss_bytes: int
     stages: dict[str, float]
     steps: dict[str, float]
-    rows: int  # source rows landed for this run (the whole zone for full, the new day for incremental)
+    rows: int  # source rows landed for this run (the whole zone for full, the new day for incremental, 0)
     top_nodes: list[dict] = field(default_factory=list)
     log: str = ""
 
@@ -452,8 +453,9 @@ class BenchReport:
         full = self.runs[0] if self.runs else None
         over = full.wall_seconds / self.floor.seconds if full and self.floor.seconds else None
         data["full_over_floor"] = round(over, 2) if over else None
-        if len(self.runs) > 1 and full and full.wall_seconds:
-            data["incremental_over_full"] = round(self.runs[1].wall_seconds / full.wall_seconds, 3)
+        if full and full.wall_seconds:
+            for run in self.runs[1:]:
+                data[f"{run.name}_over_full"] = round(run.wall_seconds / full.wall_seconds, 3)
         return data
 
 
@@ -489,9 +491,10 @@ def _machine() -> dict:
 
 
 def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = "dev",
-                   incremental: bool = True, keep: bool = False) -> BenchReport:
-    """Generate (or reuse) the tier's landing zone, measure the floor, run the full pipeline and then
-    the incremental day; the run's folder is removed afterwards unless `keep`."""
+                   incremental: bool = True, keep: bool = False, nothing_new: bool = True) -> BenchReport:
+    """Generate (or reuse) the tier's landing zone, measure the floor, run the full pipeline, then the
+    incremental day and (`nothing_new`) a run with nothing new landed; the run's folder is removed
+    afterwards unless `keep`."""
     from oe_platform.dbt_runner import prepare_manifest
 
     bench_dir.mkdir(parents=True, exist_ok=True)
@@ -509,6 +512,8 @@ def bench_pipeline(tier: Tier, bench_dir: Path, seed: int = SEED, target: str = 
     if incremental and runs[0].success:
         _link_tree(cached.next_day, run_dir / "landing")
         runs.append(run_pipeline_process(run_dir, "incremental", cached.next_day_rows, target))
+        if nothing_new and runs[-1].success:
+            runs.append(run_pipeline_process(run_dir, "nothing_new", 0, target))
     report = BenchReport(
         tier=tier.name, persons=tier.persons, months=tier.months, seed=seed, target=target,
         generator_version=generator_version(), landing_key=cached.key, landing_files=cached.files,
@@ -579,6 +584,9 @@ def format_table(report: dict) -> str:
                  f"{floor['rows']:,} rows; full run = {report.get('full_over_floor')}× the floor")
     if "incremental_over_full" in report:
         lines.append(f"incremental day = {report['incremental_over_full'] * 100:.1f}% of the full run")
+    if "nothing_new_over_full" in report:
+        lines.append(f"a run with nothing new landed = {report['nothing_new_over_full'] * 100:.1f}% of the full "
+                     "run (the fixed cost of a run)")
     if report.get("definitions_load_seconds"):
         loads = sorted(report["definitions_load_seconds"])
         lines.append(f"Dagster definitions load (new process, median of {len(loads)}): {loads[len(loads) // 2]:.2f} s")

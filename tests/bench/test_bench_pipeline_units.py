@@ -93,6 +93,9 @@ def test_table_and_chart_show_every_stage_and_run():
     assert "definitions load" not in table  # not measured: not shown
     report["definitions_load_seconds"] = [4.0, 2.5, 3.1]
     assert "Dagster definitions load (new process, median of 3): 3.10 s" in format_table(report)
+    assert "nothing new" not in format_table(report)
+    report["nothing_new_over_full"] = 0.25
+    assert "a run with nothing new landed = 25.0% of the full run" in format_table(report)
     svg = stage_chart_svg(report)
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert svg.count("<title>ingest") == 3  # two runs and the floor

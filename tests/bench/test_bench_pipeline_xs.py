@@ -23,7 +23,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_both_runs_report_every_stage_and_the_stages_add_up_to_the_steps(bench):
     _, data = bench
-    assert [r["name"] for r in data["runs"]] == ["full", "incremental"]
+    assert [r["name"] for r in data["runs"]] == ["full", "incremental", "nothing_new"]
     for run in data["runs"]:
         assert set(run["stages"]) == set(STAGES)
         assert all(v >= 0 for v in run["stages"].values())
@@ -37,8 +37,11 @@ def test_both_runs_report_every_stage_and_the_stages_add_up_to_the_steps(bench):
             assert run["stages"][stage] > 0, stage
         assert run["peak_rss_bytes"] > 100 * 2**20  # the process tree (python, dbt) was sampled
         assert {n["step"] for n in run["top_nodes"]} <= {"oe_dbt_before_linkage", "oe_dbt_after_linkage"}
-    full, incremental = data["runs"]
+    full, incremental, nothing_new = data["runs"]
     assert full["rows"] == data["landing_rows"] > incremental["rows"] == data["next_day_rows"] > 0
+    # the last run found nothing new to ingest: its time is the fixed cost of a run
+    assert nothing_new["rows"] == 0 and "ingest: 0 new file(s)" in Path(nothing_new["log"]).read_text()
+    assert data["nothing_new_over_full"] == pytest.approx(nothing_new["wall_seconds"] / full["wall_seconds"], abs=1e-3)
     assert data["floor"]["files"] > 0 and data["floor"]["rows"] > 0
     assert data["full_over_floor"] > 1
 
