@@ -52,7 +52,8 @@ CACHE_FILE = "reconcile_cache.json"
 CACHE_VERSION = 1
 
 
-def _stat(path: Path) -> list[int]:
+def file_version(path: Path) -> list[int]:
+    """What identifies one version of a lake file: size, modification time (ns) and inode."""
     st = path.stat()
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
@@ -80,7 +81,7 @@ class SideFileCache:
         key = self._key(path)
         entry = self._new.get(key) or self._old.get(key)
         try:
-            current = _stat(path)
+            current = file_version(path)
         except OSError:
             return None
         if entry is None or entry.get("stat") != current:
@@ -113,7 +114,7 @@ def _grouped_counts(con: duckdb.DuckDBPyConnection, cache: SideFileCache, paths:
         if entry is not None and "counts" in entry:
             found += [tuple(row) for row in entry["counts"]]
         else:
-            unread[str(path)] = (path, _stat(path))
+            unread[str(path)] = (path, file_version(path))
     if not unread:
         return found
     listing = ", ".join(f"'{_sql_path(p)}'" for p in unread)
@@ -133,7 +134,7 @@ def _grouped_counts(con: duckdb.DuckDBPyConnection, cache: SideFileCache, paths:
 def _bronze_counts(con: duckdb.DuckDBPyConnection, settings: Settings, cache: SideFileCache,
                    files: list[Path]) -> dict[tuple[str, str, str], int]:
     """Rows per (source, entity, file id) of every top-level bronze entity; `files`: the lake's side
-    files (repair._side_files)."""
+    files (repair.side_files)."""
     pairs = sorted(
         {
             (contract.source, spec.entity)
@@ -167,10 +168,10 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
     """Files whose counts do not add up; an empty list means every landed row is accounted for.
     Raises BronzeDamaged, naming each file, its landed file and the command that rebuilds it, when
     a bronze, rejects or warnings file cannot be read (oe_platform/landing/repair.py)."""
-    from oe_platform.landing.repair import BronzeDamaged, _side_files, describe, find_damage
+    from oe_platform.landing.repair import BronzeDamaged, describe, find_damage, side_files
 
     cache = SideFileCache(settings)
-    files = _side_files(settings)
+    files = side_files(settings)
     damage = find_damage(settings, cache, files)
     if damage:
         raise BronzeDamaged(describe(damage))

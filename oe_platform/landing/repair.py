@@ -23,7 +23,7 @@ from oe_platform.contracts import load_contracts
 from oe_platform.landing import discover
 from oe_platform.landing.discover import LocationError, locate
 from oe_platform.landing.ingest import _Job, _outputs_of, ingest_lock, process_file, read_manifest, sha256_of
-from oe_platform.landing.reconcile import SideFileCache, _stat
+from oe_platform.landing.reconcile import SideFileCache, file_version
 
 DAMAGED_DIR = "_damaged"
 RELOAD_COMMAND = "oe ingest --reload"
@@ -41,7 +41,8 @@ class Damage:
     landed_path: str | None  # the landed file it holds the rows of (None: no loaded file has that id)
 
 
-def _side_files(settings: Settings) -> list[Path]:
+def side_files(settings: Settings) -> list[Path]:
+    """Every bronze, rejects and warnings Parquet file of the lake (what find_damage and reconcile read)."""
     return sorted([*settings.bronze.rglob("*.parquet"), *(settings.meta / "rejects").glob("*.parquet"),
                    *(settings.meta / "warnings").glob("*.parquet")])
 
@@ -53,11 +54,11 @@ def find_damage(settings: Settings, cache: SideFileCache | None = None,
     is not read again."""
     loaded: dict[str, str] | None = None
     damage = []
-    for path in _side_files(settings) if files is None else files:
+    for path in side_files(settings) if files is None else files:
         if cache is not None and cache.known(path) is not None:
             continue
         try:
-            stat = _stat(path)
+            stat = file_version(path)
             pq.read_metadata(path)
         except (OSError, pa.ArrowException) as err:
             if loaded is None:
