@@ -13,12 +13,21 @@ therefore, by default:
    than `MIN_SHIFT_BITS` on some level (the data differs from the training data there) and pass
    the guard against EM collapse; otherwise the committed parameters stay.
 
-The guard (per comparison): every level's m and u within a factor `MAX_FACTOR` of the committed
-value; no two levels whose committed weights differ by more than `ORDER_MARGIN_BITS` change order;
-the committed strongest level still positive and the else level still negative. When more than half
-of the comparisons fail the guard, EM is taken to have collapsed
-and the whole committed model is used. Every decision is in the report, which the run writes to
-`parameters.json` and `oe linkage explain` prints.
+The guard (per comparison), against EM going astray, not against the data being different:
+- m within a factor `MAX_FACTOR` of the committed value, for the levels whose committed m was
+  *estimated*; a level whose committed m sits at the training floor (`training.M_FLOOR`: the
+  generator never produced it, so the committed value is ignorance, not evidence) may take what
+  EM finds on this run's records;
+- u is estimated by random sampling, not by EM, so it cannot collapse; it is only as good as the
+  number of sampled pairs at the level: a level seen in fewer than `MIN_U_PAIRS` sampled pairs keeps
+  its committed u (a u from one or two pairs would make that level's weight a lottery);
+- no two levels whose committed weights differ by more than `ORDER_MARGIN_BITS` swap places by more
+  than `ORDER_TOLERANCE_BITS` (exact surnames and surnames one keying error apart may end level on
+  noisy data; "within a year" above "one keying error" is EM fitting something else);
+- the committed strongest level still positive and the else level still negative.
+When more than half of the comparisons fail the guard, EM is taken to have collapsed and the whole
+committed model is used. Every decision is in the report, which the run writes to `parameters.json`
+and `oe linkage explain` prints.
 """
 
 from __future__ import annotations
@@ -38,9 +47,13 @@ from oe_platform.linkage.spec import EM_TRAINING_RULES
 MIN_SHIFT_BITS = 1.0
 """A comparison is adapted only when some level's weight moves by more than this many bits."""
 MAX_FACTOR = 20.0
-"""m or u moving by more than this factor from the committed value is taken as EM going astray."""
+"""An estimated m moving by more than this factor from the committed value is taken as EM going astray."""
 ORDER_MARGIN_BITS = 2.0
-"""Two levels whose committed weights differ by more than this must keep their order."""
+"""Two levels whose committed weights differ by more than this must keep their order ..."""
+ORDER_TOLERANCE_BITS = 1.0
+"""... give or take this much (two levels ending level is data; one overtaking the other is not)."""
+MIN_U_PAIRS = 20
+"""A level's sampled u replaces the committed one only when this many sampled pairs fall in it."""
 U_MAX_PAIRS = 5e5
 EM_MAX_PAIRS = 5e5
 SEED = 20250101
@@ -62,9 +75,24 @@ class AdaptationReport:
     reason: str
     comparisons: list[ComparisonAdaptation] = field(default_factory=list)
     seconds: float = 0.0
+    base_fingerprint: str = ""
+    """incremental.fingerprint of the committed settings the parameters were chosen from: a run keeps
+    stored parameters only while the model, blocking and code are the same."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any], kept_from_state: bool = False) -> AdaptationReport:
+        """A stored report (`as_dict`); `kept_from_state`: this run reuses those parameters
+        (incremental.stored_parameters), which the reason then says."""
+        reason = document.get("reason", "")
+        prefix = "kept from the last full relink: "
+        if kept_from_state and not reason.startswith(prefix):
+            reason = prefix + reason
+        return cls(document.get("mode", "committed"), reason,
+                   [ComparisonAdaptation(**c) for c in document.get("comparisons", [])],
+                   0.0 if kept_from_state else document.get("seconds", 0.0), document.get("base_fingerprint", ""))
 
     def as_text(self) -> str:
         lines = [f"parameters: {self.mode} ({self.reason})"]
@@ -82,19 +110,42 @@ def _weight(level: dict[str, Any]) -> float:
     return math.log2(level["m_probability"] / level["u_probability"])
 
 
+def _at_floor(m: float) -> bool:
+    from oe_platform.linkage.training import M_FLOOR
+
+    # regularise floors then renormalises, so a floored m ends a little off M_FLOOR
+    return m <= M_FLOOR * 1.05
+
+
+def keep_thin_u(new: dict[str, Any], old: dict[str, Any], sampled_pairs: float) -> list[str]:
+    """Give the levels of `new` seen in fewer than MIN_U_PAIRS of `sampled_pairs` random pairs the
+    committed u back (in place); return their labels."""
+    from oe_platform.linkage.training import U_UNOBSERVED
+
+    kept = []
+    for n, o in zip(_levels(new), _levels(old), strict=True):
+        # U_UNOBSERVED is what regularise gives a level no sampled pair fell in
+        thin = n["u_probability"] * sampled_pairs < MIN_U_PAIRS or n["u_probability"] == U_UNOBSERVED
+        if thin and n["u_probability"] != o["u_probability"]:
+            n["u_probability"] = o["u_probability"]
+            kept.append(n["label_for_charts"])
+    return kept
+
+
 def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
     """Why the new parameters of one comparison are not to be trusted ('' when they are)."""
     new_levels, old_levels = _levels(new), _levels(old)
     for n, o in zip(new_levels, old_levels, strict=True):
-        for p in ("m_probability", "u_probability"):
-            ratio = n[p] / o[p]
-            if not (1 / MAX_FACTOR <= ratio <= MAX_FACTOR):
-                return f"{n['label_for_charts']}: {p[0]} moved by a factor {ratio:.3g}"
+        if _at_floor(o["m_probability"]):
+            continue
+        ratio = n["m_probability"] / o["m_probability"]
+        if not (1 / MAX_FACTOR <= ratio <= MAX_FACTOR):
+            return f"{n['label_for_charts']}: m moved by a factor {ratio:.3g}"
     weights = [_weight(lv) for lv in new_levels]
     committed = [_weight(lv) for lv in old_levels]
     for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
         for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
-            if ci > cj + ORDER_MARGIN_BITS and wi <= wj:
+            if ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
                 return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
                         f"{new_levels[j]['label_for_charts']}")
     best = max(range(len(committed)), key=committed.__getitem__)
@@ -116,8 +167,8 @@ def adapt_settings(
         return settings, AdaptationReport("committed", f"fewer than {MIN_PROFILES} profiles")
     logging.getLogger("splink").setLevel(logging.WARNING)
     linker = make_linker(con, settings)
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=min(U_MAX_PAIRS, profiles * (profiles - 1) / 2), seed=SEED, min_count_per_level=None)
+    sampled_pairs = min(U_MAX_PAIRS, profiles * (profiles - 1) / 2)
+    linker.training.estimate_u_using_random_sampling(max_pairs=sampled_pairs, seed=SEED, min_count_per_level=None)
     for rule in EM_TRAINING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS)
@@ -133,6 +184,7 @@ def adapt_settings(
     for comparison in adapted["comparisons"]:
         name = comparison["output_column_name"]
         old, new = old_by_name[name], new_by_name[name]
+        thin = keep_thin_u(new, old, sampled_pairs)
         shift = max((abs(_weight(n) - _weight(o)) for n, o in zip(_levels(new), _levels(old), strict=True)),
                     default=0.0)
         reason = guard_comparison(new, old)
@@ -146,7 +198,8 @@ def adapt_settings(
         for level, source in zip(_levels(comparison), _levels(new), strict=True):
             level["m_probability"] = source["m_probability"]
             level["u_probability"] = source["u_probability"]
-        report.comparisons.append(ComparisonAdaptation(name, "adapted", shift))
+        report.comparisons.append(ComparisonAdaptation(
+            name, "adapted", shift, f"committed u kept for {', '.join(thin)} (too few sampled pairs)" if thin else ""))
     if rejected > len(adapted["comparisons"]) / 2:
         report.mode = "committed"
         report.reason = f"EM collapsed: {rejected} of {len(adapted['comparisons'])} comparisons failed the guard"

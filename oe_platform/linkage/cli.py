@@ -24,7 +24,7 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _config(threshold: float | None, adapt: bool = False):
+def _config(threshold: float | None, adapt: bool = True):
     from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, ClusteringConfig
 
     return ClusteringConfig(threshold=DEFAULT_THRESHOLD if threshold is None else threshold, adapt_parameters=adapt)
@@ -231,7 +231,7 @@ def report_command() -> None:
                    "birth, address and postcode only; or census-keyed: the same people in three such files (other "
                    "countries' names, nicknames, day and month swapped, address styles, people who moved) "
                    "(oe_platform/synth/keyed.py; --months is ignored).")
-@click.option("--adapt/--no-adapt", default=False, show_default=True,
+@click.option("--adapt/--no-adapt", default=True, show_default=True,
               help="Adapt m and u to the run's records (u by random sampling, m by EM, guarded; docs/linkage.md).")
 @click.option("--baseline/--no-baseline", default=False, show_default=True,
               help="Also link the same records with a standard Splink configuration trained on them (name, date "

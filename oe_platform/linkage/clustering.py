@@ -80,8 +80,9 @@ class ClusteringConfig:
     strict_missing_dob: bool = False
     """With a date of birth missing, only a personal identifier (phone, PNC, CRO, NHS, or postcode
     with middle names) corroborates a name match; the postcode alone (a household) does not."""
-    adapt_parameters: bool = False
-    """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt)."""
+    adapt_parameters: bool = True
+    """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt);
+    an incremental run keeps those of the last full relink (incremental.stored_parameters)."""
     trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
     conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
 

@@ -369,9 +369,10 @@ def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> N
 
 
 def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[str, Any],
-                model_version: int) -> list[Path]:
+                model_version: int, adaptation: dict[str, Any] | None = None) -> list[Path]:
     """Write lk_state_*_next to `directory` as a whole: into a sibling folder first, then swapped in,
-    so a reader sees the old state, the new one, or none (never half of one)."""
+    so a reader sees the old state, the new one, or none (never half of one). The manifest keeps the
+    m and u the pairs were scored with and `adaptation` (how they were chosen), for `stored_parameters`."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.tmp")
     old = directory.with_name(f".{directory.name}.old")
@@ -384,7 +385,9 @@ def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[
         con.execute(f"copy (select * from {table}) to '{staging / file_name}' (format parquet)")
         counts[f"{file_name.split('.')[0]}_rows"] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     manifest = {"state_format": STATE_FORMAT, "fingerprint": fingerprint(settings), "model_version": model_version,
-                "gamma_columns": gamma_columns(settings), **counts}
+                "gamma_columns": gamma_columns(settings), **counts,
+                "scoring_settings": {k: v for k, v in settings.items() if k != PRIOR_KEY},
+                "adaptation": adaptation}
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     if directory.exists():
         directory.rename(old)
@@ -392,6 +395,41 @@ def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[
     if old.exists():
         shutil.rmtree(old)
     return [directory / PROFILE_FILE, directory / PAIRS_FILE, directory / MANIFEST_FILE]
+
+
+PRIOR_KEY = "probability_two_random_records_match"
+
+
+def stored_parameters(directory: Path | None, settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The settings (m and u) the state under `directory` was scored with, on the prior of `settings`,
+    and the adaptation report that chose them; None when there is no readable state, it does not say
+    how its m and u were chosen, or they were chosen from other committed settings than `settings`
+    (another model, blocking rules or code: the report's base_fingerprint).
+
+    An adapting run keeps the m and u of the run that last relinked everyone while it links
+    incrementally: the parameters change only with a full relink, so stored scores stay valid and a
+    person's id does not move because a day's records nudged an estimate."""
+    from oe_platform.linkage.spec import settings_hash
+
+    if directory is None:
+        return None
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    stored, report = manifest.get("scoring_settings"), manifest.get("adaptation")
+    if not isinstance(stored, dict) or not isinstance(report, dict) or "comparisons" not in stored:
+        return None
+    if report.get("base_fingerprint") != fingerprint(settings):  # another model, blocking or code
+        return None
+    try:
+        if settings_hash(stored) != settings_hash(settings):
+            return None
+    except (KeyError, TypeError):
+        return None
+    return {**json.loads(json.dumps(stored)), PRIOR_KEY: settings[PRIOR_KEY]}, report
 
 
 def remove_state(directory: Path) -> None:

@@ -123,15 +123,27 @@ def link_records(
 
     started = time.perf_counter()
     settings = model.settings_for(prepared.profiles)
+    mode: incremental.Mode | None = None
+    adaptation = AdaptationReport("committed", "adaptation switched off")
     if config.adapt_parameters and prepared.profiles > 1:
-        settings, adaptation = adapt_settings(con, settings, prepared.profiles)
-    else:
-        adaptation = AdaptationReport("committed", "adaptation switched off")
+        # the m and u of the last full relink while the run can be incremental (stored_parameters)
+        kept = incremental.stored_parameters(state, settings) if engine == "duckdb" else None
+        if kept is not None:
+            trial = incremental.decide(con, state, kept[0], engine, False, force_full, max_new_share)
+            if trial.incremental:
+                settings, mode = kept[0], trial
+                adaptation = AdaptationReport.from_dict(kept[1], kept_from_state=True)
+        if mode is None:
+            base = incremental.fingerprint(settings)
+            settings, adaptation = adapt_settings(con, settings, prepared.profiles)
+            adaptation.base_fingerprint = base
     timings["adapt_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    mode = (incremental.decide(con, state, settings, engine, adaptation.mode == "adapted", force_full, max_new_share)
-            if state is not None else incremental.Mode(False, "no state directory given"))
+    if mode is None:
+        mode = (incremental.decide(con, state, settings, engine, adaptation.mode == "adapted", force_full,
+                                   max_new_share)
+                if state is not None else incremental.Mode(False, "no state directory given"))
     timings["plan_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -470,7 +482,8 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
     write_histogram_chart(run.quality, chart)
     written.append(chart)
     if run.state is not None and run.settings is not None:  # what the next run may reuse (incremental.py)
-        written.extend(incremental.write_state(run.con, run.state, run.settings, run.model.version))
+        written.extend(incremental.write_state(run.con, run.state, run.settings, run.model.version,
+                                               run.adaptation.as_dict() if run.adaptation else None))
     run.written = written
     return written
 

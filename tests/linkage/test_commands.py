@@ -94,7 +94,10 @@ def test_explain_says_which_parameters_the_run_used(written_run):
     assert (directory / "parameters.json").exists()
     result = CliRunner().invoke(linkage_group, ["explain", "ex-1", "ex-2"])
     assert result.exit_code == 0, result.output
-    assert "m and u: the last run's: committed (adaptation switched off)" in result.output
+    assert f"m and u: the last run's: {run.adaptation.mode} ({run.adaptation.reason})" in result.output
+    if run.adaptation.mode == "adapted":
+        adapted = [c.comparison for c in run.adaptation.comparisons if c.decision == "adapted"]
+        assert "; adapted: " + ", ".join(adapted) in result.output
 
 
 def test_adaptation_on_a_run_is_guarded_and_reported(link, model, background_rows, monkeypatch):

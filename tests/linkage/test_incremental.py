@@ -218,6 +218,35 @@ def test_adapted_parameters_always_relink_everyone(tmp_path):
     assert not adapted.incremental and "adapted" in adapted.reason
 
 
+def test_an_adapting_run_keeps_the_parameters_of_the_last_full_relink(tmp_path, deliveries, monkeypatch):
+    """m and u adapted on month 1 score the incremental run of months 1 and 2 (so the stored scores
+    stay valid and no id moves because a day nudged an estimate); a full relink adapts afresh, and a
+    run of another model never takes them."""
+    from oe_platform.linkage import adapt
+
+    monkeypatch.setattr(adapt, "MIN_PROFILES", 10)  # adapt even on this small population
+    lake, month1 = first_month(tmp_path, deliveries)
+    assert month1.mode.name == "full" and month1.adaptation is not None
+    assert not month1.adaptation.reason.startswith("kept")
+    assert month1.adaptation.base_fingerprint
+    manifest = json.loads((lake / "linkage" / "state" / "manifest.json").read_text())
+    assert manifest["adaptation"]["mode"] == month1.adaptation.mode
+    assert manifest["scoring_settings"]["comparisons"] == month1.settings["comparisons"]
+
+    both = link_warehouse(lake_settings(lake, deliveries["both"]), max_new_share=1.0)
+    assert both.mode.name == "incremental", both.mode.reason
+    assert both.adaptation.reason.startswith("kept from the last full relink")
+    assert both.adaptation.mode == month1.adaptation.mode
+    assert both.settings["comparisons"] == month1.settings["comparisons"]
+    assert both.summary["adapt_seconds"] < month1.summary["adapt_seconds"]
+
+    relinked = link_warehouse(lake_settings(lake, deliveries["both"]), force_full=True)
+    assert relinked.mode.name == "full"
+    assert not relinked.adaptation.reason.startswith("kept")
+    assert incremental.stored_parameters(lake / "linkage" / "state", other_model(tmp_path).settings_for(1000)) is None
+    assert incremental.stored_parameters(lake / "linkage" / "state", load_model().settings_for(1000)) is not None
+
+
 def test_the_cli_flag_forces_a_full_relink(tmp_path, deliveries, monkeypatch):
     from oe_platform.linkage.cli import linkage_group
 

@@ -244,6 +244,51 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     shifted = copy.deepcopy(dob)
     [lv for lv in shifted["comparison_levels"] if not lv.get("is_null_level")][2]["m_probability"] *= 3
     assert guard_comparison(shifted, dob) == ""
+    # a level the generator never produced (m at the training floor) may take what the data says:
+    # keying noise makes "one keying error" common among matches
+    from oe_platform.linkage.training import M_FLOOR
+
+    one_error = [lv["label_for_charts"] for lv in levels].index("one keying error")
+    assert levels[one_error]["m_probability"] <= M_FLOOR * 1.05
+    noisy = copy.deepcopy(dob)
+    noisy_levels = [lv for lv in noisy["comparison_levels"] if not lv.get("is_null_level")]
+    noisy_levels[one_error]["m_probability"] = 0.3
+    noisy_levels[0]["m_probability"] = 0.6
+    assert guard_comparison(noisy, dob) == ""
+    # two levels ending level is data (on keyed data a surname one keying error off is as telling as
+    # an exact one, which common surnames water down), one overtaking another by more than
+    # ORDER_TOLERANCE_BITS is not
+    from oe_platform.linkage.adapt import ORDER_TOLERANCE_BITS, _weight
+
+    surname = committed["surname"]
+    names = [lv for lv in surname["comparison_levels"] if not lv.get("is_null_level")]
+    fuzzy = [lv["label_for_charts"] for lv in names].index("jaro-winkler >= 0.92")
+    assert _weight(names[0]) > _weight(names[fuzzy]) + 2
+    for overtake, verdict in ((ORDER_TOLERANCE_BITS / 2, ""), (ORDER_TOLERANCE_BITS * 2, "order inverts")):
+        tied = copy.deepcopy(surname)
+        level = [lv for lv in tied["comparison_levels"] if not lv.get("is_null_level")][fuzzy]
+        level["u_probability"] = level["m_probability"] / 2 ** (_weight(names[0]) + overtake)
+        assert (verdict in guard_comparison(tied, surname)) if verdict else guard_comparison(tied, surname) == ""
+
+
+def test_adaptation_keeps_the_committed_u_of_a_level_too_few_sampled_pairs_fell_in():
+    import copy
+
+    from oe_platform.linkage.adapt import MIN_U_PAIRS, keep_thin_u
+    from oe_platform.linkage.model import load_model
+    from oe_platform.linkage.training import U_UNOBSERVED
+
+    surname = {c["output_column_name"]: c for c in load_model().settings["comparisons"]}["surname"]
+    sampled = copy.deepcopy(surname)
+    levels = [lv for lv in sampled["comparison_levels"] if not lv.get("is_null_level")]
+    committed = [lv["u_probability"] for lv in levels]
+    pairs = 5e5
+    levels[0]["u_probability"] = committed[0] / 2  # plenty of pairs: the sample's u stands
+    levels[1]["u_probability"] = (MIN_U_PAIRS - 1) / pairs  # 19 pairs: too few
+    levels[2]["u_probability"] = U_UNOBSERVED  # no sampled pair at all
+    kept = keep_thin_u(sampled, surname, pairs)
+    assert kept == [levels[1]["label_for_charts"], levels[2]["label_for_charts"]]
+    assert [lv["u_probability"] for lv in levels[:3]] == [committed[0] / 2, committed[1], committed[2]]
 
 
 def test_a_pair_of_names_alone_needs_the_names_only_threshold():
