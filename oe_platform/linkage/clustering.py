@@ -53,6 +53,12 @@ DOB_TWO_ERRORS_MAX_YEARS = 10
 (1996 / 1961 is two keying errors too, and a parent's date of birth): the dob_conflict edge guard and
 the cluster guard."""
 
+HOUSEHOLD_RELATIVES_MIN = 10.0
+"""Evident relatives per 1,000 profiles (`household_relatives_per_1000`) at and above which the records
+come from a population of households, and the household_relative edge guard holds in full. Below it
+(a register of independent people, a file of duplicates) the guard vetoes only a pair whose sexes
+differ. Measured (docs/linkage.md): 117 to 206 in the generator's profiles, 0 to 2 in the keyed ones."""
+
 KIND_SOURCE_KEY = "source_record_key"
 KIND_IDENTIFIER = "trusted_identifier"
 KIND_SCORE = "match_probability"
@@ -80,6 +86,8 @@ class ClusteringConfig:
     strict_missing_dob: bool = False
     """With a date of birth missing, only a personal identifier (phone, PNC, CRO, NHS, or postcode
     with middle names) corroborates a name match; the postcode alone (a household) does not."""
+    household_relatives_min: float = HOUSEHOLD_RELATIVES_MIN
+    """Evident relatives per 1,000 profiles from which the household_relative guard holds in full."""
     adapt_parameters: bool = True
     """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt);
     an incremental run keeps those of the last full relink (incremental.stored_parameters)."""
@@ -122,7 +130,33 @@ def pair_evidence_select(left: str = "l", right: str = "r") -> str:
     )
 
 
-def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False) -> dict[str, str]:
+def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
+    """Evident relatives in lk_profiles per 1,000 profiles: pairs of profiles with the same address line
+    and surname whose dates of birth are more than ten years apart and whose forenames are unalike
+    (Jaro-Winkler under 0.84, not one formal name): a parent and child, or siblings, at one address.
+    A population of households has many (a force's records: families); a register of independent
+    people or a file of duplicates has almost none (only what keying errors make look like one)."""
+    relatives, profiles = con.execute("""
+        with p as (
+            select profile_id, surname_std, forename_std, forename_formal, date_of_birth, address_std
+            from lk_profiles
+            where address_std is not null and surname_std is not null and forename_std is not null
+              and date_of_birth is not null
+        )
+        select
+            (select count(*) from p a join p b
+                on a.address_std = b.address_std and a.surname_std = b.surname_std and a.profile_id < b.profile_id
+             where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > 3652
+               and jaro_winkler_similarity(a.forename_std, b.forename_std) < 0.84
+               and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)),
+            (select count(*) from lk_profiles)
+    """).fetchall()[0]
+    return 1000.0 * relatives / profiles if profiles else 0.0
+
+
+def edge_guard_sql(
+    gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False, households: bool = True
+) -> dict[str, str]:
     """SQL conditions over lk_pairs that veto a pair even above the threshold (name -> condition).
 
     - identifier_conflict: a PNC ID, CRO or NHS number present on both and different.
@@ -149,7 +183,9 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
       below 0.92; not equal, swapped, the same formal name or one typo apart) or the sexes differ:
       Geoffrey and Jeffrey, or Laura and Laureano, at one address are relatives. With
       strict_missing_dob even equal forenames need the middle names to agree (a father and son
-      with one name).
+      with one name). Without `households` (records with next to no relatives at one address,
+      `household_relatives_per_1000`) only differing sexes veto: J DUNN and JASMINE DUNN at one
+      address are then one person with an initial, as the score says.
     A missing date of birth with no address or phone in common is left to the score: a rare full
     name is strong evidence, a common one is not.
     """
@@ -205,7 +241,8 @@ def edge_guard_sql(gammas: dict[str, dict[str, int]], strict_missing_dob: bool =
         "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
         "household_relative": (
             f"gamma_date_of_birth = {dob[NULL]} and ({household}) and not ({identifiers} or {alias_listed}) "
-            f"and (gamma_forename not in ({same_forename}) or gamma_sex = {gammas['sex'][ELSE]} or {namesake_check})"
+            + (f"and (gamma_forename not in ({same_forename}) or gamma_sex = {gammas['sex'][ELSE]} or {namesake_check})"
+               if households else f"and gamma_sex = {gammas['sex'][ELSE]}")
         ),
     }
 
@@ -222,11 +259,12 @@ def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
     return f"gamma_date_of_birth = {gammas['date_of_birth'][NULL]} and not ({' or '.join(shared)})"
 
 
-def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig) -> None:
+def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig,
+                   households: bool = True) -> None:
     """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it."""
     threshold = config.threshold
     names_only = max(config.names_only_threshold, threshold)
-    guards = edge_guard_sql(gammas, config.strict_missing_dob)
+    guards = edge_guard_sql(gammas, config.strict_missing_dob, households)
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     con.execute(f"""
         create or replace temp table lk_pairs as
@@ -429,10 +467,12 @@ def split_component(
 # --- the whole step ---------------------------------------------------------------------------------
 
 def cluster_profiles(
-    con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig
+    con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig,
+    households: bool = True,
 ) -> ClusterResult:
-    """Cluster lk_profiles using lk_pairs (scored pairs); see the module docstring."""
-    classify_pairs(con, gammas, config)
+    """Cluster lk_profiles using lk_pairs (scored pairs); see the module docstring. `households`: the
+    records come from a population of households (`household_relatives_per_1000`; edge_guard_sql)."""
+    classify_pairs(con, gammas, config, households)
     scored = con.execute(f"""
         select profile_id_l, profile_id_r, match_probability as probability, '{KIND_SCORE}' as kind
         from lk_pairs where edge_status = 'accepted'

@@ -161,7 +161,8 @@ def explain_pair(
     match_weight = float(row["match_weight"])
     probability = float(row["match_probability"])
     blocking = _blocking_rules_found(con)
-    guards = _guards_applying(con, row, gammas, config)
+    households = ((run_parameters or {}).get("households") or {}).get("full_guard", True)
+    guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
     if same_profile:
         decision = "linked (same source record key, identical details)"
@@ -193,12 +194,13 @@ def _blocking_rules_found(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _guards_applying(
-    con: duckdb.DuckDBPyConnection, row: dict[str, Any], gammas: dict, config: ClusteringConfig
+    con: duckdb.DuckDBPyConnection, row: dict[str, Any], gammas: dict, config: ClusteringConfig,
+    households: bool = True,
 ) -> list[str]:
     values = ", ".join(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
-    guards = edge_guard_sql(gammas, config.strict_missing_dob)
+    guards = edge_guard_sql(gammas, config.strict_missing_dob, households)
     checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
     result = con.execute(f"""
         select {checks}

@@ -23,7 +23,7 @@ from oe_platform.config import Settings
 from oe_platform.governance.events import record_linkage
 from oe_platform.linkage import incremental
 from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
-from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles
+from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles, household_relatives_per_1000
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
 from oe_platform.linkage.incremental import MAX_NEW_SHARE
 from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
@@ -64,6 +64,9 @@ class LinkageRun:
     """Incremental or full, and why."""
     state: Path | None = None
     """Where write_outputs writes the linkage state for the next run (None: no state kept)."""
+    households: dict | None = None
+    """Evident relatives per 1,000 profiles and whether the household_relative guard held in full
+    (clustering.household_relatives_per_1000)."""
 
     def table(self, name: str) -> pd.DataFrame:
         return self.con.execute(f"select * from {name}").df()
@@ -172,7 +175,10 @@ def link_records(
 
     started = time.perf_counter()
     gammas = level_gammas(settings)
-    result = cluster_profiles(con, gammas, config)
+    relatives = household_relatives_per_1000(con)
+    households = {"relatives_per_1000_profiles": round(relatives, 3), "minimum": config.household_relatives_min,
+                  "full_guard": relatives >= config.household_relatives_min}
+    result = cluster_profiles(con, gammas, config, households["full_guard"])
     timings["cluster_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -200,6 +206,8 @@ def link_records(
         "linkage_incremental": int(mode.incremental),  # which mode and why: LinkageRun.mode
         "threshold_match_probability": config.threshold,
         "parameters_adapted": int(adaptation.mode == "adapted"),
+        "household_relatives_per_1000_profiles": households["relatives_per_1000_profiles"],
+        "household_guard_full": int(households["full_guard"]),
         "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
         "prior_probability_two_random_records_match": prior.estimated,
         "prior_trained_rescaled": prior.trained,
@@ -229,7 +237,8 @@ def link_records(
     con.register("lk_quality_frame", quality)
     con.execute("create or replace temp table lk_quality as select * from lk_quality_frame")
     return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy,
-                      settings=settings, adaptation=adaptation, mode=mode, state=state if keep_state else None)
+                      settings=settings, adaptation=adaptation, mode=mode, state=state if keep_state else None,
+                      households=households)
 
 
 ENGINES = ("duckdb", "spark")
@@ -475,7 +484,8 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
         report = run.adaptation.as_dict() if run.adaptation else None
         mode = {"mode": run.mode.name, "reason": run.mode.reason} if run.mode else None
         tmp.write_text(json.dumps({"model_version": run.model.version, "adaptation": report, "linkage_mode": mode,
-                                   "settings": run.settings}, indent=1) + "\n", encoding="utf-8")
+                                   "households": run.households, "settings": run.settings}, indent=1) + "\n",
+                       encoding="utf-8")
         tmp.replace(target)
         written.append(target)
     chart = directory / CHART_FILE

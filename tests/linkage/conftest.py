@@ -91,6 +91,30 @@ def background(people: int = 1000, seed: int = 5) -> list[dict]:
     return rows
 
 
+def families(count: int = 60, seed: int = 9) -> list[dict]:
+    """Households: two parents and two children at one address with one surname, the children born
+    22 to 38 years after their parents (what a force's records hold: relatives at one address)."""
+    rng = np.random.default_rng(seed)
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    rows = []
+    for i in range(count):
+        surname = str(rng.choice(SURNAMES + COMPOUND_SURNAMES))
+        postcode = f"{rng.choice(OUTWARDS)} {rng.integers(1, 9)}{rng.choice(list(letters))}{rng.choice(list(letters))}"
+        address = f"{rng.integers(1, 200)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+        parents = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 9_000)))
+        people = [(str(rng.choice(FORENAMES_M)), "M", parents), (str(rng.choice(FORENAMES_F)), "F", parents)]
+        while len(people) < 4:  # two children, each with a name of their own
+            male = rng.random() < 0.5
+            forename = str(rng.choice(FORENAMES_M if male else FORENAMES_F))
+            if forename not in {name for name, _, _ in people}:
+                born = parents + timedelta(days=int(rng.integers(22 * 365, 38 * 365)))
+                people.append((forename, "M" if male else "F", born))
+        for j, (forename, sex, dob) in enumerate(people):
+            rows.append(record(f"fam{i:03d}-{j}", forename, surname, dob, sex=sex, postcode=postcode, address=address,
+                               force=str(rng.choice(["norfolk", "suffolk", "essex"])), ref=f"FAM{i:03d}{j}"))
+    return rows
+
+
 @pytest.fixture(scope="session")
 def model() -> LinkageModel:
     """The committed model (what a normal run uses)."""

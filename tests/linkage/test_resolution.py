@@ -10,7 +10,7 @@ from oe_platform.linkage.spec import (
     level_gammas,
     untrained_settings,
 )
-from tests.linkage.conftest import pair_of, person_of, record
+from tests.linkage.conftest import families, pair_of, person_of, record
 
 CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
 
@@ -161,6 +161,55 @@ def test_a_record_without_date_of_birth_does_not_bridge_father_and_son(link):
     ]
     persons = person_of(link(rows))
     assert persons["br-1"] != persons["br-2"]
+
+
+def test_an_initial_without_date_of_birth_at_one_address_is_a_relative_only_where_people_live_in_households(link):
+    """J DUNWORTH (no date of birth) and JASMINE DUNWORTH at one address: in a register of independent
+    people the score decides (one person with an initial); among households she may be J's mother or
+    daughter, and the household_relative guard keeps them apart."""
+    home = {"postcode": "TN25 7PZ", "address": "37 REYNOLDS CRESCENT"}
+    rows = [
+        record("hr-1", "J", "DUNWORTH", None, sex="F", **home),
+        record("hr-2", "JASMINE", "DUNWORTH", "1976-12-01", sex="F", force="kent", **home),
+    ]
+    register = link(rows)
+    assert not register.households["full_guard"]
+    assert register.households["relatives_per_1000_profiles"] < register.config.household_relatives_min
+    assert pair_of(register, "hr-1", "hr-2")["edge_status"].tolist() == ["accepted"]
+    assert person_of(register)["hr-1"] == person_of(register)["hr-2"]
+
+    among_families = link(rows + families())
+    assert among_families.households["full_guard"]
+    assert pair_of(among_families, "hr-1", "hr-2")["edge_status"].tolist() == ["household_relative"]
+    assert person_of(among_families)["hr-1"] != person_of(among_families)["hr-2"]
+    # the families themselves stay apart: no parent is merged with a child
+    persons = person_of(among_families)
+    for family in {row["person_record_id"][:6] for row in families()}:
+        members = [f"{family}-{j}" for j in range(4)]
+        assert len({persons[m] for m in members}) == 4
+
+
+def test_evident_relatives_are_counted_per_1000_profiles():
+    """Parent and child at one address count; a record and its copy with the year mistyped do not
+    (forenames alike), nor do namesakes at different addresses."""
+    import duckdb
+
+    from oe_platform.linkage.clustering import household_relatives_per_1000
+
+    con = duckdb.connect()
+    con.execute("""
+        create temp table lk_profiles as select * from (values
+            (1, 'MOSS', 'KAREN', 'KAREN', date '1961-04-02', '4 MILL LANE'),
+            (2, 'MOSS', 'TYLER', 'TYLER', date '1992-09-30', '4 MILL LANE'),
+            (3, 'MOSS', 'KAREN', 'KAREN', date '1981-04-02', '4 MILL LANE'),
+            (4, 'HOLT', 'ALAN', 'ALAN', date '1950-01-01', '9 OAK WAY'),
+            (5, 'HOLT', 'BRIAN', 'BRIAN', date '1990-01-01', '12 ELM ROAD'),
+            (6, 'HOLT', 'CAROL', 'CAROL', null, '9 OAK WAY')
+        ) t(profile_id, surname_std, forename_std, forename_formal, date_of_birth, address_std)
+    """)
+    # KAREN 1961 / TYLER 1992 and KAREN 1981 / TYLER 1992 (more than ten years, unalike forenames);
+    # KAREN / KAREN is one person with the year mistyped; the HOLTs are not at one address with two dates
+    assert household_relatives_per_1000(con) == 1000 * 2 / 6
 
 
 def test_clusters_report_size_and_confidence(link):
