@@ -409,8 +409,6 @@ def stored_parameters(directory: Path | None, settings: dict[str, Any]) -> tuple
     An adapting run keeps the m and u of the run that last relinked everyone while it links
     incrementally: the parameters change only with a full relink, so stored scores stay valid and a
     person's id does not move because a day's records nudged an estimate."""
-    from oe_platform.linkage.spec import settings_hash
-
     if directory is None:
         return None
     try:
@@ -424,11 +422,7 @@ def stored_parameters(directory: Path | None, settings: dict[str, Any]) -> tuple
         return None
     if report.get("base_fingerprint") != fingerprint(settings):  # another model, blocking or code
         return None
-    try:
-        if settings_hash(stored) != settings_hash(settings):
-            return None
-    except (KeyError, TypeError):
-        return None
+    # the stored m and u themselves are checked by decide(): the state's fingerprint is of them
     return {**json.loads(json.dumps(stored)), PRIOR_KEY: settings[PRIOR_KEY]}, report
 
 
