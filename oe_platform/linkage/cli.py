@@ -11,7 +11,8 @@ import click
 
 from oe_platform.config import load_settings
 
-_THRESHOLD_HELP = "Match probability at or above which a pair links (default: the documented threshold)."
+_THRESHOLD_HELP = ("Match probability at or above which a pair links, whatever the records [default: the "
+                   "documented thresholds: 0.95, or 0.9 where the records hold no households].")
 _ENGINE_OPTION = click.option(
     "--engine", type=click.Choice(["duckdb", "spark"]), default=None,
     help="Where the pairs are scored: DuckDB in this process, or Spark (Splink's SparkAPI on a local session, "
@@ -27,7 +28,10 @@ def _fail(message: str) -> None:
 def _config(threshold: float | None, adapt: bool = True):
     from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, ClusteringConfig
 
-    return ClusteringConfig(threshold=DEFAULT_THRESHOLD if threshold is None else threshold, adapt_parameters=adapt)
+    if threshold is None:
+        return ClusteringConfig(threshold=DEFAULT_THRESHOLD, adapt_parameters=adapt)
+    # a threshold given applies to every population
+    return ClusteringConfig(threshold=threshold, register_threshold=None, adapt_parameters=adapt)
 
 
 def _model(path: Path | None):

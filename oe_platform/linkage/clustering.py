@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -52,6 +52,14 @@ DOB_TWO_ERRORS_MAX_YEARS = 10
 """Dates of birth two keying errors apart are one person's only when less than this many years apart
 (1996 / 1961 is two keying errors too, and a parent's date of birth): the dob_conflict edge guard and
 the cluster guard."""
+
+REGISTER_THRESHOLD = 0.9
+"""The threshold of a run whose records hold no households (`household_relatives_per_1000` below
+`HOUSEHOLD_RELATIVES_MIN`: a register of independent people, a file of duplicates), where it is lower
+than the threshold. 0.95 was set against the false links of populations of households (relatives
+sharing a surname, an address and a phone, whose weights add up); without them precision stayed 1.000
+down to 0.8 on both keyed profiles and every seed (docs/linkage.md, "Fifth pass"). 0.9 is the
+standard Splink configuration's threshold."""
 
 HOUSEHOLD_RELATIVES_MIN = 10.0
 """Evident relatives per 1,000 profiles (`household_relatives_per_1000`) at and above which the records
@@ -91,8 +99,22 @@ class ClusteringConfig:
     adapt_parameters: bool = True
     """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt);
     an incremental run keeps those of the last full relink (incremental.stored_parameters)."""
+    register_threshold: float | None = REGISTER_THRESHOLD
+    """The threshold where the records hold no households, when lower than `threshold` (None: `threshold`
+    everywhere, as when a threshold is given on the command line)."""
     trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
     conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
+
+    def for_population(self, households: bool) -> ClusteringConfig:
+        """The configuration a run applies given what its records are. Among households, this one.
+        Without them (a register: no siblings or parents to keep apart) the register threshold, and
+        dates of birth less than a decade apart in one cluster are one person's keyed differently, as
+        the dob_conflict edge guard lets them through (decades apart still split)."""
+        if households:
+            return self
+        threshold = self.threshold if self.register_threshold is None else min(self.threshold, self.register_threshold)
+        return replace(self, threshold=threshold,
+                       max_dob_spread_years=max(self.max_dob_spread_years, DOB_TWO_ERRORS_MAX_YEARS))
 
 
 @dataclass
@@ -172,7 +194,10 @@ def edge_guard_sql(
       apart (a parent and child, or siblings, with the same name at one address), unless they are
       two keying errors apart, less than ten years apart or with the same full middle names or the
       same day and month, and the names agree and an address (the same line, a line alike or the
-      same postcode), phone or identifier is shared.
+      same postcode), phone or identifier is shared. Without `households` any number of keying
+      errors is accepted from dates less than ten years apart when the names agree as keyed (not
+      merely one name set: JOHN and JACK are also brothers) and an address, phone or identifier is
+      shared; decades apart still vetoes.
     - middle_name_conflict: both middle names present and unrelated while the dates of birth do
       not agree exactly (or transposed): a namesake in the same household.
     - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
@@ -227,6 +252,17 @@ def edge_guard_sql(
         f"or gamma_middle_names = {middle[EXACT]} or gamma_date_of_birth = {dob[DOB_TWO_ERRORS]}), false) "
         f"and gamma_forename in ({same_forename}) and {surname_agrees} and ({household} or {identifiers}))"
     )
+    # without households (a register of independent people, a file of duplicates: no siblings to tell
+    # apart) names that agree and a shared address, phone or identifier are one person however many
+    # keying errors separate dates of birth less than a decade apart (1988-12-05 / 1987-05-12: day and
+    # month swapped and a digit); decades apart is a parent and child in any population
+    # the names as keyed, not one name set (JOHN and JACK are also two brothers)
+    keyed_alike = ", ".join(str(fore[label]) for label in (EXACT, SWAPPED, SWAPPED_MISTYPED, "jaro-winkler >= 0.92"))
+    forename_agrees = (f"(gamma_forename in ({keyed_alike}) or {swapped_mistyped} or coalesce(forename_edits <= 2 "
+                       f"and (forename_initial_agrees or forename_min_length >= 4), false))")
+    dob_mistyped_register = (f"(coalesce(dob_years_apart < {DOB_TWO_ERRORS_MAX_YEARS}, false) "
+                             f"and {forename_agrees} and ({surname_agrees} or {swapped_mistyped}) "
+                             f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers}))")
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
@@ -236,6 +272,7 @@ def edge_guard_sql(
         "dob_conflict": (
             f"gamma_date_of_birth not in ({strong_dob}, {dob['one keying error']}, {dob[NULL]}) "
             f"and not {dob_two_errors}"
+            + ("" if households else f" and not {dob_mistyped_register}")
         ),
         "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
         "thin_evidence": f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})",
@@ -472,6 +509,7 @@ def cluster_profiles(
 ) -> ClusterResult:
     """Cluster lk_profiles using lk_pairs (scored pairs); see the module docstring. `households`: the
     records come from a population of households (`household_relatives_per_1000`; edge_guard_sql)."""
+    config = config.for_population(households)
     classify_pairs(con, gammas, config, households)
     scored = con.execute(f"""
         select profile_id_l, profile_id_r, match_probability as probability, '{KIND_SCORE}' as kind

@@ -162,6 +162,7 @@ def explain_pair(
     probability = float(row["match_probability"])
     blocking = _blocking_rules_found(con)
     households = ((run_parameters or {}).get("households") or {}).get("full_guard", True)
+    config = config.for_population(households)
     guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
     if same_profile:

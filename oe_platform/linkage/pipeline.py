@@ -178,6 +178,8 @@ def link_records(
     relatives = household_relatives_per_1000(con)
     households = {"relatives_per_1000_profiles": round(relatives, 3), "minimum": config.household_relatives_min,
                   "full_guard": relatives >= config.household_relatives_min}
+    config = config.for_population(households["full_guard"])  # the threshold and guards these records take
+    households["threshold"] = config.threshold
     result = cluster_profiles(con, gammas, config, households["full_guard"])
     timings["cluster_seconds"] = time.perf_counter() - started
 

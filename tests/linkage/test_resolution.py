@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, REGISTER_THRESHOLD
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     DOB_TWO_ERRORS,
@@ -282,6 +283,32 @@ def test_a_date_of_birth_with_two_keying_errors_is_merged_at_one_address(link):
     ]
     persons = person_of(link(rows))
     assert persons["dt-1"] == persons["dt-2"]
+
+
+def test_a_date_of_birth_keyed_beyond_two_errors_is_one_person_only_where_people_live_without_families(link):
+    """One person, one address, the date of birth keyed with day and month swapped and a digit changed
+    (1988-12-05 / 1987-05-12: three keying errors, a year apart). In a register of independent people
+    nothing else could share names, address and phone; among households a sibling could, so the
+    dob_conflict guard holds there. Decades apart (a parent and child) stays apart in both."""
+    home = {"postcode": "NR30 7DU", "address": "178 LOWE MEWS", "phone": "+447700900918", "sex": "F"}
+    rows = [
+        record("kb-1", "BETHAN", "WHITTAKER", "1988-12-05", force="norfolk", **home),
+        record("kb-2", "BETHAN", "WHLTTAKER", "1987-05-12", source="intel", force="suffolk", **home),
+        record("kb-3", "BETHAN", "WHITTAKER", "1961-03-27", source="custody", force="essex", **home),
+    ]
+    register = link(rows)
+    assert not register.households["full_guard"]
+    assert register.config.threshold == register.households["threshold"] == REGISTER_THRESHOLD
+    assert pair_of(register, "kb-1", "kb-2")["edge_status"].tolist() == ["accepted"]
+    persons = person_of(register)
+    assert persons["kb-1"] == persons["kb-2"] != persons["kb-3"]
+
+    among_families = link(rows + families())
+    assert among_families.households["full_guard"]
+    assert among_families.config.threshold == DEFAULT_THRESHOLD
+    assert pair_of(among_families, "kb-1", "kb-2")["edge_status"].tolist() == ["dob_conflict"]
+    persons = person_of(among_families)
+    assert len({persons["kb-1"], persons["kb-2"], persons["kb-3"]}) == 3
 
 
 def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_person(link):
