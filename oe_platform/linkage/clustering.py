@@ -53,6 +53,15 @@ DOB_TWO_ERRORS_MAX_YEARS = 10
 (1996 / 1961 is two keying errors too, and a parent's date of birth): the dob_conflict edge guard and
 the cluster guard."""
 
+RELATIVE_MIN_DAYS_APART = 3652
+"""An evident relative (`household_relatives_per_1000`) was born more than ten years (in days) from the
+other: a parent and child, or siblings far apart; a keying error of the year rarely makes that with an
+unalike forename too."""
+
+RELATIVE_FORENAME_SIMILARITY_MAX = 0.84
+"""An evident relative's forename is unalike the other's: Jaro-Winkler below this (the similarity at
+which the guards read two forenames as swapped or alike) and not one formal name."""
+
 REGISTER_THRESHOLD = 0.9
 """The threshold of a run whose records hold no households (`household_relatives_per_1000` below
 `HOUSEHOLD_RELATIVES_MIN`: a register of independent people, a file of duplicates), where it is lower
@@ -158,7 +167,7 @@ def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
     (Jaro-Winkler under 0.84, not one formal name): a parent and child, or siblings, at one address.
     A population of households has many (a force's records: families); a register of independent
     people or a file of duplicates has almost none (only what keying errors make look like one)."""
-    relatives, profiles = con.execute("""
+    relatives, profiles = con.execute(f"""
         with p as (
             select profile_id, surname_std, forename_std, forename_formal, date_of_birth, address_std
             from lk_profiles
@@ -168,8 +177,8 @@ def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
         select
             (select count(*) from p a join p b
                 on a.address_std = b.address_std and a.surname_std = b.surname_std and a.profile_id < b.profile_id
-             where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > 3652
-               and jaro_winkler_similarity(a.forename_std, b.forename_std) < 0.84
+             where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > {RELATIVE_MIN_DAYS_APART}
+               and jaro_winkler_similarity(a.forename_std, b.forename_std) < {RELATIVE_FORENAME_SIMILARITY_MAX}
                and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)),
             (select count(*) from lk_profiles)
     """).fetchall()[0]

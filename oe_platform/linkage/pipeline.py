@@ -127,12 +127,15 @@ def link_records(
     started = time.perf_counter()
     settings = model.settings_for(prepared.profiles)
     mode: incremental.Mode | None = None
+    planning = 0.0  # deciding incremental or full with the kept parameters: plan time, not adapt time
     adaptation = AdaptationReport("committed", "adaptation switched off")
     if config.adapt_parameters and prepared.profiles > 1:
         # the m and u of the last full relink while the run can be incremental (stored_parameters)
         kept = incremental.stored_parameters(state, settings) if engine == "duckdb" else None
         if kept is not None:
+            trial_started = time.perf_counter()
             trial = incremental.decide(con, state, kept[0], engine, False, force_full, max_new_share)
+            planning = time.perf_counter() - trial_started
             if trial.incremental:
                 settings, mode = kept[0], trial
                 adaptation = AdaptationReport.from_dict(kept[1], kept_from_state=True)
@@ -140,9 +143,9 @@ def link_records(
             base = incremental.fingerprint(settings)
             settings, adaptation = adapt_settings(con, settings, prepared.profiles)
             adaptation.base_fingerprint = base
-    timings["adapt_seconds"] = time.perf_counter() - started
+    timings["adapt_seconds"] = time.perf_counter() - started - planning
 
-    started = time.perf_counter()
+    started = time.perf_counter() - planning
     if mode is None:
         mode = (incremental.decide(con, state, settings, engine, adaptation.mode == "adapted", force_full,
                                    max_new_share)
