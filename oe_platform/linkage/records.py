@@ -66,6 +66,11 @@ NAME_CORRECTION_MIN_LENGTH = 4
 RARE_NAME_MAX_PEOPLE = 3
 """A surname and formal forename carried by at most this many dates of birth is a rare name."""
 
+SELECTIVE_KEY_MAX_PROFILES = 8
+"""A date of birth or postcode held by at most this many profiles of a run is a blocking key on its own
+(`selective_dob`, `selective_postcode`): a block of at most 28 pairs, so a small delivery compares
+every pair that shares one, and a large one only its rare values."""
+
 PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
 CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"
 NHS_PATTERN = r"^[0-9]{10}$"
@@ -270,7 +275,13 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
                 as rare_name_key,
             -- the same for the names' phonetic codes: a rare name mistyped (a typo rarely changes Soundex)
             case when ph.people <= {RARE_NAME_MAX_PEOPLE} then p.surname_phonetic || '|' || p.forename_phonetic end
-                as rare_phonetic_key
+                as rare_phonetic_key,
+            -- a date of birth or a postcode few profiles share: bounded blocks (at most
+            -- SELECTIVE_KEY_MAX_PROFILES profiles each) whatever the size of the run
+            case when count(*) over (partition by p.date_of_birth) <= {SELECTIVE_KEY_MAX_PROFILES}
+                then p.date_of_birth end as selective_dob,
+            case when count(*) over (partition by p.postcode_std) <= {SELECTIVE_KEY_MAX_PROFILES}
+                then p.postcode_std end as selective_postcode
         from lk_profiles p
         left join (
             select surname_std, forename_formal, count(distinct date_of_birth) as people

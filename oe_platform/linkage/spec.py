@@ -419,6 +419,10 @@ BLOCKING_RULES = [
         'l."alias_set" = r."alias_set" AND l."surname_initial" = r."surname_initial"',
         "same other names (aliases, any order) and surname initial (names and date of birth mistyped or missing)",
     ),
+    # any two of names, date of birth and address mistyped where the third is intact: a date of birth
+    # or a postcode shared by few profiles of the run (records.SELECTIVE_KEY_MAX_PROFILES)
+    _rule('l."selective_dob" = r."selective_dob"', "same date of birth, held by few profiles"),
+    _rule('l."selective_postcode" = r."selective_postcode"', "same postcode, held by few profiles"),
     # a record without a date of birth: a rare name (carried by at most three dates of birth,
     # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the
     # threshold alone (one rule per side, so the filter applies before the join)

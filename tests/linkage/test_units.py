@@ -14,9 +14,9 @@ from oe_platform.linkage.clustering import ClusteringConfig, connected_component
 from oe_platform.linkage.model import load_model
 from oe_platform.linkage.prior import apply_prior, estimate_prior
 from oe_platform.linkage.quality import pairwise_accuracy
-from oe_platform.linkage.records import RecordsError, prepare_records
+from oe_platform.linkage.records import SELECTIVE_KEY_MAX_PROFILES, RecordsError, prepare_records
 from oe_platform.linkage.scoring import identity_term_frequencies
-from oe_platform.linkage.spec import level_gammas, settings_hash, untrained_settings
+from oe_platform.linkage.spec import BLOCKING_RULES, level_gammas, settings_hash, untrained_settings
 from oe_platform.linkage.standardise import formal_forename, normalise_name, postcode_parts, soundex
 
 
@@ -162,6 +162,28 @@ def test_the_prior_estimate_recovers_the_share_of_matching_pairs():
     # the weights are re-expressed under the estimate; pairs below the floor are dropped
     apply_prior(con, "pairs", start, estimate.estimated, floor_probability=0.01)
     assert con.execute("select count(*), min(match_probability) from pairs").fetchall()[0][0] == 3000
+
+
+def test_a_date_of_birth_or_postcode_few_profiles_share_is_a_blocking_key_of_its_own():
+    """Nine profiles born on one day make too large a block for a date of birth alone (the other rules
+    must find their pairs); two profiles on another day, or at a postcode of their own, are one block."""
+    con = duckdb.connect()
+    common = [{"person_record_id": f"c{i}", "forename": f"NAME{chr(65 + i)}", "surname": f"SURNAME{chr(65 + i)}",
+               "date_of_birth": date(1980, 1, 1), "postcode": "NR1 1AA"} for i in range(SELECTIVE_KEY_MAX_PROFILES + 1)]
+    rare = [{"person_record_id": "r1", "forename": "KATE", "surname": "OYELARAN", "date_of_birth": date(1977, 6, 21),
+             "postcode": "PE13 2XT"},
+            {"person_record_id": "r2", "forename": "CATHRYN", "surname": "ROYLEAN", "date_of_birth": date(1977, 6, 21),
+             "postcode": "PE31 2XT"}]
+    con.register("frame", pd.DataFrame(common + rare))
+    prepare_records(con, "frame")
+    keys = {row[0]: row[1:] for row in con.execute("""
+        select representative_record_id, selective_dob, selective_postcode from lk_profiles""").fetchall()}
+    assert all(keys[f"c{i}"] == (None, None) for i in range(SELECTIVE_KEY_MAX_PROFILES + 1))
+    assert keys["r1"] == (date(1977, 6, 21), "PE13 2XT")
+    assert keys["r2"] == (date(1977, 6, 21), "PE31 2XT")
+    rules = [sql for _, sql in BLOCKING_RULES]
+    assert 'l."selective_dob" = r."selective_dob"' in rules
+    assert 'l."selective_postcode" = r."selective_postcode"' in rules
 
 
 def test_forename_names_cover_ambiguous_nicknames_and_single_keying_errors():
