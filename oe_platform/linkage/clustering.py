@@ -244,8 +244,10 @@ def edge_guard_sql(
     # two keying errors, the first letter too when both names have four letters or more (ANN / EVE
     # are two names, not two errors), the date of birth agreeing or one keying error away, and
     # nothing else disagreeing
+    forename_two_edits = ("coalesce(forename_edits <= 2 "
+                          "and (forename_initial_agrees or forename_min_length >= 4), false)")
     forename_mistyped = (
-        f"(coalesce(forename_edits <= 2 and (forename_initial_agrees or forename_min_length >= 4), false) "
+        f"({forename_two_edits} "
         f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
         f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
     )
@@ -264,11 +266,10 @@ def edge_guard_sql(
     # without households (a register of independent people, a file of duplicates: no siblings to tell
     # apart) names that agree and a shared address, phone or identifier are one person however many
     # keying errors separate dates of birth less than a decade apart (1988-12-05 / 1987-05-12: day and
-    # month swapped and a digit); decades apart is a parent and child in any population
-    # the names as keyed, not one name set (JOHN and JACK are also two brothers)
+    # month swapped and a digit); decades apart is a parent and child in any population. The forenames
+    # must agree as keyed, not merely as one name set (JOHN and JACK are also two brothers)
     keyed_alike = ", ".join(str(fore[label]) for label in (EXACT, SWAPPED, SWAPPED_MISTYPED, "jaro-winkler >= 0.92"))
-    forename_agrees = (f"(gamma_forename in ({keyed_alike}) or {swapped_mistyped} or coalesce(forename_edits <= 2 "
-                       f"and (forename_initial_agrees or forename_min_length >= 4), false))")
+    forename_agrees = f"(gamma_forename in ({keyed_alike}) or {swapped_mistyped} or {forename_two_edits})"
     dob_mistyped_register = (f"(coalesce(dob_years_apart < {DOB_TWO_ERRORS_MAX_YEARS}, false) "
                              f"and {forename_agrees} and ({surname_agrees} or {swapped_mistyped}) "
                              f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers}))")
