@@ -15,6 +15,16 @@ import pytest
 from oe_platform.config import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# what each test took last time (setup, call and teardown, seconds), written by
+# `pytest --store-durations`: the groups of tests are handed to the workers longest first
+DURATIONS = Path(__file__).with_name("durations.json")
+# a test the file does not know yet (a new one) is taken to be quick
+UNKNOWN_DURATION = 0.5
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store-durations", action="store_true", default=False,
+                     help=f"write what each test took to {DURATIONS.name} (the order groups start in)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -206,6 +216,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for name in sorted(per_item[item.nodeid] - used_by_all):
             join("fixture:" + name, key)
     groups = {item.nodeid: find(own_group(item)).split(":", 1)[1] for item in items}
+    # longest group first (pyproject.toml turns xdist's own order, most tests first, off): a group of
+    # a few tests that each run a whole pipeline must not start last and leave one worker idle
+    known = _stored_durations()
+    cost: dict[str, float] = {}
+    for item in items:
+        cost[groups[item.nodeid]] = cost.get(groups[item.nodeid], 0.0) + known.get(item.nodeid, UNKNOWN_DURATION)
+    position = {item.nodeid: i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (-cost[groups[item.nodeid]], groups[item.nodeid], position[item.nodeid]))
     in_worker = bool(getattr(config.option, "loadgroup", False))
     for item in items:
         # one group per test: xdist joins the names of every xdist_group mark a test carries
@@ -227,3 +245,30 @@ def _suffix_group(item: pytest.Item, group: str) -> None:
         item._id = coerce_node_id(f"{item.nodeid}@{group}")
     else:
         item._nodeid = f"{item.nodeid}@{group}"
+
+
+def _stored_durations() -> dict[str, float]:
+    import json
+
+    return json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.exists() else {}
+
+
+_measured: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add up each test's phases (on the controller, from every worker's reports)."""
+    nodeid = report.nodeid.split("@", 1)[0]
+    _measured[nodeid] = _measured.get(nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if not config.getoption("--store-durations") or hasattr(config, "workerinput"):
+        return  # a worker's view is partial: the controller writes the file
+    import json
+
+    merged = {**_stored_durations(), **{k: round(v, 1) for k, v in _measured.items()}}
+    collected = {item.nodeid.split("@", 1)[0] for item in session.items} if session.items else set(merged)
+    kept = {k: v for k, v in sorted(merged.items()) if k in collected or k in _measured}
+    DURATIONS.write_text(json.dumps(kept, indent=1) + "\n", encoding="utf-8")
