@@ -57,7 +57,7 @@ def prepare_manifest(settings: Settings, target: Path | None = None) -> Path:
     stamp = target / PARSE_STAMP
     if (target / "manifest.json").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == inputs:
         return target / "manifest.json"  # nothing dbt's parse reads has changed since the last parse
-    with private_target_path() as scratch:
+    with private_target_path(inside=target) as scratch:
         # start from the last parse (partial parsing), write into a folder of this process's own, then
         # move each file into target/ in one rename: a process reading target/manifest.json meanwhile
         # (another run loading the Dagster definitions, a test) sees the old or the new file, never
@@ -104,10 +104,11 @@ def parse_inputs_fingerprint(env: dict[str, str], root: Path = REPO_ROOT) -> str
 
 
 @contextmanager
-def private_target_path() -> Iterator[Path]:
-    """A dbt target folder of this process's own, on the same file system as target/ (so that its
-    files can be renamed into target/), removed afterwards."""
-    root = REPO_ROOT / "build" / "dbt-scratch"
+def private_target_path(inside: Path | None = None) -> Iterator[Path]:
+    """A dbt target folder of this process's own, removed afterwards. `inside`: the target folder its
+    files will be renamed into; the scratch folder is made inside it, so it is on the same file system
+    wherever that target is (a rename cannot cross file systems). Without it, under build/."""
+    root = inside / ".scratch" if inside is not None else REPO_ROOT / "build" / "dbt-scratch"
     root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
     try:
