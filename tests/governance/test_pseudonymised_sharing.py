@@ -151,10 +151,10 @@ def test_each_ranked_mart_states_purpose_audience_and_review_period_and_is_equal
                 assert node["config"]["meta"][key].strip()
                 assert f"**{key.replace('_', ' ').capitalize()}**" in node["description"]
     equality = next(n for n in models if n["name"] == "mart_governance__ranking_equality")
-    monitored = next(t for t in manifest["nodes"].values() if t["resource_type"] == "test"
-                     and t.get("attached_node") == equality["unique_id"] and t.get("column_name") == "ranked_mart"
-                     and t["test_metadata"]["name"] == "accepted_values")
-    assert set(monitored["test_metadata"]["kwargs"]["values"]) == ranked
+    rules = next(t for t in manifest["nodes"].values() if t["resource_type"] == "test"
+                 and t.get("attached_node") == equality["unique_id"]
+                 and t["test_metadata"]["name"] == "column_values")
+    assert set(rules["test_metadata"]["kwargs"]["accepted_values"]["ranked_mart"]) == ranked
 
 
 # -- a real run: what is published for wide sharing ------------------------------------------------------
