@@ -14,6 +14,7 @@ Rules are those of docs DOMAIN.md:
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -155,30 +156,45 @@ def validate_nhs_number(value: str | None, synthetic_only: bool = False) -> bool
     return nhs_check_digit(digits[:9]) == int(digits[9])
 
 
+@functools.cache
+def _synthetic_nhs_numbers() -> np.ndarray:
+    """Every valid NHS number of the never-issued range 999 000 0000 - 999 999 9999, ascending."""
+    body = np.arange(1_000_000, dtype=np.int64)
+    digits = np.stack([np.full(len(body), 9)] * 3 + [(body // 10 ** (5 - i)) % 10 for i in range(6)], axis=1)
+    check = 11 - (digits * _NHS_WEIGHTS).sum(axis=1) % 11
+    check = np.where(check == 11, 0, check)
+    ok = check != 10
+    return 999_000_000_0 + body[ok] * 10 + check[ok]
+
+
+# How many people the synthetic range can number (len(_synthetic_nhs_numbers()), checked by a test).
+NHS_SYNTHETIC_MAX = 909_091
+
+
 def make_nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
-    """``count`` distinct valid NHS numbers in the synthetic 999 range (vectorised)."""
-    if count > 900_000:
-        raise ValueError("the 999 range holds fewer valid numbers than requested")
-    out: list[np.ndarray] = []
-    seen = 0
-    while seen < count:
-        want = int((count - seen) * 1.25) + 16
-        body = rng.integers(0, 1_000_000, size=want)
-        digits = np.stack([np.full(want, 9), np.full(want, 9), np.full(want, 9)]
-                          + [(body // 10 ** (5 - i)) % 10 for i in range(6)], axis=1)
-        total = (digits * _NHS_WEIGHTS).sum(axis=1)
-        check = 11 - total % 11
-        check = np.where(check == 11, 0, check)
-        ok = check != 10
-        numbers = 999_000_000_0 + body[ok] * 10 + check[ok]
-        out.append(numbers)
-        seen += len(numbers)
-    allnum = np.concatenate(out)
-    _, first = np.unique(allnum, return_index=True)
-    unique_in_order = allnum[np.sort(first)]
-    if len(unique_in_order) < count:  # astronomically unlikely; draw again
-        return make_nhs_numbers(rng, count)
-    return np.array([f"{n:010d}" for n in unique_in_order[:count]], dtype=object)
+    """``count`` distinct valid NHS numbers in the synthetic 999 range, drawn without replacement.
+
+    (Drawing with replacement and redrawing on a collision, as this once did, never finished for a
+    count near the range's size: tier L's 1,160,000 persons took 24 GB and did not return.)"""
+    if count > NHS_SYNTHETIC_MAX:
+        raise ValueError(f"the 999 range holds fewer valid numbers than requested ({count:,} > "
+                         f"{NHS_SYNTHETIC_MAX:,}): use nhs_numbers_for")
+    numbers = _synthetic_nhs_numbers()[rng.choice(NHS_SYNTHETIC_MAX, size=count, replace=False)]
+    return np.array([f"{n:010d}" for n in numbers], dtype=object)
+
+
+def nhs_numbers_for(rng: np.random.Generator, persons: int, capacity: int = NHS_SYNTHETIC_MAX) -> np.ndarray:
+    """An NHS number for each of ``persons`` people, distinct, in the synthetic 999 range.
+
+    The range cannot number more than ``capacity`` people, so in a larger population a random
+    ``capacity`` of them hold one and the others none (``""``), as people whose NHS number no record
+    knows. Up to ``capacity`` people the result is ``make_nhs_numbers``' with the same draws."""
+    if persons <= capacity:
+        return make_nhs_numbers(rng, persons)
+    numbers = make_nhs_numbers(rng, capacity)
+    out = np.full(persons, "", dtype=object)
+    out[np.sort(rng.choice(persons, size=capacity, replace=False))] = numbers
+    return out
 
 
 # --- Phones -------------------------------------------------------------------------------------

@@ -400,7 +400,7 @@ def build_population(persons: int, seed: int, start: date) -> tuple[Population, 
     scottish = irng.random(len(kidx)) < 0.03
     for j in np.flatnonzero(has_cro):
         cro[kidx[j]] = ids.make_cro_number(int(pnc_year[j]), int(cro_serial[j]), bool(scottish[j]))
-    nhs = ids.make_nhs_numbers(irng, persons)
+    nhs = ids.nhs_numbers_for(irng, persons)
 
     domains = np.array(["example.com", "example.org", "example.net"], dtype=object)
     email = (np.char.lower(forename.astype(str)).astype(object) + "."

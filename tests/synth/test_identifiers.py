@@ -51,6 +51,24 @@ def test_nhs_numbers_synthetic_range_and_check_digit():
     assert not ids.validate_nhs_number("9434765919", synthetic_only=True)
 
 
+def test_a_population_larger_than_the_synthetic_nhs_range_numbers_as_many_as_the_range_holds():
+    # tier L (1,160,000 persons) asked the 999 range for more numbers than it has, and failed
+    with pytest.raises(ValueError, match="fewer valid numbers"):
+        ids.make_nhs_numbers(np.random.default_rng(4), ids.NHS_SYNTHETIC_MAX + 1)
+    small = ids.nhs_numbers_for(np.random.default_rng(4), 300, capacity=500)
+    assert list(small) == list(ids.make_nhs_numbers(np.random.default_rng(4), 300))
+    large = ids.nhs_numbers_for(np.random.default_rng(4), 800, capacity=500)
+    held = [n for n in large if n]
+    assert len(large) == 800 and len(held) == len(set(held)) == 500
+    assert all(ids.validate_nhs_number(n, synthetic_only=True) for n in held)
+    # the holders are spread over the population, not its first 500
+    assert 0 < sum(1 for n in large[500:] if n) < 300
+    # the whole range, as a population near its size needs: distinct, valid, and quick
+    everyone = ids.make_nhs_numbers(np.random.default_rng(5), ids.NHS_SYNTHETIC_MAX)
+    assert len(ids._synthetic_nhs_numbers()) == ids.NHS_SYNTHETIC_MAX == len(set(everyone)) == 909_091
+    assert ids.validate_nhs_number(everyone[0], synthetic_only=True)
+
+
 def test_phones_are_drama_numbers_in_any_format():
     assert ids.is_drama_number("07700 900123") and ids.is_drama_number("+44 7700 900999")
     assert ids.is_drama_number("01632 960001")
