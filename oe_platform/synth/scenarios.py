@@ -68,21 +68,46 @@ class Picker:
         self.force = ctx.pop.force_at(np.arange(ctx.pop.n), ctx.start_day)
         # Nobody who moves house during the scenario, so their story stays in one place.
         self.settled = ctx.pop.res_from[:, 1] > ctx.start_day + SCENARIO_HORIZON_DAYS
+        # Computed once, not per pick: a pick is O(population), and a population of a million has
+        # thousands of picks. Planning changes names, dates of birth and (foreign victims) sex only
+        # of people it has already used, whom every pick leaves out.
+        pop = ctx.pop
+        self.known = pop.pnc != ""
+        self._sex = {value: pop.sex == value for value in ("M", "F")}
+        self.household_size = np.bincount(pop.household)[pop.household]
+        self._by_household = np.argsort(pop.household, kind="stable")
+        self._household_start = np.searchsorted(pop.household[self._by_household],
+                                                np.arange(int(pop.household.max()) + 2))
+        self._force_people = {int(f): np.flatnonzero(self.force == f) for f in np.unique(self.force)}
+
+    def of_sex(self, sex: str) -> np.ndarray:
+        return self._sex[sex] if sex in self._sex else self.ctx.pop.sex == sex
+
+    def household_members(self, person: int) -> np.ndarray:
+        """Everyone in the person's household (themself too), in ascending order."""
+        h = int(self.ctx.pop.household[person])
+        return self._by_household[self._household_start[h]:self._household_start[h + 1]]
+
+    def sample(self, people: np.ndarray, at_most: int) -> np.ndarray:
+        """Up to ``at_most`` of ``people`` in random order."""
+        return people[self.rng.choice(len(people), size=min(at_most, len(people)), replace=False)]
 
     def candidates(self, forces: tuple[str, ...] | None, min_age: float, max_age: float, sex: str | None,
                    known: bool | None, single: bool) -> np.ndarray:
-        pop = self.ctx.pop
-        mask = (~self.used) & (self.age >= min_age) & (self.age <= max_age) & self.settled
-        if forces is not None:
-            mask &= np.isin(self.force, [self.ctx.force_index(f) for f in forces])
+        if forces is None:
+            idx = np.arange(self.ctx.pop.n)
+        else:  # only the people of those forces are looked at: a force is a tenth of the population
+            none = np.empty(0, dtype=np.int64)
+            idx = np.unique(np.concatenate([self._force_people.get(self.ctx.force_index(f), none)
+                                            for f in forces]))
+        mask = (~self.used[idx]) & (self.age[idx] >= min_age) & (self.age[idx] <= max_age) & self.settled[idx]
         if sex is not None:
-            mask &= pop.sex == sex
+            mask &= self.of_sex(sex)[idx]
         if known is not None:
-            mask &= (pop.pnc != "") == known
+            mask &= self.known[idx] == known
         if single:
-            sizes = np.bincount(pop.household)
-            mask &= sizes[pop.household] == 1
-        return np.flatnonzero(mask)
+            mask &= self.household_size[idx] == 1
+        return idx[mask]
 
     def pick(self, count: int, force: str | None = None, min_age: float = 0, max_age: float = 200,
              sex: str | None = None, known: bool | None = None, prefer: np.ndarray | None = None,
@@ -237,14 +262,14 @@ def _lookalike(ctx: Context, rng: np.random.Generator, picker: Picker, kind: str
         pop.dob[twin] = pop.dob[target] + int(rng.choice([-1, 1])) * int(rng.integers(1, 40))
         refresh_dob(pop, np.array([twin]))
         return int(target), int(twin)
-    sizes = np.bincount(pop.household)
+    male = picker.of_sex("M")
     if kind == "father_son":
         for min_size, son_ages in ((3, (16, 25)), (2, (14, 35))):
-            cand = np.flatnonzero((~picker.used) & (pop.sex == "M") & (age >= son_ages[0]) & (age < son_ages[1])
-                                  & (sizes[pop.household] >= min_size))
-            for son in rng.permutation(cand)[:300]:
-                hh = np.flatnonzero((pop.household == pop.household[son]) & (pop.sex == "M")
-                                    & (age >= age[son] + 18) & ~picker.used)
+            cand = np.flatnonzero((~picker.used) & male & (age >= son_ages[0]) & (age < son_ages[1])
+                                  & (picker.household_size >= min_size))
+            for son in picker.sample(cand, 300):
+                members = picker.household_members(son)
+                hh = members[male[members] & (age[members] >= age[son] + 18) & ~picker.used[members]]
                 if len(hh):
                     father = int(hh[0])
                     pop.forename[son] = pop.forename[father]
@@ -254,10 +279,11 @@ def _lookalike(ctx: Context, rng: np.random.Generator, picker: Picker, kind: str
                     return father, int(son)
         return None
     for min_size, ages in ((4, (8, 17)), (2, (0, 18))):
-        cand = np.flatnonzero((~picker.used) & (age >= ages[0]) & (age < ages[1]) & (sizes[pop.household] >= min_size))
-        for a in rng.permutation(cand)[:300]:
-            sib = np.flatnonzero((pop.household == pop.household[a]) & (age < 18) & ~picker.used
-                                 & (np.arange(pop.n) != a))
+        cand = np.flatnonzero((~picker.used) & (age >= ages[0]) & (age < ages[1])
+                              & (picker.household_size >= min_size))
+        for a in picker.sample(cand, 300):
+            members = picker.household_members(a)
+            sib = members[(age[members] < 18) & ~picker.used[members] & (members != a)]
             if len(sib):
                 b = int(sib[0])
                 pop.dob[b] = pop.dob[a]
