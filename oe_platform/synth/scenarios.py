@@ -94,12 +94,14 @@ class Picker:
 
     def candidates(self, forces: tuple[str, ...] | None, min_age: float, max_age: float, sex: str | None,
                    known: bool | None, single: bool) -> np.ndarray:
-        if forces is None:
-            idx = np.arange(self.ctx.pop.n)
+        if forces is None:  # everyone: whole arrays (views), no gather
+            idx = slice(None)
         else:  # only the people of those forces are looked at: a force is a tenth of the population
             none = np.empty(0, dtype=np.int64)
-            idx = np.unique(np.concatenate([self._force_people.get(self.ctx.force_index(f), none)
-                                            for f in forces]))
+            chosen = sorted({self.ctx.force_index(f) for f in forces})
+            parts = [self._force_people.get(f, none) for f in chosen]
+            # each part is ascending and the forces are distinct: one sort of the union, no dedup
+            idx = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
         mask = (~self.used[idx]) & (self.age[idx] >= min_age) & (self.age[idx] <= max_age) & self.settled[idx]
         if sex is not None:
             mask &= self.of_sex(sex)[idx]
@@ -107,7 +109,7 @@ class Picker:
             mask &= self.known[idx] == known
         if single:
             mask &= self.household_size[idx] == 1
-        return idx[mask]
+        return np.flatnonzero(mask) if forces is None else idx[mask]
 
     def pick(self, count: int, force: str | None = None, min_age: float = 0, max_age: float = 200,
              sex: str | None = None, known: bool | None = None, prefer: np.ndarray | None = None,
