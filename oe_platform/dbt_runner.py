@@ -80,6 +80,13 @@ PARSE_STAMP = "oe_parse_inputs.txt"
 PARSE_INPUT_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "snapshots/**/*", "analyses/**/*",
                      "tests/dbt/**/*", "dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml",
                      "selectors.yml")
+# dbt settings that change where dbt writes or how it logs, never what it parses: the parse runs with
+# an explicit --target-path, so a run with its own DBT_TARGET_PATH (oe bench, a second checkout's
+# runs) re-uses the last parse instead of parsing the project again
+PARSE_NEUTRAL_DBT_SETTINGS = frozenset({
+    "DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_LOG_LEVEL", "DBT_LOG_LEVEL_FILE", "DBT_LOG_FORMAT",
+    "DBT_LOG_FORMAT_FILE", "DBT_USE_COLORS", "DBT_USE_COLORS_FILE", "DBT_PRINTER_WIDTH", "DBT_QUIET",
+})
 ENV_VAR_CALL = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
 
 
@@ -97,7 +104,7 @@ def parse_inputs_fingerprint(env: dict[str, str], root: Path = REPO_ROOT) -> str
         data = path.read_bytes()
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
         names.update(ENV_VAR_CALL.findall(data.decode("utf-8", errors="replace")))
-    names.update(name for name in env if name.startswith("DBT_"))
+    names.update(name for name in env if name.startswith("DBT_") and name not in PARSE_NEUTRAL_DBT_SETTINGS)
     for name in sorted(names):
         digest.update(f"{name}={env.get(name)!r}\0".encode())
     return digest.hexdigest()

@@ -6,7 +6,9 @@ Ingest, linkage and publish record their own entries (oe_platform.governance.eve
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, HookContext, failure_hook
@@ -25,6 +27,25 @@ def _run_results(invocation: Any) -> dict:
         return {}
 
 
+# dbt's own log file (written beside the invocation's artefacts): dagster-dbt already keeps every dbt
+# event at info level in the run's Dagster logs, and a debug-level file of JSON events cost about a
+# sixth of dbt's own time in a run (docs/scale.md, "Session 14"). The file keeps warnings and errors;
+# an operator who wants dbt's debug log sets DBT_LOG_LEVEL_FILE=debug, which is then left alone.
+DBT_FILE_LOG_DEFAULTS = {"DBT_LOG_LEVEL_FILE": "warn", "DBT_LOG_FORMAT_FILE": "text"}
+
+
+@contextmanager
+def dbt_file_log_defaults() -> Iterator[None]:
+    """Put DBT_FILE_LOG_DEFAULTS into this process's environment, where not set, while dbt is started."""
+    added = [name for name in DBT_FILE_LOG_DEFAULTS if name not in os.environ]
+    os.environ.update({name: DBT_FILE_LOG_DEFAULTS[name] for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
                       args: list[str] | None = None,
                       on_results: Callable[[dict], None] | None = None) -> Iterator[Any]:
@@ -32,7 +53,8 @@ def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step:
     and `on_results(run_results)`."""
     from oe_platform.governance.pseudonym import key_hidden_from_subprocesses
 
-    with key_hidden_from_subprocesses():  # dbt is started without the pseudonymisation key
+    # dbt is started without the pseudonymisation key, and with a lean log file
+    with key_hidden_from_subprocesses(), dbt_file_log_defaults():
         invocation = dbt.cli(args or ["build"], context=context)
     try:
         yield from invocation.stream()

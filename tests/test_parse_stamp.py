@@ -28,10 +28,13 @@ def test_the_fingerprint_follows_project_files_env_vars_the_project_reads_and_no
     assert parse_inputs_fingerprint(env, REPO_ROOT) == base  # the copy holds every input
     # an environment variable the project never reads does not matter
     assert parse_inputs_fingerprint({**env, "HOME": "/home/other", "OE_UNUSED": "x"}, root) == base
-    # one it reads with env_var() does, and so does the target and any DBT_ setting
+    # one it reads with env_var() does, and so does the target and a DBT_ setting of the parse
     assert parse_inputs_fingerprint({**env, "OE_LAKE": "/lake/b"}, root) != base
     assert parse_inputs_fingerprint({**env, "OE_DBT_TARGET": "ci"}, root) != base
     assert parse_inputs_fingerprint({**env, "DBT_PARTIAL_PARSE": "false"}, root) != base
+    # but not where dbt writes or how it logs: the parse has its own --target-path
+    assert parse_inputs_fingerprint({**env, "DBT_TARGET_PATH": "/runs/a/target", "DBT_LOG_PATH": "/runs/a/logs",
+                                     "DBT_LOG_LEVEL_FILE": "warn", "DBT_LOG_FORMAT": "json"}, root) == base
     # a model, a macro, a data test file: each changes it
     for relative in ("models/staging/crime/stg_crime__crimes.sql", "macros/oe_hash.sql",
                      "tests/dbt/assert_every_landed_row_accounted_for.sql"):

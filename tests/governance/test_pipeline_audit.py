@@ -93,3 +93,18 @@ def test_a_failed_run_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert sum(e["operation"] == "collection" for e in entries) == 5
     assert verify(audit_path(settings)).ok
     assert os.environ["OE_WAREHOUSE"] == str(settings.warehouse)
+
+
+def test_the_runs_dbt_log_files_keep_warnings_not_every_debug_event(slice_pipeline):
+    """dbt's log file beside each invocation's artefacts is plain text at warn level (orchestration/audit.py):
+    the run's Dagster logs hold dbt's events at info level, and a debug file of JSON events cost about a
+    sixth of dbt's own time."""
+    from oe_platform.config import REPO_ROOT
+
+    result = slice_pipeline.result
+    logs = sorted((REPO_ROOT / "target").glob(f"oe_dbt_*-{result.run_id[:7]}-*/dbt.log"))
+    assert {path.parent.name.split("-")[0] for path in logs} == {"oe_dbt_before_linkage", "oe_dbt_after_linkage"}
+    for path in logs:
+        text = path.read_text(encoding="utf-8")
+        assert "[debug]" not in text and "[info ]" not in text, path
+        assert not any(line.startswith("{") for line in text.splitlines()), path  # no JSON events
