@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, HookContext, failure_hook
@@ -46,6 +50,41 @@ def dbt_file_log_defaults() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+# Each dbt step of a run leaves its own folder under the dbt target path, named
+# `<step>-<run id prefix>-<random>` by dagster-dbt: compiled SQL, a copy of the manifest, run_results
+# (about 37 MB for the first step). Without pruning they pile up, every run, for good. A folder is
+# removed once it is older than OE_DBT_STEP_FOLDERS_DAYS days (default 14) and not among the newest
+# DBT_STEP_FOLDERS_KEPT: the last runs' compiled SQL stays to debug a failure with (docs/runbook.md).
+DBT_STEP_FOLDER = re.compile(r"^oe_dbt_[a-z_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
+DBT_STEP_FOLDERS_DAYS_ENV = "OE_DBT_STEP_FOLDERS_DAYS"
+DBT_STEP_FOLDERS_DAYS = 14
+DBT_STEP_FOLDERS_KEPT = 20
+
+
+def prune_dbt_step_folders(target: Path, days: float | None = None, kept: int = DBT_STEP_FOLDERS_KEPT,
+                           now: float | None = None) -> list[Path]:
+    """Remove the dbt step folders in `target` older than `days` (default: $OE_DBT_STEP_FOLDERS_DAYS,
+    else 14) except the `kept` newest; returns the removed folders. Anything else in `target` (the
+    project's manifest, partial parse, compiled/ and run/ of a plain dbt command) is never touched."""
+    if days is None:
+        days = float(os.environ.get(DBT_STEP_FOLDERS_DAYS_ENV) or DBT_STEP_FOLDERS_DAYS)
+    now = time.time() if now is None else now
+    folders = []
+    for path in target.iterdir() if target.is_dir() else ():
+        if DBT_STEP_FOLDER.match(path.name) and path.is_dir():
+            try:
+                folders.append((path.stat().st_mtime, path))
+            except OSError:
+                continue  # removed meanwhile by another run's pruning
+    folders.sort(reverse=True)
+    removed = []
+    for modified, path in folders[kept:]:
+        if now - modified > days * 86400:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
                       args: list[str] | None = None,
                       on_results: Callable[[dict], None] | None = None) -> Iterator[Any]:
@@ -67,6 +106,10 @@ def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step:
                 record_dbt_build(load_settings(), results, step)
         if on_results is not None:
             on_results(results)
+        removed = prune_dbt_step_folders(Path(invocation.target_path).parent)
+        if removed:
+            context.log.info(f"removed {len(removed)} dbt step folder(s) of earlier runs from "
+                             f"{Path(invocation.target_path).parent}")
 
 
 @failure_hook(name="audit_run_failure")
