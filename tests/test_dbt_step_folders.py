@@ -1,4 +1,4 @@
-"""Old dbt step folders under the dbt target path are pruned (orchestration/audit.py), nothing else."""
+"""Old dbt step folders under the dbt target path are pruned (orchestration/dbt_steps.py), nothing else."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from orchestration.audit import prune_dbt_step_folders
+from orchestration.dbt_steps import prune_dbt_step_folders
 
 DAY = 86400.0
 

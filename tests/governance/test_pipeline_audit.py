@@ -96,7 +96,7 @@ def test_a_failed_run_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_runs_dbt_log_files_keep_warnings_not_every_debug_event(slice_pipeline):
-    """dbt's log file beside each invocation's artefacts is plain text at warn level (orchestration/audit.py):
+    """dbt's log file beside each invocation's artefacts is plain text at warn level (orchestration/dbt_steps.py):
     the run's Dagster logs hold dbt's events at info level, and a debug file of JSON events cost about a
     sixth of dbt's own time."""
     from oe_platform.config import REPO_ROOT
