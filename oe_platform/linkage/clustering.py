@@ -150,6 +150,19 @@ PAIR_EVIDENCE = {
         "jaro_winkler_similarity(l.forename_std, r.surname_std) >= 0.84 "
         "and jaro_winkler_similarity(l.surname_std, r.forename_std) >= 0.84"
     ),
+    # forename and surname swapped with keying errors Jaro-Winkler reads badly (a first letter:
+    # JMDE / FADE, LIUNT / HUNT): each crossed pair at most two keying errors apart, three in all, and
+    # two only between names of four letters or more
+    "names_swapped_edits": (
+        "damerau_levenshtein(l.forename_std, r.surname_std) "
+        "+ damerau_levenshtein(l.surname_std, r.forename_std) <= 3 "
+        "and (damerau_levenshtein(l.forename_std, r.surname_std) <= 1 "
+        "or (damerau_levenshtein(l.forename_std, r.surname_std) = 2 "
+        "and least(length(l.forename_std), length(r.surname_std)) >= 4)) "
+        "and (damerau_levenshtein(l.surname_std, r.forename_std) <= 1 "
+        "or (damerau_levenshtein(l.surname_std, r.forename_std) = 2 "
+        "and least(length(l.surname_std), length(r.forename_std)) >= 4))"
+    ),
 }
 
 
@@ -197,7 +210,8 @@ def edge_guard_sql(
       (an alias on file), or the forenames are at most two keying errors apart (the first letter
       may be one of them when both have four letters or more) with the date of birth agreeing (or
       one keying error apart), the sexes and middle names not disagreeing, or the names are swapped
-      with a typo. A twin or a sibling shares surname, address, phone and sometimes date of birth;
+      with keying errors (names_swapped_fuzzy, names_swapped_edits). A twin or a sibling shares
+      surname, address, phone and sometimes date of birth;
       the given name tells them apart.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address), unless they are
@@ -252,7 +266,7 @@ def edge_guard_sql(
         f"and gamma_sex != {gammas['sex'][ELSE]} and not {middle_differs})"
     )
     # forename and surname swapped, one of them also mistyped
-    swapped_mistyped = "coalesce(names_swapped_fuzzy, false)"
+    swapped_mistyped = "coalesce(names_swapped_fuzzy or names_swapped_edits, false)"
     # a date of birth with two keying errors (1985-03-14 / 1985-08-41 is no date, 1985-08-24 is),
     # less than a decade apart, names agreeing and an address, phone or identifier in common
     # (decades apart only when the full middle names agree too, or the day and month: 1996 / 1961 is

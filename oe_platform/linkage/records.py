@@ -71,10 +71,55 @@ SELECTIVE_KEY_MAX_PROFILES = 8
 (`selective_dob`, `selective_postcode`): a block of at most 28 pairs, so a small delivery compares
 every pair that shares one, and a large one only its rare values."""
 
+SELECTIVE_COMBINATIONS: dict[str, tuple[str, ...]] = {
+    # the house number and the town (the address line's last word): the street, the postcode and the
+    # names mistyped or missing
+    "selective_number_town": ("address_number", "address_town"),
+    # the house number, the street's first letter and one name's first letter: the postcode and the
+    # town missing or mistyped as well
+    "selective_number_street_surname": ("address_number", "street_initial", "surname_initial"),
+    "selective_number_street_forename": ("address_number", "street_initial", "forename_initial"),
+    # the day and month of birth with one name's first letter: the year, the other name and the
+    # address mistyped or missing
+    "selective_birthday_forename": ("dob_month_day", "forename_initial"),
+    "selective_birthday_surname": ("dob_month_day", "surname_initial"),
+    # the year of birth with both first letters, or with the month and the surname's first letter: the
+    # day (or month), the names beyond their first letter and the address mistyped
+    "selective_year_initials": ("dob_year", "forename_initial", "surname_initial"),
+    "selective_year_month_surname": ("dob_year", "dob_month", "surname_initial"),
+}
+"""Blocking keys made of parts keying errors rarely reach (a first letter, a house number, a town,
+part of a date of birth), each a key only where at most SELECTIVE_KEY_MAX_PROFILES profiles of the run
+share it: for a pair with two or three of names, date of birth and postcode mistyped, which no rule
+on whole fields brings together (docs/linkage.md, "Sixth pass"). The bound keeps each block at 28
+pairs whatever the size of the run; a large run holds fewer such keys, and its common values are
+left to the other rules."""
+
 PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
 CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"
 NHS_PATTERN = r"^[0-9]{10}$"
 E164_PATTERN = r"^[+][1-9][0-9]{6,14}$"
+
+
+def _add_selective_combinations(con: duckdb.DuckDBPyConnection) -> None:
+    """lk_selective_keys: a profile's SELECTIVE_COMBINATIONS (profile_id, then a column each), counted
+    with one hash aggregate over every key rather than a window per key."""
+    keys = []
+    for name, parts in SELECTIVE_COMBINATIONS.items():
+        present = " and ".join(f"{part} is not null" for part in parts)
+        key = " || '|' || ".join(f"cast({part} as varchar)" for part in parts)
+        keys.append(f"select profile_id, '{name}' as key_name, {key} as key from lk_profiles where {present}")
+    columns = ", ".join(f"max(key) filter (where key_name = '{name}') as {name}" for name in SELECTIVE_COMBINATIONS)
+    con.execute(f"""
+        create or replace temp table lk_selective_keys as
+        with keys as ({" union all ".join(keys)}),
+        few as (
+            select key_name, key from keys group by key_name, key having count(*) <= {SELECTIVE_KEY_MAX_PROFILES}
+        )
+        select profile_id, {columns}
+        from keys semi join few using (key_name, key)
+        group by profile_id
+    """)
 
 
 class RecordsError(ValueError):
@@ -251,6 +296,9 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             -- after it: blocking keys for a mistyped address line (keying errors rarely hit either)
             nullif(regexp_extract(any_value(address_std), '[0-9]+'), '') as address_number,
             nullif(regexp_extract(any_value(address_std), '[0-9]+ ([A-Z])', 1), '') as street_initial,
+            -- the town: the address line's last word (the street and the house number mistyped)
+            nullif(regexp_extract(any_value(address_std), '([A-Z]+)$', 1), '') as address_town,
+            month(any_value(date_of_birth)) as dob_month,
             case
                 when day(any_value(date_of_birth)) <= 12
                     and day(any_value(date_of_birth)) != month(any_value(date_of_birth))
@@ -265,6 +313,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
         order by profile_id
     """)
     _add_forename_names(con)
+    _add_selective_combinations(con)
     # A name carried by few people (few distinct dates of birth among its profiles) is the blocking
     # key for records without a date of birth: their names are then the evidence worth scoring.
     con.execute(f"""
@@ -281,8 +330,10 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
             case when count(*) over (partition by p.date_of_birth) <= {SELECTIVE_KEY_MAX_PROFILES}
                 then p.date_of_birth end as selective_dob,
             case when count(*) over (partition by p.postcode_std) <= {SELECTIVE_KEY_MAX_PROFILES}
-                then p.postcode_std end as selective_postcode
+                then p.postcode_std end as selective_postcode,
+            {", ".join(f"s.{name}" for name in SELECTIVE_COMBINATIONS)}
         from lk_profiles p
+        left join lk_selective_keys s using (profile_id)
         left join (
             select surname_std, forename_formal, count(distinct date_of_birth) as people
             from lk_profiles
@@ -297,6 +348,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
         ) ph using (surname_phonetic, forename_phonetic)
         order by p.profile_id
     """)
+    con.execute("drop table lk_selective_keys")
     records = con.execute("select count(*) from lk_records").fetchall()[0][0]
     profiles = con.execute("select count(*) from lk_profiles").fetchall()[0][0]
     return PreparedRecords(records=records, profiles=profiles)

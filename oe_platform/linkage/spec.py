@@ -423,6 +423,22 @@ BLOCKING_RULES = [
     # or a postcode shared by few profiles of the run (records.SELECTIVE_KEY_MAX_PROFILES)
     _rule('l."selective_dob" = r."selective_dob"', "same date of birth, held by few profiles"),
     _rule('l."selective_postcode" = r."selective_postcode"', "same postcode, held by few profiles"),
+    # two or three of names, date of birth and postcode mistyped: parts keying errors rarely reach,
+    # where few profiles share them (records.SELECTIVE_COMBINATIONS)
+    _rule('l."selective_number_town" = r."selective_number_town"',
+          "same house number and town, held by few profiles"),
+    _rule('l."selective_number_street_surname" = r."selective_number_street_surname"',
+          "same house number, street initial and surname initial, held by few profiles"),
+    _rule('l."selective_number_street_forename" = r."selective_number_street_forename"',
+          "same house number, street initial and forename initial, held by few profiles"),
+    _rule('l."selective_birthday_forename" = r."selective_birthday_forename"',
+          "same day and month of birth and forename initial, held by few profiles"),
+    _rule('l."selective_birthday_surname" = r."selective_birthday_surname"',
+          "same day and month of birth and surname initial, held by few profiles"),
+    _rule('l."selective_year_initials" = r."selective_year_initials"',
+          "same year of birth and name initials, held by few profiles"),
+    _rule('l."selective_year_month_surname" = r."selective_year_month_surname"',
+          "same year and month of birth and surname initial, held by few profiles"),
     # a record without a date of birth: a rare name (carried by at most three dates of birth,
     # records.RARE_NAME_MAX_PEOPLE) is evidence worth scoring, a common one could never reach the
     # threshold alone (one rule per side, so the filter applies before the join)

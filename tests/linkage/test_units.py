@@ -14,7 +14,12 @@ from oe_platform.linkage.clustering import ClusteringConfig, connected_component
 from oe_platform.linkage.model import load_model
 from oe_platform.linkage.prior import apply_prior, estimate_prior
 from oe_platform.linkage.quality import pairwise_accuracy
-from oe_platform.linkage.records import SELECTIVE_KEY_MAX_PROFILES, RecordsError, prepare_records
+from oe_platform.linkage.records import (
+    SELECTIVE_COMBINATIONS,
+    SELECTIVE_KEY_MAX_PROFILES,
+    RecordsError,
+    prepare_records,
+)
 from oe_platform.linkage.scoring import identity_term_frequencies
 from oe_platform.linkage.spec import BLOCKING_RULES, level_gammas, settings_hash, untrained_settings
 from oe_platform.linkage.standardise import formal_forename, normalise_name, postcode_parts, soundex
@@ -186,6 +191,33 @@ def test_a_date_of_birth_or_postcode_few_profiles_share_is_a_blocking_key_of_its
     assert 'l."selective_postcode" = r."selective_postcode"' in rules
 
 
+def test_parts_keying_errors_rarely_reach_are_blocking_keys_where_few_profiles_share_them():
+    """Two records of one person with the names, the date of birth's year and the postcode all mistyped
+    still meet on the house number and the town, and on the birthday with a first letter; the same parts
+    held by more than SELECTIVE_KEY_MAX_PROFILES profiles (a hostel's residents) are no key."""
+    con = duckdb.connect()
+    person = [
+        {"person_record_id": "p1", "forename": "JACQUELINE", "surname": "NICHOLSON", "date_of_birth": date(1952, 7, 9),
+         "postcode": "SS5 5TU", "address": "83 STATION HILL HOCKLEY"},
+        {"person_record_id": "p2", "forename": "JACQVELINE", "surname": "HICHOLSON", "date_of_birth": date(1912, 7, 9),
+         "postcode": "SS5 5UT", "address": "83 STATOIN HLL HOCKLEY"},
+    ]
+    flats = [{"person_record_id": f"f{i}", "forename": f"NAME{chr(65 + i)}", "surname": f"SURNAME{chr(65 + i)}",
+              "date_of_birth": date(1960 + i, 1 + i, 10 + i), "postcode": "LS1 4AB",
+              "address": "40 PARK ROW LEEDS"} for i in range(SELECTIVE_KEY_MAX_PROFILES + 1)]
+    con.register("frame", pd.DataFrame(person + flats))
+    prepare_records(con, "frame")
+    columns = list(SELECTIVE_COMBINATIONS)
+    keys = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in con.execute(
+        f"select representative_record_id, {', '.join(columns)} from lk_profiles").fetchall()}
+    assert keys["p1"]["selective_number_town"] == keys["p2"]["selective_number_town"] is not None
+    assert keys["p1"]["selective_birthday_forename"] == keys["p2"]["selective_birthday_forename"] is not None
+    assert keys["p1"]["selective_year_initials"] != keys["p2"]["selective_year_initials"]  # 1952 / 1912
+    assert all(keys[f"f{i}"]["selective_number_town"] is None for i in range(SELECTIVE_KEY_MAX_PROFILES + 1))
+    rules = [sql for _, sql in BLOCKING_RULES]
+    assert all(f'l."{name}" = r."{name}"' in rules for name in SELECTIVE_COMBINATIONS)
+
+
 def test_forename_names_cover_ambiguous_nicknames_and_single_keying_errors():
     con = duckdb.connect()
     frame = pd.DataFrame([
@@ -354,3 +386,40 @@ def test_a_pair_of_names_alone_needs_the_names_only_threshold():
     classify_pairs(con, gammas, ClusteringConfig(threshold=0.95))
     status = dict(con.execute("select profile_id_l || '-' || profile_id_r, edge_status from lk_pairs").fetchall())
     assert status == {"1-2": "accepted", "1-3": "accepted", "2-3": "accepted"}
+
+
+def test_names_swapped_with_keying_errors_are_no_forename_conflict_but_other_names_are():
+    """Forename and surname swapped with a first letter mistyped (NIGEL HUNT / LIUNT NIGEL: Jaro-Winkler
+    reads HUNT / LIUNT as 0.78) is one person's names; two errors between names under four letters
+    (AL ROSE / ROSE ED) and a twin's other forename (OLIVER / HARRY HART) stay a forename conflict."""
+    from oe_platform.linkage.clustering import classify_pairs
+
+    gammas = level_gammas(untrained_settings())
+    con = duckdb.connect()
+    con.execute("""
+        create temp table lk_profiles as
+        select * from (values
+            (1, 'HUNT', 'NIGEL', 'N', '1996-09-12', 1996),
+            (2, 'NIGEL', 'LIUNT', 'L', '1996-09-12', 1996),
+            (3, 'ROSE', 'AL', 'A', '1971-03-02', 1971),
+            (4, 'ED', 'ROSE', 'R', '1971-03-02', 1971),
+            (5, 'HART', 'OLIVER', 'O', '2004-05-06', 2004),
+            (6, 'HART', 'HARRY', 'H', '2004-05-06', 2004)
+        ) t(profile_id, surname_std, forename_std, forename_initial, dob_text, dob_year)
+    """)
+    null = -1
+
+    def pair(left, right):
+        values = {name: null for name in gammas}
+        values.update(forename=gammas["forename"]["else"], surname=gammas["surname"]["else"],
+                      date_of_birth=gammas["date_of_birth"]["exact"], address=gammas["address"]["same address line"])
+        return (left, right, 0.99, *values.values())
+
+    columns = ", ".join(f"gamma_{name}" for name in gammas)
+    con.execute(f"create temp table lk_pairs (profile_id_l bigint, profile_id_r bigint, match_probability double, "
+                f"{', '.join(f'gamma_{name} integer' for name in gammas)})")
+    con.executemany(f"insert into lk_pairs (profile_id_l, profile_id_r, match_probability, {columns}) values "
+                    f"({', '.join('?' * (3 + len(gammas)))})", [pair(1, 2), pair(3, 4), pair(5, 6)])
+    classify_pairs(con, gammas, ClusteringConfig(threshold=0.95), households=False)
+    status = dict(con.execute("select profile_id_l || '-' || profile_id_r, edge_status from lk_pairs").fetchall())
+    assert status == {"1-2": "accepted", "3-4": "forename_conflict", "5-6": "forename_conflict"}
