@@ -43,3 +43,32 @@ def test_the_asset_links_the_warehouse_records_and_keeps_person_ids(tmp_path, mo
     assert second.success
     again = pd.read_parquet(clusters_path).set_index("person_record_id")
     assert again["person_id"].equals(clusters["person_id"])
+
+
+def test_the_asset_closes_the_linkage_connection_so_its_memory_returns(tmp_path, monkeypatch, background_rows):
+    """The linkage's in-memory DuckDB holds every intermediate table of the run until it is closed (at
+    tier L 13.9 GB were left in Dagster's process beside the next dbt step): the asset closes it."""
+    import pytest
+
+    import oe_platform.linkage.pipeline as pipeline
+
+    warehouse = tmp_path / "oe.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema conformed")
+    con.register("frame", pd.DataFrame(background_rows))
+    con.execute("create table conformed.int_person_records as select * from frame")
+    con.close()
+    monkeypatch.setenv("OE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("OE_LAKE", str(tmp_path / "lake"))
+    runs = []
+    link_warehouse = pipeline.link_warehouse
+
+    def kept(*args, **kwargs):
+        runs.append(link_warehouse(*args, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(pipeline, "link_warehouse", kept)
+    assert materialize([person_clusters], instance=DagsterInstance.ephemeral(), resources=LOCK).success
+    assert len(runs) == 1
+    with pytest.raises(duckdb.ConnectionException):
+        runs[0].con.execute("select count(*) from lk_review")
