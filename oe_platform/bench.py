@@ -407,8 +407,7 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
     person records (target: about a million records in under 3 minutes)."""
     import resource
 
-    import duckdb
-
+    from oe_platform.config import working_connection
     from oe_platform.linkage.evaluate import build_warehouse, workdir_settings
     from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, link_records, write_outputs
     from oe_platform.synth import generate
@@ -421,8 +420,7 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
             generate(persons=persons, seed=seed, start=date(2025, 1, 1), months=months, out=settings.landing,
                      truth_out=scratch / "truth")
             build_warehouse(settings, scratch / "target")
-        con = duckdb.connect()
-        con.execute("set enable_progress_bar = false")
+        con = working_connection("linkage")  # as the pipeline's linkage: held to its memory limit
         con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
         con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")
         con.execute("detach warehouse")

@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_DIR = REPO_ROOT / "contracts"
+
+
+# The share of the machine's memory one DuckDB database of the pipeline may hold before it spills to
+# disk (DuckDB's own default is 80%). The pipeline's heavy steps run one at a time: dbt's database in
+# its own process, the linkage's and publish's in Dagster's, so this bounds what a run holds at once
+# (docs/scale.md, "Memory"). $OE_DUCKDB_MEMORY_LIMIT overrides it: a share ("50%") or a size ("8GB").
+DUCKDB_MEMORY_LIMIT = "35%"
+
+
+def duckdb_memory_limit() -> str:
+    """The memory limit the pipeline's DuckDB databases take ($OE_DUCKDB_MEMORY_LIMIT, else
+    DUCKDB_MEMORY_LIMIT); profiles.yml gives dbt the same."""
+    return os.environ.get("OE_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
+
+
+def working_connection(purpose: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB database for one step's working tables (the linkage, publish on the spark
+    target), held to duckdb_memory_limit(). What does not fit spills to a folder of its own under the
+    system's temporary directory ($OE_DUCKDB_TEMP_DIR overrides it), never the working directory
+    (DuckDB's default, `.tmp`, would put gigabytes into a checkout); DuckDB removes the folder when
+    the connection closes."""
+    import duckdb  # here, not at module load: the code location imports this module
+
+    base = Path(os.environ.get("OE_DUCKDB_TEMP_DIR") or tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)  # DuckDB creates the spill folder, not its parents
+    spill = base / f"oe-{purpose}-spill-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill)})
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _path_from_env(var: str, default: str) -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from oe_platform.config import Settings
+from oe_platform.config import Settings, duckdb_memory_limit, working_connection
 from oe_platform.governance.events import record_publish
 from oe_platform.governance.pseudonym import (
     PSEUDONYM_FUNCTION,
@@ -196,10 +196,11 @@ def _warehouse_connection(settings: Settings, marts: list[MartVersion]) -> duckd
     tables, read through oe_platform/spark_catalog.py, so that the gold files, checksums and schemas
     are written by the same code whatever the engine."""
     if warehouse_engine() != "spark":
-        return duckdb.connect(str(settings.warehouse), read_only=True)
+        return duckdb.connect(str(settings.warehouse), read_only=True,
+                              config={"memory_limit": duckdb_memory_limit()})
     import tempfile
 
-    con = duckdb.connect()
+    con = working_connection("publish")
     relations = sorted({f"{mart.schema}.{mart.alias}" for mart in marts})
     with tempfile.TemporaryDirectory(prefix="oe-publish-spark-") as tmp:
         for relation, path in export_relations(relations, Path(tmp)).items():

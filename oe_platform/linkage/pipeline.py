@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from oe_platform.config import Settings
+from oe_platform.config import Settings, working_connection
 from oe_platform.governance.events import record_linkage
 from oe_platform.linkage import incremental
 from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
@@ -523,8 +523,7 @@ def link_warehouse(
     On duckdb the run is incremental when <lake>/linkage/state allows (see link_records; `force_full`,
     $OE_LINKAGE_FULL and `max_new_share` as there) and leaves the state for the next run there."""
     out_dir = settings.lake / "linkage"
-    con = duckdb.connect()
-    con.execute("set enable_progress_bar = false")
+    con = working_connection("linkage")  # held to the pipeline's memory limit; spills beyond it
     if (warehouse or warehouse_engine()) == "spark":
         import tempfile
 
