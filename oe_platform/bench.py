@@ -408,7 +408,7 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
     import resource
 
     from oe_platform.config import working_connection
-    from oe_platform.linkage.evaluate import build_warehouse, workdir_settings
+    from oe_platform.linkage.evaluate import blocking_recall, build_warehouse, load_truth, workdir_settings
     from oe_platform.linkage.pipeline import WAREHOUSE_RELATION, link_records, write_outputs
     from oe_platform.synth import generate
 
@@ -424,8 +424,14 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
         con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
         con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")
         con.execute("detach warehouse")
+        # the landing zone's truth, where the generator wrote one (a landing zone built here, or
+        # `oe bench pipeline`'s cached truth put beside the warehouse): precision and recall as well
+        truth = scratch / "truth"
+        has_truth = (truth / "person_records.parquet").exists()
+        if has_truth:
+            load_truth(con, truth)
         started = time.perf_counter()
-        run = link_records(con, "lk_input")
+        run = link_records(con, "lk_input", truth_table="lk_truth" if has_truth else None)
         write_outputs(run, scratch / "lake" / "linkage")
         seconds = time.perf_counter() - started
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
@@ -435,6 +441,11 @@ def bench_linkage_command(persons: int, months: int, seed: int, workdir: Path | 
                    f"(target < {LINKAGE_TARGET_SECONDS:.0f} s); peak memory of this process {peak_gb:.1f} GB")
         click.echo("  " + ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in run.timings.items())
                    + f", outputs {seconds - sum(run.timings.values()):.1f} s")
+        if run.accuracy is not None:
+            blocking = blocking_recall(con, "lk_truth")
+            click.echo(f"  against the truth: precision {run.accuracy.precision:.5f}, recall "
+                       f"{run.accuracy.recall:.5f}; blocking alone brings together {blocking['pair_recall']:.4f} of "
+                       f"the true pairs of profiles (ceiling on recall {blocking['ceiling_recall']:.5f})")
         if seconds >= LINKAGE_TARGET_SECONDS:
             raise click.ClickException(f"linkage took {seconds:.0f} s, over the {LINKAGE_TARGET_SECONDS:.0f} s target")
     finally:

@@ -311,3 +311,26 @@ def test_a_missing_or_damaged_state_means_a_full_relink_never_an_error(tmp_path,
     following = link_warehouse(lake_settings(lake, deliveries["month1"]))
     assert following.mode.name == "incremental"
     assert following.summary["pairs_compared"] == 0
+
+
+def test_the_linkage_bench_reports_accuracy_where_the_landing_zone_has_a_truth(tmp_path, deliveries):
+    """`oe bench linkage --workdir` over a built warehouse with the generator's truth beside it (as a
+    tier of `oe bench pipeline` leaves them) times the run and measures it against the truth."""
+    import re
+
+    from oe_platform.bench import bench_linkage_command
+
+    built = deliveries["both"].parent
+    (tmp_path / "oe.duckdb").symlink_to(deliveries["both"])
+    result = CliRunner().invoke(bench_linkage_command, ["--workdir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "against the truth" not in result.output  # no truth in the folder: times only
+    (tmp_path / "truth").symlink_to(built / "truth")
+    result = CliRunner().invoke(bench_linkage_command, ["--workdir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"precision ([0-9.]+), recall ([0-9.]+); blocking alone brings together ([0-9.]+)",
+                      result.output)
+    assert found, result.output
+    precision, recall, blocking = map(float, found.groups())
+    assert precision >= 0.99 and recall >= 0.95 and recall <= 1.0 and 0.95 <= blocking <= 1.0
+    assert (tmp_path / "lake" / "linkage" / "clusters.parquet").exists()
