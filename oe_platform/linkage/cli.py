@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from oe_platform.config import load_settings
+from oe_platform.config import load_settings, working_connection
 
 _THRESHOLD_HELP = ("Match probability at or above which a pair links, whatever the records [default: the "
                    "documented thresholds: 0.95, or 0.9 where the records hold no households].")
@@ -69,8 +69,6 @@ def train_command(persons: int, seed: int, months: int, profile: str, from_wareh
     A normal run never trains; commit the new model and metadata files after checking them with
     `oe linkage evaluate`.
     """
-    import duckdb
-
     from oe_platform.linkage import training
     from oe_platform.linkage.evaluate import build_warehouse, workdir_settings
     from oe_platform.linkage.pipeline import WAREHOUSE_RELATION
@@ -91,7 +89,7 @@ def train_command(persons: int, seed: int, months: int, profile: str, from_wareh
         source = {"kind": "synthetic", "generator": "oe_platform.synth", "persons": persons, "seed": seed,
                   "months": months, "noise": "generator defaults" if profile == "default" else f"profile {profile}",
                   "relation": WAREHOUSE_RELATION}
-    con = duckdb.connect()
+    con = working_connection("linkage-train")
     con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
     con.execute(f"create temp table lk_input as select * from warehouse.{WAREHOUSE_RELATION}")
     con.execute("detach warehouse")
@@ -145,8 +143,6 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
     the model and prints each comparison's level and partial match weight, the total and the
     probability, the blocking rules and edge guards, and what the last run decided.
     """
-    import duckdb
-
     from oe_platform.linkage.explain import RecordNotFound, explain_pair
     from oe_platform.linkage.pipeline import PARAMETERS_FILE, RECORDS_SNAPSHOT
 
@@ -155,7 +151,7 @@ def explain_command(record_a: str, record_b: str, model_path: Path | None, thres
     snapshot = directory / RECORDS_SNAPSHOT
     if not snapshot.exists():
         _fail(f"no linkage run found ({snapshot} is missing); run the pipeline or `oe linkage run` first")
-    con = duckdb.connect()
+    con = working_connection("linkage-explain")
     con.execute(f"create temp table lk_input as select * from read_parquet('{snapshot}')")
     prior = None
     if (directory / "quality.parquet").exists():

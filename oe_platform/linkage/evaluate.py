@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from oe_platform.config import Settings, load_settings
+from oe_platform.config import Settings, load_settings, working_connection
 from oe_platform.linkage.baseline import BaselineResult, format_comparison, run_baseline
 from oe_platform.linkage.clustering import ClusteringConfig
 from oe_platform.linkage.model import LinkageModel, load_model
@@ -157,8 +157,7 @@ def evaluate(
     rates = None if keyed else NoiseRates.profile(profile)
 
     timings: dict[str, float] = {"generate": 0.0, "ingest_and_dbt": 0.0}
-    con = duckdb.connect()
-    con.execute("set enable_progress_bar = false")
+    con = working_connection("linkage-evaluate")  # held to the memory limit, spilling outside the checkout
     parts, truths = [], []
     for shard in range(shards):
         shard_dir = workdir if shards == 1 else workdir / f"shard{shard}"
