@@ -174,6 +174,28 @@ def pair_evidence_select(left: str = "l", right: str = "r") -> str:
     )
 
 
+def has_pair_evidence(con: duckdb.DuckDBPyConnection, table: str = "lk_pairs") -> bool:
+    """Whether `table` already carries every PAIR_EVIDENCE column."""
+    columns = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+    return set(PAIR_EVIDENCE) <= columns
+
+
+def add_pair_evidence(con: duckdb.DuckDBPyConnection, table: str = "lk_pairs") -> None:
+    """Add the PAIR_EVIDENCE columns to the pairs in `table` from their two profiles in lk_profiles.
+
+    The evidence is a function of the two profiles alone, and the Damerau-Levenshtein distances in it
+    were most of what clustering cost (10 of 16 s at tier M): an incremental run computes it for the
+    new pairs only and takes the rest from the linkage state (incremental.reuse_pairs), as it does
+    their scores."""
+    con.execute(f"""
+        create or replace temp table {table} as
+        select p.*, {pair_evidence_select()}
+        from {table} p
+        join lk_profiles l on l.profile_id = p.profile_id_l
+        join lk_profiles r on r.profile_id = p.profile_id_r
+    """)
+
+
 def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
     """Evident relatives in lk_profiles per 1,000 profiles: pairs of profiles with the same address line
     and surname whose dates of birth are more than ten years apart and whose forenames are unalike
@@ -327,14 +349,10 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     names_only = max(config.names_only_threshold, threshold)
     guards = edge_guard_sql(gammas, config.strict_missing_dob, households)
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
+    if not has_pair_evidence(con):  # the pipeline adds it while scoring (and reuses it when incremental)
+        add_pair_evidence(con)
     con.execute(f"""
         create or replace temp table lk_pairs as
-        with evidence as (
-            select p.*, {pair_evidence_select()}
-            from lk_pairs p
-            join lk_profiles l on l.profile_id = p.profile_id_l
-            join lk_profiles r on r.profile_id = p.profile_id_r
-        )
         select
             * exclude ({", ".join(PAIR_EVIDENCE)}),
             case
@@ -343,7 +361,7 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
                 {cases}
                 else 'accepted'
             end as edge_status
-        from evidence
+        from lk_pairs
         order by profile_id_l, profile_id_r
     """)
 

@@ -9,7 +9,9 @@ term frequencies of the names they agree on. So each DuckDB run keeps, under <la
   the forename's name set, the rare-name blocking keys);
 - pairs.parquet: every scored pair kept at the scoring floor, by the two profile keys, with its
   Bayes factor as log2 *without* the run's prior and without the term-frequency part of its weight
-  (`base_weight`), and its gamma (level) columns;
+  (`base_weight`), its gamma (level) columns and the evidence the edge guards read besides the levels
+  (clustering.PAIR_EVIDENCE: keying errors between the dates of birth and the names, a function of
+  the two profiles alone);
 - manifest.json: the fingerprint of what scored them (the model's settings without the prior, the
   Splink and DuckDB versions, the code of the modules that make and score profiles) and the row counts.
 
@@ -36,6 +38,7 @@ from typing import Any
 
 import duckdb
 
+from oe_platform.linkage.clustering import PAIR_EVIDENCE
 from oe_platform.linkage.scoring import (
     SCORING_FLOOR_PROBABILITY,
     ScoredPairs,
@@ -45,7 +48,7 @@ from oe_platform.linkage.scoring import (
 )
 
 STATE_DIR = "state"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: the pairs carry the PAIR_EVIDENCE columns
 FULL_ENV = "OE_LINKAGE_FULL"
 MAX_NEW_SHARE = 0.2
 """Above this share of new (or changed) profiles an incremental run is not worth it: full relink."""
@@ -85,7 +88,7 @@ def fingerprint(settings: dict[str, Any]) -> str:
 
     scoring = {k: v for k, v in settings.items() if k != "probability_two_random_records_match"}
     document = {"state_format": STATE_FORMAT, "splink": splink.__version__, "duckdb": duckdb.__version__,
-                "settings": scoring, "code": _code_hashes()}
+                "settings": scoring, "code": _code_hashes(), "pair_evidence": PAIR_EVIDENCE}
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -137,7 +140,8 @@ def load_state(con: duckdb.DuckDBPyConnection, directory: Path, expected_fingerp
                 return (f"linkage state inconsistent ({file_name} has {rows} rows, the manifest says "
                         f"{manifest.get(file_name.split('.')[0] + '_rows')})")
         have = {r[0] for r in con.execute("describe lk_state_pairs").fetchall()}
-        wanted = {"profile_key_l", "profile_key_r", "base_weight", *manifest.get("gamma_columns", [])}
+        wanted = {"profile_key_l", "profile_key_r", "base_weight", *manifest.get("gamma_columns", []),
+                  *PAIR_EVIDENCE}
         if not wanted <= have or not {"profile_key", "scoring_key"} <= {
                 r[0] for r in con.execute("describe lk_state_profiles").fetchall()}:
             return "linkage state unreadable (columns missing)"
@@ -307,7 +311,8 @@ def logit2(p: float) -> float:
 
 def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int:
     """Add to lk_pairs every stored pair of two unchanged profiles, re-expressed under this run's
-    trained prior and term frequencies, kept when at or above the scoring floor. Returns how many."""
+    trained prior and term frequencies, kept when at or above the scoring floor, with its stored
+    PAIR_EVIDENCE (lk_pairs already has those columns: clustering.add_pair_evidence). Returns how many."""
     prior_bits = logit2(settings["probability_two_random_records_match"])
     gammas = gamma_columns(settings)
     floor_bits = logit2(SCORING_FLOOR_PROBABILITY)
@@ -323,7 +328,8 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
                 a.profile_id as profile_id_l,
                 b.profile_id as profile_id_r,
                 s.base_weight + {prior_bits} + ({tf_weight_sql(settings, 's')}) as match_weight,
-                {", ".join(f"s.{g}" for g in gammas)}
+                {", ".join(f"s.{g}" for g in gammas)},
+                {", ".join(f"s.{e}" for e in PAIR_EVIDENCE)}
             from lk_state_pairs s
             join unchanged a on a.profile_key = s.profile_key_l
             join unchanged b on b.profile_key = s.profile_key_r
@@ -333,12 +339,13 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
         select
             profile_id_l, profile_id_r, match_weight,
             1.0 / (1.0 + pow(2.0, -match_weight)) as match_probability,
-            {", ".join(gammas)}
+            {", ".join(gammas)}, {", ".join(PAIR_EVIDENCE)}
         from rescored
         where match_weight >= {floor_bits}
     """)
     reused = con.execute("select count(*) from lk_pairs_reused").fetchall()[0][0]
-    columns = ", ".join(["profile_id_l", "profile_id_r", "match_weight", "match_probability", *gammas])
+    columns = ", ".join(["profile_id_l", "profile_id_r", "match_weight", "match_probability", *gammas,
+                         *PAIR_EVIDENCE])
     con.execute(f"insert into lk_pairs ({columns}) select {columns} from lk_pairs_reused")
     con.execute("drop table lk_pairs_reused")
     return reused
@@ -346,7 +353,8 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
 
 def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
     """lk_state_pairs_next from lk_pairs (scored under this run's trained prior, before the estimated
-    prior is applied) and lk_state_profiles_next: what the next run may reuse."""
+    prior is applied, with the PAIR_EVIDENCE columns) and lk_state_profiles_next: what the next run
+    may reuse."""
     prior_bits = logit2(settings["probability_two_random_records_match"])
     gammas = gamma_columns(settings)
     con.execute("""
@@ -359,7 +367,8 @@ def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> N
             a.profile_key as profile_key_l,
             b.profile_key as profile_key_r,
             p.match_weight - {prior_bits} - ({tf_weight_sql(settings, 'p')}) as base_weight,
-            {", ".join(f"p.{g}" for g in gammas)}
+            {", ".join(f"p.{g}" for g in gammas)},
+            {", ".join(f"p.{e}" for e in PAIR_EVIDENCE)}
         from lk_pairs p
         join lk_profile_keys a on a.profile_id = p.profile_id_l
         join lk_profile_keys b on b.profile_id = p.profile_id_r

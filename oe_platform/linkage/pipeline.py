@@ -23,7 +23,12 @@ from oe_platform.config import Settings, working_connection
 from oe_platform.governance.events import record_linkage
 from oe_platform.linkage import incremental
 from oe_platform.linkage.adapt import AdaptationReport, adapt_settings
-from oe_platform.linkage.clustering import ClusteringConfig, cluster_profiles, household_relatives_per_1000
+from oe_platform.linkage.clustering import (
+    ClusteringConfig,
+    add_pair_evidence,
+    cluster_profiles,
+    household_relatives_per_1000,
+)
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
 from oe_platform.linkage.incremental import MAX_NEW_SHARE
 from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
@@ -157,10 +162,12 @@ def link_records(
     if mode.incremental:
         scored = (incremental.score_new_pairs(con, settings) if mode.new_profiles and prepared.profiles > 1
                   else None) or _empty_pairs(con, settings)
+        add_pair_evidence(con)  # for the new pairs; the reused ones bring theirs from the state
         incremental.build_profile_term_frequencies(con, settings)
         reused = incremental.reuse_pairs(con, settings)
     else:
         scored = _score(con, settings, engine, spark) if prepared.profiles > 1 else _empty_pairs(con, settings)
+        add_pair_evidence(con)  # what the edge guards read, kept with the pairs in the state
     keep_state = state is not None and engine == "duckdb"
     if keep_state:
         if not mode.incremental:

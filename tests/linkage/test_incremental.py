@@ -74,12 +74,26 @@ def first_month(tmp_path: Path, deliveries: dict[str, Path], **kwargs) -> tuple[
     return lake, run
 
 
-def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(tmp_path, deliveries):
+def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(tmp_path, deliveries, monkeypatch):
+    from oe_platform.linkage import pipeline
+    from oe_platform.linkage.clustering import PAIR_EVIDENCE, add_pair_evidence
+
+    # how many pairs each run computes the edge guards' evidence for (the Damerau-Levenshtein distances)
+    evidence_computed: list[int] = []
+
+    def counting_add_pair_evidence(con: duckdb.DuckDBPyConnection, table: str = "lk_pairs") -> None:
+        evidence_computed.append(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+        add_pair_evidence(con, table)
+
+    monkeypatch.setattr(pipeline, "add_pair_evidence", counting_add_pair_evidence)
+
     lake, month1 = first_month(tmp_path, deliveries)
     assert month1.mode.name == "full"
     assert month1.mode.reason.startswith("no linkage state")
     state = lake / "linkage" / incremental.STATE_DIR
     assert {p.name for p in state.iterdir()} == {"profiles.parquet", "pairs.parquet", "manifest.json"}
+    # the stored pairs keep the guards' evidence, so a later run need not compute it again
+    assert set(PAIR_EVIDENCE) <= set(pd.read_parquet(state / "pairs.parquet").columns)
     # the full relink starts from the same earlier outputs (so the same person ids to carry forward)
     relink_lake = tmp_path / "relink" / "lake"
     shutil.copytree(lake, relink_lake)
@@ -94,6 +108,10 @@ def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(t
 
     # fewer pairs scored; the rest came from the state
     assert 0 < both.summary["pairs_compared"] < full.summary["pairs_compared"]
+    # the guards' evidence computed for the new pairs only (month 1, the incremental day, the relink),
+    # yet the same edge statuses as the relink (below)
+    assert len(evidence_computed) == 3
+    assert 0 < evidence_computed[1] <= both.summary["pairs_compared"] < evidence_computed[2]
     assert both.summary["pairs_reused_from_state"] > 0
     assert 0 < both.summary["profiles_new_or_changed"] < both.summary["profiles"]
     assert (both.summary["linkage_incremental"], full.summary["linkage_incremental"]) == (1, 0)
