@@ -15,7 +15,7 @@ from dagster_dbt import DbtCliResource
 
 from oe_platform.config import load_settings
 from oe_platform.governance.events import record_dbt_build, record_run_failure
-from orchestration.dbt_steps import dbt_file_log_defaults, prune_dbt_step_folders
+from orchestration.dbt_steps import dbt_file_log_defaults, environment_for_dbt, prune_dbt_step_folders
 
 
 def _run_results(invocation: Any) -> dict:
@@ -29,13 +29,14 @@ def _run_results(invocation: Any) -> dict:
 
 def audited_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, step: str,
                       args: list[str] | None = None,
-                      on_results: Callable[[dict], None] | None = None) -> Iterator[Any]:
+                      on_results: Callable[[dict], None] | None = None,
+                      env: dict[str, str] | None = None) -> Iterator[Any]:
     """`dbt build` (or `args`) streamed to Dagster; afterwards, even when it failed, one alteration entry
-    and `on_results(run_results)`."""
+    and `on_results(run_results)`. `env`: variables dbt is started with besides this process's."""
     from oe_platform.governance.pseudonym import key_hidden_from_subprocesses
 
     # dbt is started without the pseudonymisation key, and with a lean log file
-    with key_hidden_from_subprocesses(), dbt_file_log_defaults():
+    with key_hidden_from_subprocesses(), dbt_file_log_defaults(), environment_for_dbt(env or {}):
         invocation = dbt.cli(args or ["build"], context=context)
     try:
         yield from invocation.stream()

@@ -32,6 +32,22 @@ def dbt_file_log_defaults() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+@contextmanager
+def environment_for_dbt(variables: dict[str, str]) -> Iterator[None]:
+    """Put `variables` into this process's environment while dbt is started (its subprocess inherits
+    them), and restore what was there after."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 # Each dbt step of a run leaves its own folder under the dbt target path, named
 # `<step>-<run id prefix>-<random>` by dagster-dbt: compiled SQL, a copy of the manifest, run_results
 # (about 37 MB for the first step). Without pruning they pile up, every run, for good. A folder is

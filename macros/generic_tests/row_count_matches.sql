@@ -1,7 +1,13 @@
 {#- Fails (one row with both counts) when the model's row count differs from the row count of
     `compare_model`; each side optionally filtered by a SQL condition. Use it to prove a model keeps
-    every row of its input (no row dropped, no join fan-out). -#}
+    every row of its input (no row dropped, no join fan-out). On a delivery day (macros/
+    staging_test_scope.sql) both sides count the rows of the day's files only. -#}
 {% test row_count_matches(model, compare_model, model_condition=none, compare_condition=none) %}
+
+{%- set day_scope = oe_platform.staging_test_file_scope() -%}
+{%- set compare_conditions = [] -%}
+{%- if compare_condition -%}{%- do compare_conditions.append('(' ~ compare_condition ~ ')') -%}{%- endif -%}
+{%- if day_scope -%}{%- do compare_conditions.append(day_scope) -%}{%- endif %}
 
 with
 
@@ -17,7 +23,7 @@ compare_rows as (
 
     select count(*) as row_count
     from {{ compare_model }}
-    {% if compare_condition %}where {{ compare_condition }}{% endif %}
+    {% if compare_conditions %}where {{ compare_conditions | join(' and ') }}{% endif %}
 
 )
 

@@ -41,7 +41,7 @@ def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, w
 
     Staging is incremental on DuckDB: the build stages only new bronze files unless something already
     staged changed (oe_platform/staging_state.py), when it rebuilds staging whole (--full-refresh)."""
-    args, on_results = BUILD, None
+    args, on_results, env = BUILD, None, {}
     if os.environ.get("OE_DBT_TARGET", "dev") in INCREMENTAL_TARGETS:
         settings = load_settings()
         plan = plan_staging_build(settings)
@@ -50,10 +50,14 @@ def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, w
             args = [*BUILD, "--full-refresh"]
         else:
             context.log.info("staging incremental: only bronze files not staged yet are staged")
+        # the row-level data tests of incremental staging models check the new files' rows only
+        # (macros/staging_test_scope.sql)
+        context.log.info(f"data tests of incremental staging models check {plan.test_scope_reason}")
+        env = plan.test_env()
 
         def on_results(results: dict) -> None:
             record_staging_build(settings, plan, results)
-    events = audited_dbt_build(context, dbt, "dbt_before_linkage", args, on_results=on_results)
+    events = audited_dbt_build(context, dbt, "dbt_before_linkage", args, on_results=on_results, env=env)
     for count, event in enumerate(events, start=1):
         if count == PAUSE_AFTER_EVENTS:
             pause_point("dbt")  # a crash-safety test kills the run here, mid-build (oe_platform/pause.py)

@@ -6,6 +6,7 @@ month; and the pipeline rebuilds staging whole whenever something already staged
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,10 +17,11 @@ import duckdb
 import pytest
 
 from oe_platform.config import REPO_ROOT, Settings, load_settings
-from oe_platform.dbt_runner import run_dbt
+from oe_platform.dbt_runner import DbtFailed, run_dbt
 from oe_platform.landing.ingest import ingest
 from oe_platform.staging_state import (
     STATE_FILE,
+    TEST_FILES_ENV,
     bronze_rewritten,
     code_fingerprint,
     plan_staging_build,
@@ -164,3 +166,137 @@ def test_a_build_whose_staging_failed_or_was_killed_records_nothing(tmp_path: Pa
     assert not record_staging_build(settings, plan, {})  # killed before dbt wrote run_results.json
     assert not (settings.meta / STATE_FILE).exists()
     assert plan_staging_build(settings).full_refresh_reason
+
+
+# --- a delivery day's data tests (macros/staging_test_scope.sql) -------------------------------------
+
+def _test_results(settings: Settings, target: Path, select: list[str], monkeypatch: pytest.MonkeyPatch,
+                  env: dict[str, str]) -> dict[str, str]:
+    """`dbt test --select …` with `env` (and without the day's variable otherwise): test name -> status."""
+    monkeypatch.delenv(TEST_FILES_ENV, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        run_dbt(["test", "--quiet", "--target-path", str(target), "--select", *select], settings)
+    except DbtFailed:
+        pass  # a failing test is what some calls look for
+    finally:
+        monkeypatch.delenv(TEST_FILES_ENV, raising=False)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: r["status"] for r in results}
+
+
+def test_a_delivery_days_data_tests_check_the_new_files_rows_and_catch_a_bad_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for key in ("OE_LANDING", "OE_LAKE", "OE_WAREHOUSE", "OE_SHARED_DATA", TEST_FILES_ENV):
+        monkeypatch.delenv(key, raising=False)
+    generate(persons=500, seed=6, start=date(2025, 1, 1), months=2, out=tmp_path / "all",
+             truth_out=tmp_path / "truth", progress=False)
+    _split_by_delivery(tmp_path / "all", tmp_path / "early", tmp_path / "late", "2025-02-01")
+    models = incremental_models()
+    settings = _stage(tmp_path / "day", [tmp_path / "early"], models)
+    target = tmp_path / "day" / "target"
+
+    # the first build's record: no earlier build whose tests passed, so every row is checked
+    first = plan_staging_build(settings)
+    assert first.test_files is None and first.test_env() == {}
+    assert record_staging_build(settings, first, {"results": [
+        {"unique_id": "model.oe_platform.stg_crime__crimes", "status": "success"},
+        {"unique_id": "test.oe_platform.column_values_stg_crime__crimes", "status": "pass"}]})
+
+    # the next delivery: its files, and only those, are what the day's tests check
+    shutil.copytree(tmp_path / "late", settings.landing, dirs_exist_ok=True, copy_function=os.link)
+    ingest(settings, workers=1)
+    run_dbt(["run", "--quiet", "--target-path", str(target), "--select", *models], settings)
+    day = plan_staging_build(settings)
+    assert day.full_refresh_reason is None and day.test_files
+    con = duckdb.connect(str(settings.warehouse))
+    late_ids = {row[0] for row in con.execute(
+        "select distinct _file_id from staging.stg_crime__crimes where _delivery_date >= date '2025-02-01'").fetchall()}
+    early_id = con.execute("select min(_file_id) from staging.stg_crime__crimes "
+                           "where _delivery_date < date '2025-02-01'").fetchall()[0][0]
+    con.close()  # dbt needs the warehouse to itself
+    assert late_ids and late_ids <= set(day.test_files) and early_id not in day.test_files
+    late_id = sorted(late_ids)[0]
+
+    tests = ["column_values_stg_crime__crimes", "row_count_matches_stg_crime__crimes_source_bronze_crime__crimes_"]
+    def statuses(env: dict[str, str]) -> dict[str, str]:
+        found = _test_results(settings, target, ["stg_crime__crimes"], monkeypatch, env)
+        return {name: next(s for n, s in found.items() if n.startswith(name)) for name in tests}
+
+    # clean data: both pass, scoped or not; the scoped tests read only the day's files
+    assert set(statuses(day.test_env()).values()) == {"pass"}
+    compiled = {p.name: p.read_text() for p in target.rglob("*.sql") if "stg_crime__crimes" in p.name}
+    scoped = [text for name, text in compiled.items() if name.startswith(tuple(tests))]
+    assert scoped and all(f"_file_id in ('{late_id}'" in text or f"'{late_id}'" in text for text in scoped)
+    assert set(statuses({}).values()) == {"pass"}
+
+    # a broken row in one of the day's files fails the scoped test …
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("update staging.stg_crime__crimes set occurred_from_status = 'no such status' "
+                "where crime_id = (select min(crime_id) from staging.stg_crime__crimes where _file_id = ?)", [late_id])
+    con.commit()
+    con.close()
+    assert statuses(day.test_env())["column_values_stg_crime__crimes"] == "fail"
+    # … a row of the day's files lost from staging fails the scoped reconciliation with bronze …
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("update staging.stg_crime__crimes set occurred_from_status = 'valid' "
+                "where occurred_from_status = 'no such status'")
+    con.execute("delete from staging.stg_crime__crimes "
+                "where crime_id = (select min(crime_id) from staging.stg_crime__crimes where _file_id = ?)", [late_id])
+    # … while a broken row of a file checked on an earlier day is left to that day's verdict
+    con.execute("update staging.stg_crime__crimes set occurred_from_status = 'no such status' "
+                "where crime_id = (select min(crime_id) from staging.stg_crime__crimes where _file_id = ?)", [early_id])
+    con.commit()
+    con.close()
+    day_verdict = statuses(day.test_env())
+    assert day_verdict[tests[1]] == "fail"
+    assert day_verdict["column_values_stg_crime__crimes"] == "pass"
+    assert set(statuses({}).values()) == {"fail"}  # without the scope every row is read
+
+
+def test_the_files_to_test_run_from_the_last_build_whose_tests_passed(tmp_path: Path):
+    settings = _settings(tmp_path)
+    manifest = settings.meta / "file_manifest.parquet"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+
+    def land(*file_ids: str) -> None:
+        """Ingest bookkeeping of `file_ids`, finished now (appended to the manifest)."""
+        rows = " union all ".join(f"select '{f}' as file_id, now() as finished_at" for f in file_ids)
+        old = f"select * from read_parquet('{manifest}') union all " if manifest.exists() else ""
+        written = manifest.with_name("next.parquet")
+        with duckdb.connect() as con:
+            con.execute(f"copy (select * from ({old}{rows})) to '{written}' (format parquet)")
+        os.replace(written, manifest)
+
+    passed = {"results": [{"unique_id": "model.oe_platform.stg_crime__crimes", "status": "success"},
+                          {"unique_id": "test.oe_platform.not_null_x", "status": "pass"},
+                          {"unique_id": "test.oe_platform.quarantined_y", "status": "warn"}]}
+    failed = {"results": [{"unique_id": "model.oe_platform.stg_crime__crimes", "status": "success"},
+                          {"unique_id": "test.oe_platform.not_null_x", "status": "fail"}]}
+    land("a", "b")
+    full = plan_staging_build(settings)
+    assert full.full_refresh_reason and full.test_files is None
+    assert record_staging_build(settings, full, passed)
+
+    land("c")
+    day1 = plan_staging_build(settings)
+    assert day1.test_files == ("c",)
+    assert day1.test_env() == {TEST_FILES_ENV: "files:c"}
+    assert record_staging_build(settings, day1, failed)  # staged, but a test failed: c is checked again
+
+    land("d")
+    day2 = plan_staging_build(settings)
+    assert day2.test_files == ("c", "d")
+    assert record_staging_build(settings, day2, passed)
+    day3 = plan_staging_build(settings)
+    assert day3.test_files == () and day3.test_env() == {TEST_FILES_ENV: "files:"}
+
+    # a full refresh whose tests fail leaves no mark: the next build checks every row
+    bronze_rewritten(settings, "erasure")
+    refresh = plan_staging_build(settings)
+    assert refresh.full_refresh_reason and refresh.test_files is None
+    assert record_staging_build(settings, refresh, failed)
+    after = plan_staging_build(settings)
+    assert after.full_refresh_reason is None and after.test_files is None
+    assert "no earlier build" in after.test_scope_reason
