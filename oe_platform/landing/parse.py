@@ -141,13 +141,18 @@ class ParsedFile:
             required = [c.name for c in contract.entities[name].columns if c.required]
             missing = None
             for column in required:
-                empty = pc.is_null(table.column(column))
+                values = table.column(column)
+                empty = pc.is_null(values)
+                if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                    # a key of spaces is no key: "   " would stage as '' and pass for one
+                    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), False)
+                    empty = pc.or_(empty, blank)
                 missing = empty if missing is None else pc.or_(missing, empty)
             if missing is None or not pc.any(missing).as_py():
                 continue
             for record in table.filter(missing).to_pylist():
                 row_number = record.pop("_row_number")
-                empty_columns = [c for c in required if record.get(c) is None]
+                empty_columns = [c for c in required if record.get(c) is None or not str(record.get(c)).strip()]
                 self.reject(name, row_number,
                             f"required column(s) {empty_columns} empty: every {name} row must hold "
                             f"{' and '.join(required)}; fill it in and re-deliver the row",

@@ -82,8 +82,15 @@ def _partner_persons_optional_columns_absent(settings: Settings, generated: Path
 
 
 def _partner_faults_and_crime(settings: Settings, generated: Path) -> None:
-    """A partner delivery with dangling links and an event without a type, beside a force's crime."""
-    shutil.copytree(PARTNER, settings.landing / "canonical" / "btp" / "2025-02-03")
+    """A partner delivery with dangling links and an event without a type, beside a force's crime;
+    two keys padded with spaces where they are defined (not where the links name them)."""
+    day = settings.landing / "canonical" / "btp" / "2025-02-03"
+    shutil.copytree(PARTNER, day)
+    for name, key, padded in (("persons.csv", "BTP-000101,", "BTP-000101 ,"),
+                              ("events.csv", "BTPE-000201,", " BTPE-000201,")):
+        text = (day / name).read_text(encoding="utf-8")
+        assert text.count(key) == 1
+        (day / name).write_text(text.replace(key, padded), encoding="utf-8")
     _one_force_crime(settings, generated)
 
 
@@ -270,9 +277,12 @@ def test_a_partners_dangling_references_never_block_another_forces_data(run_case
         assert essex.fetchall() == [(3,)]
         assert con.sql(f"select count(*) from {MART} where force_code = 'essex' and event_type = 'crime'"
                        ).fetchall() == [(1,)]
-        # the partner's good links are there; the two dangling ones are not
+        # the partner's good links are there (the padded keys too); the two dangling ones are not
         links = con.sql("select count(*) from conformed.person_event where source_name = 'canonical'").fetchall()
         assert links == [(5,)]
+        padded = con.sql("select count(*) from conformed.person_event pe join conformed.event e using (event_id) "
+                         "where pe.source_name = 'canonical' and e.source_record_ref = 'BTPE-000201'").fetchall()
+        assert padded == [(2,)]
         # the event delivered without a type is kept, typed unknown, with its person
         untyped = con.sql("select e.event_type, count(pe.person_event_id) from conformed.event e "
                           "left join conformed.person_event pe using (event_id) "

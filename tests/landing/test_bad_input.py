@@ -421,15 +421,19 @@ def test_a_canonical_row_without_its_key_is_rejected_alone(platform_dirs, landin
     """record_id and event_id are required values: a row that leaves one empty is rejected with the
     reason and its line, and the rest of the file loads."""
     day = landing_day("canonical", "acme-ppu", "2025-02-03")
-    (day / "persons.csv").write_text("record_id,surname\nA-1,Hartley\n,Barnsley\nA-3,Okafor\n", encoding="utf-8")
+    (day / "persons.csv").write_text("record_id,surname\nA-1,Hartley\n,Barnsley\nA-3,Okafor\n\"   \",Spacey\n",
+                                     encoding="utf-8")
     (day / "person_events.csv").write_text("record_id,event_id,role\nA-1,E-1,suspect\nA-3,,victim\n",
                                            encoding="utf-8")
     summary = ingest(platform_dirs)
     persons = only_file(summary, "persons.csv")
-    assert (persons.status, persons.rows_read, persons.rows_accepted, persons.rows_rejected) == ("loaded", 3, 2, 1)
-    [reject] = rejects_of(platform_dirs, "persons.csv")
+    assert (persons.status, persons.rows_read, persons.rows_accepted, persons.rows_rejected) == ("loaded", 4, 2, 2)
+    reject, spaces = sorted(rejects_of(platform_dirs, "persons.csv"), key=lambda r: r["row_number"])
     assert (reject["row_number"], reject["column_name"]) == (3, "record_id")
     assert "required column(s) ['record_id'] empty" in reject["reason"] and "Barnsley" in reject["raw_text"]
+    # a key of spaces is no key either
+    assert (spaces["row_number"], spaces["column_name"]) == (5, "record_id")
+    assert "required column(s) ['record_id'] empty" in spaces["reason"] and "Spacey" in spaces["raw_text"]
     links = only_file(summary, "person_events.csv")
     assert (links.rows_accepted, links.rows_rejected) == (1, 1)
     [reject] = rejects_of(platform_dirs, "person_events.csv")

@@ -48,7 +48,7 @@ delivered as (
 
     select
         -- ids
-        {{ oe_hash(["'canonical'", '_force_code', 'event_id']) }} as canonical_event_id,
+        {{ oe_hash(["'canonical'", '_force_code', 'trim(event_id)']) }} as canonical_event_id,
         trim(event_id) as event_id,
         _force_code as force_code,
 

@@ -44,8 +44,8 @@ typed as (
 
     select
         -- ids
-        {{ oe_hash(["'canonical'", '_force_code', 'record_id']) }} as person_record_id,
-        {{ oe_hash(["'canonical'", '_force_code', 'event_id']) }} as canonical_event_id,
+        {{ oe_hash(["'canonical'", '_force_code', 'trim(record_id)']) }} as person_record_id,
+        {{ oe_hash(["'canonical'", '_force_code', 'trim(event_id)']) }} as canonical_event_id,
         trim(record_id) as record_id,
         trim(event_id) as event_id,
         _force_code as force_code,

@@ -20,7 +20,7 @@ keyed as (
 
     select
         -- ids
-        {{ oe_hash(["'canonical'", '_force_code', 'record_id']) }} as person_record_id,
+        {{ oe_hash(["'canonical'", '_force_code', 'trim(record_id)']) }} as person_record_id,
         trim(record_id) as record_ref,
         cast(null as {{ dbt.type_string() }}) as source_record_ref,
         trim(record_id) as record_id,
