@@ -300,3 +300,39 @@ def test_the_files_to_test_run_from_the_last_build_whose_tests_passed(tmp_path: 
     after = plan_staging_build(settings)
     assert after.full_refresh_reason is None and after.test_files is None
     assert "no earlier build" in after.test_scope_reason
+
+
+def test_a_file_replaced_in_place_supersedes_the_version_it_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A partner corrects a surname and delivers persons.csv again under the same path and date: the
+    correction is current, whichever of the two files' ids (content hashes) sorts first. The later
+    load wins (`_loaded_at`), as docs/ingest.md says."""
+    import hashlib
+
+    for key in ("OE_LANDING", "OE_LAKE", "OE_WAREHOUSE", "OE_SHARED_DATA"):
+        monkeypatch.delenv(key, raising=False)
+    header = "record_id,forename,surname,date_of_birth\n"
+    original = header + "P-1,Lisa,Ross,1990-01-02\nP-2,Tom,Hale,1985-03-04\n"
+    corrected = header + "P-1,Lisa,Ross-Corrected,1990-01-02\nP-2,Tom,Hale,1985-03-04\n"
+    # blank lines are skipped by ingest: pad the correction until its file id sorts before the
+    # original's, the order in which the id alone would have kept the original
+    first_id = hashlib.sha256(original.encode()).hexdigest()[:24]
+    while hashlib.sha256(corrected.encode()).hexdigest()[:24] > first_id:
+        corrected += "\n"
+    root = tmp_path / "run"
+    settings = load_settings(landing=root / "landing", lake=root / "lake", warehouse=root / "oe.duckdb",
+                             shared_data=root / "shared")
+    day = settings.landing / "canonical" / "acme-ppu" / "2025-01-10"
+    day.mkdir(parents=True)
+    target = ["--target-path", str(root / "target")]
+    for number, text in enumerate((original, corrected)):
+        (day / "persons.csv").write_text(text, encoding="utf-8")  # the same path, delivered again
+        ingest(settings, workers=1)
+        if number == 0:
+            run_dbt(["seed", "--quiet", *target], settings)
+        run_dbt(["run", "--quiet", *target, "--select", "stg_canonical__persons"], settings)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        current = con.execute("select record_id, surname_raw from staging.stg_canonical__persons "
+                              "where is_current order by 1").fetchall()
+        versions = con.execute("select count(*) from staging.stg_canonical__persons").fetchall()[0][0]
+    assert current == [("P-1", "Ross-Corrected"), ("P-2", "Hale")]
+    assert versions == 4  # both deliveries stay staged; the later one is current

@@ -58,7 +58,8 @@ typed as (
         _file_id,
         _row_number,
         _delivery_date,
-        _layout
+        _layout,
+        _loaded_at
 
     from source
 
@@ -73,7 +74,11 @@ versioned as (
         delivered_events.event_id is not null as has_event,
         row_number() over (
             partition by typed.force_code, typed.record_id, typed.event_id, typed.role_key
-            order by typed._delivery_date desc, typed._file_id desc, typed._row_number desc
+            order by
+                typed._delivery_date desc,
+                typed._loaded_at desc,
+                typed._file_id desc,
+                typed._row_number desc
         ) = 1 as is_latest_version
 
     from typed

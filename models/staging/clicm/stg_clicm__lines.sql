@@ -55,7 +55,8 @@ delivered as (
         _row_number,
         _delivery_date,
         _layout,
-        _date_format
+        _date_format,
+        _loaded_at
 
     from source
 
@@ -95,7 +96,7 @@ versioned as (
         *,
         row_number() over (
             partition by force_code, line_id
-            order by _delivery_date desc, _file_id desc, _row_number desc
+            order by _delivery_date desc, _loaded_at desc, _file_id desc, _row_number desc
         ) = 1 as is_latest_version
 
     from mapped

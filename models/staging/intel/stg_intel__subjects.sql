@@ -63,7 +63,8 @@ keyed as (
         _force_code,
         _delivery_date,
         _layout,
-        _date_format
+        _date_format,
+        _loaded_at
 
     from source
 
@@ -87,7 +88,11 @@ versioned as (
         end as is_in_current_log,
         row_number() over (
             partition by person_mapped.force_code, person_mapped.log_ref, person_mapped.subject_ref
-            order by person_mapped._delivery_date desc, person_mapped._file_id desc, person_mapped._row_number desc
+            order by
+                person_mapped._delivery_date desc,
+                person_mapped._loaded_at desc,
+                person_mapped._file_id desc,
+                person_mapped._row_number desc
         ) = 1 as is_latest_version
 
     from person_mapped

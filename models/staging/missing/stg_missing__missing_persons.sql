@@ -46,7 +46,8 @@ keyed as (
         _force_code,
         _delivery_date,
         _layout,
-        _date_format
+        _date_format,
+        _loaded_at
 
     from source
 
@@ -65,7 +66,7 @@ versioned as (
         *,
         row_number() over (
             partition by force_code, episode_ref
-            order by _delivery_date desc, _file_id desc, _row_number desc
+            order by _delivery_date desc, _loaded_at desc, _file_id desc, _row_number desc
         ) = 1 as is_latest_version
 
     from person_mapped

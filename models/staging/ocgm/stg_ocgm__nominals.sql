@@ -72,7 +72,8 @@ keyed as (
         _force_code,
         _delivery_date,
         _layout,
-        _date_format
+        _date_format,
+        _loaded_at
 
     from source
 
@@ -96,7 +97,11 @@ versioned as (
         deleted_groups.ocg_id is not null as is_group_deleted_at_source,
         row_number() over (
             partition by person_mapped.force_code, person_mapped.ocg_id, person_mapped.nominal_id
-            order by person_mapped._delivery_date desc, person_mapped._file_id desc, person_mapped._row_number desc
+            order by
+                person_mapped._delivery_date desc,
+                person_mapped._loaded_at desc,
+                person_mapped._file_id desc,
+                person_mapped._row_number desc
         ) = 1 as is_latest_version
 
     from person_mapped
