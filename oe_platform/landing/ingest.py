@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import time
 import uuid
@@ -507,6 +508,30 @@ def quarantine(settings: Settings, landed: LandedFile, entry: dict, reason: str)
 # The run
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def delivery_identity(entry: dict) -> tuple:
+    """Who delivered a file and which of their files it is: the root, the source, the force or partner
+    and the file's name with its digits (dates) blanked. Byte-identical files share an outcome (a
+    duplicate, a header-only day, a quarantine) only within one identity: the same bytes from another
+    source, force or kind of file (two empty files, a stop-and-search month that is the same for two
+    forces) are another delivery, read under its own contract (docs/ingest.md)."""
+    name = str(entry.get("path") or "").rsplit("/", 1)[-1].lower()
+    return (entry.get("root"), entry.get("source"), entry.get("force_code"), _DIGITS.sub("#", name))
+
+
+def _content_key(entry: dict) -> tuple:
+    return (entry["sha256"], delivery_identity(entry))
+
+
+def _distinct_file_id(entry: dict) -> str:
+    """The file id of a file whose bytes another identity registered first: the file id must name one
+    delivery's rows in bronze, so it is the sha256 of the bytes' sha256 and the identity."""
+    text = entry["sha256"] + "|" + "|".join(str(part) for part in delivery_identity(entry))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
 def _new_entry(landed: LandedFile, run_id: str) -> dict:
     entry = {name: None for name in MANIFEST_SCHEMA.names}
     entry.update(
@@ -620,7 +645,12 @@ def ingest(
         for row in manifest:
             latest[(row["path"], row["sha256"])] = row
             by_path[row["path"]] = row
-        loaded_checksums = {m["sha256"]: m for m in manifest if m["status"] == "loaded"}
+        loaded_checksums = {_content_key(m): m for m in manifest if m["status"] == "loaded" and m["sha256"]}
+        # which identities registered each content (file_id: the first one's; another's: _distinct_file_id)
+        first_identity = {}
+        for m in manifest:
+            if m["sha256"] and m["file_id"] and m["file_id"] == m["sha256"][:24]:
+                first_identity.setdefault(m["sha256"], delivery_identity(m))
         summary = IngestSummary(run_id=run_id)
         last_loaded_at = max((m["started_at"] for m in manifest if m["started_at"]), default=None)
         jobs: list[_Job] = []
@@ -674,11 +704,13 @@ def ingest(
                 record(*_finish_early(entry, "quarantined", str(err), settings, landed))
                 continue
             entry.update(force_code=location.force, delivery_date=location.delivery)
-            if entry["sha256"] in in_run:
-                in_run_copies.append((entry, landed, in_run[entry["sha256"]]))
+            if first_identity.setdefault(entry["sha256"], delivery_identity(entry)) != delivery_identity(entry):
+                entry["file_id"] = _distinct_file_id(entry)  # the same bytes, delivered by another identity
+            if _content_key(entry) in in_run:
+                in_run_copies.append((entry, landed, in_run[_content_key(entry)]))
                 continue
-            if entry["sha256"] in loaded_checksums:
-                record(*_copy_outcome(entry, landed, loaded_checksums[entry["sha256"]], settings))
+            if _content_key(entry) in loaded_checksums:
+                record(*_copy_outcome(entry, landed, loaded_checksums[_content_key(entry)], settings))
                 continue
             if entry["size_bytes"] > MAX_FILE_BYTES:
                 record(*_finish_early(entry, "quarantined", f"{landed.relative}: {entry['size_bytes']} bytes is "
@@ -689,12 +721,12 @@ def ingest(
             if earlier is not None and earlier["sha256"] != entry["sha256"] and earlier["status"] == "loaded":
                 _add_note(entry, f"replaces the earlier content of this path (sha256 {earlier['sha256'][:12]}…); "
                           "both versions stay in bronze, staging keeps the latest by key")
-            in_run[entry["sha256"]] = entry  # a second copy in this run is a duplicate of this one
+            in_run[_content_key(entry)] = entry  # a second copy in this run is a duplicate of this one
             jobs.append(_Job(landed, entry, location, entry["started_at"], batch_rows))
 
         def parsed(entry: dict, result: FileResult) -> None:
             # a worker returns a copy of the entry: copies of this file later in the run follow its outcome
-            in_run[entry["sha256"]] = entry
+            in_run[_content_key(entry)] = entry
             record(entry, result)
             pause_point("ingest")
 
@@ -721,14 +753,14 @@ def ingest(
                                 entry, result = future.result()
                             except Exception:  # noqa: S112 - it removed its own partial output
                                 continue
-                            in_run[entry["sha256"]] = entry
+                            in_run[_content_key(entry)] = entry
                             record(entry, result)
                         raise
             else:
                 for job in jobs:
                     parsed(*process_file(job, settings))
             for entry, landed, original in in_run_copies:
-                record(*_copy_outcome(entry, landed, in_run[original["sha256"]], settings))
+                record(*_copy_outcome(entry, landed, in_run[_content_key(original)], settings))
         finally:
             if summary.files or not (settings.meta / MANIFEST_NAME).exists():
                 try:

@@ -220,3 +220,30 @@ def test_a_failure_mid_file_leaves_no_rows_behind(platform_dirs, landing_day, mo
     retried = only_file(ingest(platform_dirs, retry_failed=True), "crimes_20250108.csv")
     assert (retried.status, retried.rows_accepted, retried.rows_rejected) == ("loaded", 1, 1)
     assert_nothing_lost(platform_dirs)
+
+
+def test_identical_bytes_from_another_force_or_source_are_a_delivery_of_their_own(platform_dirs, landing_day):
+    """Byte-identical files share an outcome only within one force's (or partner's) kind of file: an
+    empty partner file does not quarantine a force's empty JSON-lines day, and the same rows from two
+    forces are two deliveries, each in bronze under its own file id."""
+    (landing_day("canonical", "acme-ppu", "2025-01-08") / "events.csv").write_bytes(b"")
+    (landing_day("crime", "warwickshire", "2025-01-08") / "crimes_20250108.jsonl").write_bytes(b"")
+    (landing_day("crime", "west-mercia", "2025-01-09") / "crimes_20250109.jsonl").write_bytes(b"")
+    write(landing_day(force="essex"), "crimes_x.csv", crime_row("K1"))
+    write(landing_day(force="kent"), "crimes_x.csv", crime_row("K1"))
+    write(landing_day(force="kent", day="2025-01-09"), "crimes_x.csv", crime_row("K1"))  # kent again
+    summary = ingest(platform_dirs)
+    by_path = {f.path: f for f in summary.files}
+    partner = by_path["canonical/acme-ppu/2025-01-08/events.csv"]
+    assert partner.status == "quarantined" and "the file is empty" in partner.error
+    for path in ("crime/warwickshire/2025-01-08/crimes_20250108.jsonl",
+                 "crime/west-mercia/2025-01-09/crimes_20250109.jsonl"):
+        assert (by_path[path].status, by_path[path].rows_read) == ("loaded", 0), by_path[path].error
+    assert [by_path[f"crime/{force}/2025-01-08/crimes_x.csv"].status for force in ("essex", "kent")] == ["loaded"] * 2
+    assert by_path["crime/kent/2025-01-09/crimes_x.csv"].status == "duplicate"
+    rows = bronze(platform_dirs, "crime", "crimes")
+    assert sorted(r["_force_code"] for r in rows) == ["essex", "kent"]
+    assert len({r["_file_id"] for r in rows}) == 2
+    assert_nothing_lost(platform_dirs)
+    # a later run sees the same: nothing new, and the partner's fixed file is its own matter
+    assert ingest(platform_dirs).files == []
