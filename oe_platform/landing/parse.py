@@ -256,6 +256,13 @@ def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, 
     codec = _codec_name(layout.encoding, where)
     handle.seek(0)
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
+        if codec in SINGLE_BYTE_CODECS and _utf8_beyond_ascii(handle):
+            return 0, "utf-8", (f"{UTF8_UNDECLARED}: the file is UTF-8 text (valid UTF-8 with letters beyond ASCII, "
+                                f"which {layout.encoding} text almost never is), not {layout.encoding} as layout "
+                                f"{layout.name!r} declares: it was read as UTF-8 (read as {layout.encoding}, Zoë "
+                                f"would have become ZoÃ«); ask the sender to export {layout.encoding}, or change "
+                                "the layout's encoding")
         return 0, codec, None
     start = len(UTF8_BOM)
     if codec in ("utf-8", "utf-8-sig"):
@@ -267,6 +274,26 @@ def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, 
                             f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
                             f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
                             "change the layout's encoding")
+
+
+# single-byte encodings in which almost no text with letters beyond ASCII is also valid UTF-8
+SINGLE_BYTE_CODECS = frozenset({"cp1252", "cp1250", "cp1257", "iso8859-1", "iso8859-15", "iso8859-2", "mac-roman"})
+UTF8_UNDECLARED = "utf8_undeclared"
+
+
+def _utf8_beyond_ascii(handle: BinaryIO) -> bool:
+    """True when the rest of the file is valid UTF-8 and holds at least one byte beyond ASCII (pure
+    ASCII reads the same either way). Stops at the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    beyond = False
+    try:
+        while data := handle.read(READ_BYTES):
+            beyond = beyond or not data.isascii()
+            decoder.decode(data)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return beyond
 
 
 def _is_utf8(handle: BinaryIO) -> bool:
@@ -282,8 +309,11 @@ def _is_utf8(handle: BinaryIO) -> bool:
 
 
 def note_bom(result: ParsedFile, entity: str, note: str | None) -> None:
+    """The file-level warning of what remove_bom found: a byte-order mark, or UTF-8 the layout did not
+    declare."""
     if note:
-        result.warnings.append(Flag(entity, None, None, "byte_order_mark", note))
+        kind = UTF8_UNDECLARED if note.startswith(UTF8_UNDECLARED + ":") else "byte_order_mark"
+        result.warnings.append(Flag(entity, None, None, kind, note.removeprefix(UTF8_UNDECLARED + ": ")))
 
 
 def _bad_bytes_reason(value: str, layout: Layout) -> str:

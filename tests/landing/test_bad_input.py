@@ -381,6 +381,28 @@ def test_a_byte_order_mark_on_a_cp1252_extract_is_removed_and_named(platform_dir
     assert_nothing_lost(platform_dirs)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_utf8_delivered_for_a_cp1252_layout_is_read_as_utf8_and_named(platform_dirs, landing_day, encoding):
+    """The same extract saved as UTF-8 without a byte-order mark: read as cp1252 it would load ZoÃ« and
+    CafÃ© without a word. Valid UTF-8 with letters beyond ASCII is read as UTF-8, with a file-level
+    warning; the declared cp1252 is read as cp1252, with none."""
+    original = (SLICE_BEDFORDSHIRE / "CRIME_20250106.txt").read_bytes()
+    body = original.decode("cp1252").encode(encoding)
+    assert (body == original) == (encoding == "cp1252")
+    (landing_day("crime", "bedfordshire", "2025-01-06") / "CRIME_20250106.txt").write_bytes(body)
+    result = only_file(ingest(platform_dirs), "CRIME_20250106.txt")
+    assert (result.status, result.rows_rejected) == ("loaded", 0), result.error
+    rows = {r["crime_ref"]: r for r in bronze(platform_dirs, "crime", "crimes")}
+    assert rows["BD/55/25"]["location_description"] == "Café on George St"
+    found = [w for w in warnings_of(platform_dirs, "CRIME_20250106.txt") if w["kind"] == "utf8_undeclared"]
+    if encoding == "cp1252":
+        assert found == []
+    else:
+        [warning] = found
+        assert "read as UTF-8" in warning["detail"] and "not cp1252" in warning["detail"]
+    assert_nothing_lost(platform_dirs)
+
+
 def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platform_dirs, landing_day):
     """DESIGN: "any optional column may be absent or empty". Columns in any order; the key column
     record_id is required, and a file without it is set aside with a message naming it."""
