@@ -13,14 +13,27 @@
     )
 {%- endmacro %}
 
+{#- Latin letters that are not a base letter with an accent, so no accent stripping reaches them
+    (Unicode gives them no decomposition): written the way English records write them, Łukasz ->
+    Lukasz, Guðmundsdóttir -> Gudmundsdottir, Þór -> Thor, Ægir -> Aegir, Strauß -> Strauss. Without
+    this DuckDB's strip_accents kept them and name normalisation then dropped them (UKASZ, GIR). -#}
+{% macro _transliterate_letters(value) -%}
+    {%- set text = namespace(sql='translate(' ~ value ~ ", 'ŁłĐđÐðĦħıĿŀŦŧØø', 'LlDdDdHhiLlTtOo')") -%}
+    {%- for letter, spelled in [('Æ', 'AE'), ('æ', 'ae'), ('Œ', 'OE'), ('œ', 'oe'), ('Þ', 'TH'), ('þ', 'th'),
+                                ('ẞ', 'SS'), ('ß', 'ss'), ('Ĳ', 'IJ'), ('ĳ', 'ij')] -%}
+        {%- set text.sql = "replace(" ~ text.sql ~ ", '" ~ letter ~ "', '" ~ spelled ~ "')" -%}
+    {%- endfor -%}
+    {{ text.sql }}
+{%- endmacro %}
+
 {% macro default__strip_accents(value) -%}
-    {{ oe_platform._accent_translate(value) }}
+    {{ oe_platform._accent_translate(oe_platform._transliterate_letters(value)) }}
 {%- endmacro %}
 
 {% macro duckdb__strip_accents(value) -%}
-    strip_accents({{ value }})
+    strip_accents({{ oe_platform._transliterate_letters(value) }})
 {%- endmacro %}
 
 {% macro spark__strip_accents(value) -%}
-    {{ oe_platform._accent_translate(value) }}
+    {{ oe_platform._accent_translate(oe_platform._transliterate_letters(value)) }}
 {%- endmacro %}
