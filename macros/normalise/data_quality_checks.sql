@@ -214,7 +214,7 @@
      'checks': [
         {'column': 'month', 'status': 'month_status', 'ok': ['valid']},
         {'column': 'crime_id', 'rule': 'missing', 'when': 'crime_id is null and not is_anti_social_behaviour'},
-        {'column': 'falls_within', 'status': 'falls_within_status', 'ok': ['mapped']},
+        {'column': 'falls_within', 'status': 'falls_within_status', 'ok': ['mapped', 'unmapped']},
         {'column': 'location', 'rule': 'not_mapped', 'when': 'not has_location'},
      ]},
     {'model': 'stg_police_uk__outcomes', 'source': 'police_uk', 'entity': 'outcomes',

@@ -4,7 +4,10 @@ Two roots are read in place, never copied:
 - the landing zone: `<landing>/<source>/<force_code | national | partner_code>/<YYYY-MM-DD>/<file>`;
 - the public data.police.uk files: `$OE_SHARED_DATA/police_uk/<YYYY-MM>/<YYYY-MM>-<force>-<kind>.csv`,
   registered in the manifest as `police_uk/<YYYY-MM>/<file>` (force from the file name, delivery
-  date the first day of the month).
+  date the first day of the month). Such a file may also be landed the ordinary way,
+  `<landing>/police_uk/<force>/<YYYY-MM-DD>/<YYYY-MM>-<force>-<kind>.csv` (a re-publication, a month
+  fetched later): its name must then name the folder's force, and its delivery is the month it
+  covers too, so that a month delivered again either way replaces the earlier file of that month.
 
 Hidden files (a name starting with "."), partial uploads (`*.part`, `*.tmp`, `*.crdownload`,
 `*.filepart`) and Office lock files (`~$*`, `.~lock.*#`) are not deliveries yet: they are never
@@ -203,4 +206,29 @@ def locate(landed: LandedFile, contracts: dict[str, Contract]) -> Location:
         )
     if force == NATIONAL and source == CANONICAL:
         raise LocationError(f"{where}: the canonical format is delivered under a partner code, not 'national'")
-    return Location(contract, force, _parse_day(day, where))
+    delivered_on = _parse_day(day, where)
+    if source == POLICE_UK:
+        return _locate_landed_police_uk(landed, contract, force, delivered_on)
+    return Location(contract, force, delivered_on)
+
+
+def _locate_landed_police_uk(landed: LandedFile, contract: Contract, force: str, delivered_on: date) -> Location:
+    """A data.police.uk month file landed under police_uk/<force>/<YYYY-MM-DD>/: named as downloaded,
+    for the folder's force, and filed under the month it covers (the staging models keep the latest
+    file of each force and month, whichever root it came through)."""
+    where = landed.relative
+    match = POLICE_UK_FILE.match(landed.parts[-1])
+    if match is None:
+        raise LocationError(f"{where}: a data.police.uk file keeps its downloaded name, "
+                            "<YYYY-MM>-<force>-<street|outcomes|stop-and-search>.csv; rename it and run ingest again")
+    if match.group(2) != force:
+        raise LocationError(f"{where}: the file is {match.group(2)}'s ({landed.parts[-1]}) but sits in the folder "
+                            f"of {force}; move it to police_uk/{match.group(2)}/{delivered_on.isoformat()}/")
+    try:
+        month = date.fromisoformat(f"{match.group(1)}-01")
+    except ValueError as err:
+        raise LocationError(f"{where}: {match.group(1)!r} is not a month (YYYY-MM)") from err
+    if month > delivered_on:
+        raise LocationError(f"{where}: the file covers {match.group(1)}, after its delivery folder "
+                            f"{delivered_on.isoformat()}; check the folder's date")
+    return Location(contract, force, month)

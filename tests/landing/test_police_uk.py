@@ -68,8 +68,24 @@ def test_misplaced_police_uk_files_are_quarantined(platform_dirs, tmp_path):
     day = platform_dirs.landing / "police_uk" / "bedfordshire" / "2023-08-01"
     day.mkdir(parents=True)
     shutil.copy(real[0], day / "2023-08-bedfordshire-street.csv")
+    # a month re-published later is filed under the month it covers; a file in another force's folder
+    # or without its downloaded name is quarantined with the fix
+    later = platform_dirs.landing / "police_uk" / "bedfordshire" / "2023-09-14"
+    later.mkdir(parents=True)
+    lines = real[0].read_bytes().splitlines(keepends=True)
+    (later / "2023-06-bedfordshire-street.csv").write_bytes(b"".join(lines[:-1]))  # another month's content
+    shutil.copy(real[0], later / "2023-06-essex-street.csv")
+    shutil.copy(real[0], later / "street.csv")
     summary = ingest(platform_dirs)
     status = {f.path: (f.status, f.error or "") for f in summary.files}
+    landed = "police_uk/bedfordshire/2023-09-14/"
+    assert status[landed + "2023-06-bedfordshire-street.csv"][0] == "loaded"
+    manifest = {row["path"]: row for row in read_manifest(platform_dirs.meta)}
+    assert str(manifest[landed + "2023-06-bedfordshire-street.csv"]["delivery_date"]) == "2023-06-01"
+    assert status[landed + "2023-06-essex-street.csv"][0] == "quarantined"
+    assert "sits in the folder of bedfordshire" in status[landed + "2023-06-essex-street.csv"][1]
+    assert status[landed + "street.csv"][0] == "quarantined"
+    assert "keeps its downloaded name" in status[landed + "street.csv"][1]
     assert status["police_uk/2023-05/2023-06-bedfordshire-street.csv"][0] == "quarantined"
     assert "sits in the folder for 2023-05" in status["police_uk/2023-05/2023-06-bedfordshire-street.csv"][1]
     assert status["police_uk/2023-05/bedfordshire-street.csv"][0] == "quarantined"

@@ -90,7 +90,11 @@ numbered as (
 
 select
     -- ids
-    {{ oe_hash(["'police_uk'", 'force_code', 'crime_id', 'outcome_type', 'month_raw']) }} as outcome_id,
+    {{ oe_hash([
+        "'police_uk'", 'force_code',
+        "coalesce(crime_id, _file_id || '#' || cast(_row_number as " ~ dbt.type_string() ~ "))",
+        'outcome_type', 'month_raw',
+    ]) }} as outcome_id,
     crime_id,
     force_code,
 
@@ -113,10 +117,11 @@ select
 
     -- outcome
     outcome_type,
-    repeat_number > 1 as is_repeated_row,
+    -- a row without a Crime ID is no repeat of another: nothing says they are the same crime
+    repeat_number > 1 and crime_id is not null as is_repeated_row,
 
     -- versions
-    is_in_latest_file and repeat_number = 1 as is_current,
+    is_in_latest_file and (repeat_number = 1 or crime_id is null) as is_current,
 
     -- lineage
     _file_id,
