@@ -39,10 +39,36 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set ids = [] -%}
-    {%- for file_id in scope[6:].split(',') if file_id -%}
+    {%- for file_id in oe_platform.staging_test_file_ids() -%}
         {%- do ids.append(oe_platform.sql_string_literal(file_id)) -%}
     {%- endfor -%}
     {{ return('_file_id in (' ~ ids | join(', ') ~ ')' if ids else 'false') }}
+{%- endmacro %}
+
+{#- The ids of the day's files (OE_STAGING_TEST_FILES), when it is set. -#}
+{% macro staging_test_file_ids() -%}
+    {%- set scope = env_var('OE_STAGING_TEST_FILES', '') -%}
+    {{ return(scope[6:].split(',') | select | list if scope.startswith('files:') else []) }}
+{%- endmacro %}
+
+{#- The day's files of bronze table `table_name`, read directly (each bronze file is named by its file
+    id): filtering the bronze view by _file_id instead would read that column from every file of
+    the folder, where its count alone reads only their footers. Its zero-row _empty.parquet is read
+    too, so a day without a file of this table still has every column. -#}
+{% macro staging_test_bronze_files(table_name) -%}
+    {%- set folder = env_var('OE_LAKE', 'lake') ~ '/' ~ oe_platform.bronze_folder(table_name) -%}
+    {%- set ids = [] -%}
+    {%- for file_id in oe_platform.staging_test_file_ids() -%}
+        {%- do ids.append(oe_platform.sql_string_literal(file_id)) -%}
+    {%- endfor -%}
+    {%- set paths = [folder ~ '/_empty.parquet'] -%}
+    {%- if ids -%}
+        {%- set found = run_query(
+            "select file from glob(" ~ oe_platform.sql_string_literal(folder ~ '/**/*.parquet') ~ ") "
+            ~ "where parse_filename(file, true) in (" ~ ids | join(', ') ~ ") order by file") -%}
+        {%- set paths = paths + (found.columns[0].values() | list) -%}
+    {%- endif -%}
+    {{ return(oe_platform.read_bronze_files(paths)) }}
 {%- endmacro %}
 
 {#- dbt wraps the model a data test reads in this (its `where` config, then the day's file scope). -#}

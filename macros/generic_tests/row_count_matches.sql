@@ -5,9 +5,14 @@
 {% test row_count_matches(model, compare_model, model_condition=none, compare_condition=none) %}
 
 {%- set day_scope = oe_platform.staging_test_file_scope() -%}
+{%- set compare_from = compare_model -%}
 {%- set compare_conditions = [] -%}
 {%- if compare_condition -%}{%- do compare_conditions.append('(' ~ compare_condition ~ ')') -%}{%- endif -%}
-{%- if day_scope -%}{%- do compare_conditions.append(day_scope) -%}{%- endif %}
+{%- if day_scope and compare_model.schema == 'bronze' -%}
+    {%- set compare_from = oe_platform.staging_test_bronze_files(compare_model.identifier) -%}
+{%- elif day_scope -%}
+    {%- do compare_conditions.append(day_scope) -%}
+{%- endif %}
 
 with
 
@@ -22,7 +27,7 @@ model_rows as (
 compare_rows as (
 
     select count(*) as row_count
-    from {{ compare_model }}
+    from {{ compare_from }}
     {% if compare_conditions %}where {{ compare_conditions | join(' and ') }}{% endif %}
 
 )
