@@ -25,8 +25,8 @@
     {%- if not execute or model is not mapping or model.get('resource_type') != 'test' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set scope = env_var('OE_STAGING_TEST_FILES', '') -%}
-    {%- if not scope.startswith('files:') -%}
+    {%- set ids = oe_platform.staging_test_file_ids() -%}
+    {%- if ids is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set test_name = (model.get('test_metadata') or {}).get('name') -%}
@@ -38,17 +38,13 @@
           or 'staging' not in attached.fqn -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set ids = [] -%}
-    {%- for file_id in oe_platform.staging_test_file_ids() -%}
-        {%- do ids.append(oe_platform.sql_string_literal(file_id)) -%}
-    {%- endfor -%}
-    {{ return('_file_id in (' ~ ids | join(', ') ~ ')' if ids else 'false') }}
+    {{ return('_file_id in ' ~ oe_platform.sql_in_list(ids) if ids else 'false') }}
 {%- endmacro %}
 
-{#- The ids of the day's files (OE_STAGING_TEST_FILES), when it is set. -#}
+{#- The ids of the day's files (OE_STAGING_TEST_FILES); none when it is not set (every row is read). -#}
 {% macro staging_test_file_ids() -%}
     {%- set scope = env_var('OE_STAGING_TEST_FILES', '') -%}
-    {{ return(scope[6:].split(',') | select | list if scope.startswith('files:') else []) }}
+    {{ return(scope[6:].split(',') | select | list if scope.startswith('files:') else none) }}
 {%- endmacro %}
 
 {#- The day's files of bronze table `table_name`, read directly (each bronze file is named by its file
@@ -57,15 +53,12 @@
     too, so a day without a file of this table still has every column. -#}
 {% macro staging_test_bronze_files(table_name) -%}
     {%- set folder = env_var('OE_LAKE', 'lake') ~ '/' ~ oe_platform.bronze_folder(table_name) -%}
-    {%- set ids = [] -%}
-    {%- for file_id in oe_platform.staging_test_file_ids() -%}
-        {%- do ids.append(oe_platform.sql_string_literal(file_id)) -%}
-    {%- endfor -%}
+    {%- set ids = oe_platform.staging_test_file_ids() or [] -%}
     {%- set paths = [folder ~ '/_empty.parquet'] -%}
     {%- if ids -%}
         {%- set found = run_query(
             "select file from glob(" ~ oe_platform.sql_string_literal(folder ~ '/**/*.parquet') ~ ") "
-            ~ "where parse_filename(file, true) in (" ~ ids | join(', ') ~ ") order by file") -%}
+            ~ "where parse_filename(file, true) in " ~ oe_platform.sql_in_list(ids) ~ " order by file") -%}
         {%- set paths = paths + (found.columns[0].values() | list) -%}
     {%- endif -%}
     {{ return(oe_platform.read_bronze_files(paths)) }}

@@ -247,43 +247,48 @@ def sniff_text(data: bytes, layout: Layout, where: str) -> None:
         )
 
 
-def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, str | None]:
+def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, tuple[str, str] | None]:
     """Where the file's text starts (after a leading UTF-8 byte-order mark), the codec to read it
-    with, and a note when the mark said something the layout did not: a file of a layout declaring
-    another encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8" writes it, is read
-    as UTF-8 when it is valid UTF-8 (else as the declared encoding), and the note says so. Reads the
-    file from the start (in pieces, to check it is UTF-8 only when it has the mark)."""
+    with, and a note (warning kind, detail) when the file said something the layout did not: a file of
+    a layout declaring another encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8"
+    writes it, is read as UTF-8 when it is valid UTF-8 (else as the declared encoding); one without the
+    mark, of a single-byte encoding, that is valid UTF-8 with letters beyond ASCII is read as UTF-8.
+    Reads the file from the start, in pieces, when the layout's encoding is not UTF-8."""
     codec = _codec_name(layout.encoding, where)
     handle.seek(0)
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
         handle.seek(0)
-        if codec in SINGLE_BYTE_CODECS and _utf8_beyond_ascii(handle):
-            return 0, "utf-8", (f"{UTF8_UNDECLARED}: the file is UTF-8 text (valid UTF-8 with letters beyond ASCII, "
-                                f"which {layout.encoding} text almost never is), not {layout.encoding} as layout "
-                                f"{layout.name!r} declares: it was read as UTF-8 (read as {layout.encoding}, Zoë "
-                                f"would have become ZoÃ«); ask the sender to export {layout.encoding}, or change "
-                                "the layout's encoding")
+        if codec in SINGLE_BYTE_CODECS and _utf8_text(handle) == "beyond_ascii":
+            return 0, "utf-8", (UTF8_UNDECLARED, (
+                f"the file is UTF-8 text (valid UTF-8 with letters beyond ASCII, which {layout.encoding} text "
+                f"almost never is), not {layout.encoding} as layout {layout.name!r} declares: it was read as "
+                f"UTF-8 (read as {layout.encoding}, Zoë would have become ZoÃ«); ask the sender to export "
+                f"{layout.encoding}, or change the layout's encoding"))
         return 0, codec, None
     start = len(UTF8_BOM)
     if codec in ("utf-8", "utf-8-sig"):
         return start, codec, None
-    if not _is_utf8(handle):
-        return start, codec, (f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was "
-                              f"removed and the file read as {layout.encoding}, as layout {layout.name!r} declares")
-    return start, "utf-8", (f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the "
-                            f"mark was removed and the file read as UTF-8, not {layout.encoding} as layout "
-                            f"{layout.name!r} declares; ask the sender to export {layout.encoding} without it, or "
-                            "change the layout's encoding")
+    if _utf8_text(handle) is None:
+        return start, codec, (BYTE_ORDER_MARK, (
+            f"the file starts with a UTF-8 byte-order mark but is not UTF-8 text: the mark was removed and the "
+            f"file read as {layout.encoding}, as layout {layout.name!r} declares"))
+    return start, "utf-8", (BYTE_ORDER_MARK, (
+        f"the file starts with a UTF-8 byte-order mark (Excel's 'CSV UTF-8' writes one): the mark was removed "
+        f"and the file read as UTF-8, not {layout.encoding} as layout {layout.name!r} declares; ask the sender "
+        f"to export {layout.encoding} without it, or change the layout's encoding"))
 
 
 # single-byte encodings in which almost no text with letters beyond ASCII is also valid UTF-8
 SINGLE_BYTE_CODECS = frozenset({"cp1252", "cp1250", "cp1257", "iso8859-1", "iso8859-15", "iso8859-2", "mac-roman"})
+# the file-level warnings remove_bom gives (stg_ingest__warnings.kind)
+BYTE_ORDER_MARK = "byte_order_mark"
 UTF8_UNDECLARED = "utf8_undeclared"
 
 
-def _utf8_beyond_ascii(handle: BinaryIO) -> bool:
-    """True when the rest of the file is valid UTF-8 and holds at least one byte beyond ASCII (pure
-    ASCII reads the same either way). Stops at the first byte that is not UTF-8."""
+def _utf8_text(handle: BinaryIO) -> str | None:
+    """What the rest of the file is as UTF-8: None when it is not valid UTF-8 (stops at the first byte
+    that is not), "ascii" when every byte is ASCII (which reads the same in any of these encodings),
+    else "beyond_ascii"."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     beyond = False
     try:
@@ -292,28 +297,15 @@ def _utf8_beyond_ascii(handle: BinaryIO) -> bool:
             decoder.decode(data)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return beyond
+        return None
+    return "beyond_ascii" if beyond else "ascii"
 
 
-def _is_utf8(handle: BinaryIO) -> bool:
-    """True when the rest of the file is valid UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while data := handle.read(READ_BYTES):
-            decoder.decode(data)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def note_bom(result: ParsedFile, entity: str, note: str | None) -> None:
-    """The file-level warning of what remove_bom found: a byte-order mark, or UTF-8 the layout did not
-    declare."""
+def note_bom(result: ParsedFile, entity: str, note: tuple[str, str] | None) -> None:
+    """The file-level warning remove_bom gave (kind, detail): a byte-order mark, or UTF-8 the layout did
+    not declare."""
     if note:
-        kind = UTF8_UNDECLARED if note.startswith(UTF8_UNDECLARED + ":") else "byte_order_mark"
-        result.warnings.append(Flag(entity, None, None, kind, note.removeprefix(UTF8_UNDECLARED + ": ")))
+        result.warnings.append(Flag(entity, None, None, *note))
 
 
 def _bad_bytes_reason(value: str, layout: Layout) -> str:
