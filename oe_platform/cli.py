@@ -193,6 +193,11 @@ def _run_pipeline(settings: Settings) -> None:
 
     result = run_pipeline(settings)
     click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
+    if result.ingest_run_id:
+        from oe_platform.delivery_report import delivery_report, format_report
+
+        for line in format_report(delivery_report(settings.warehouse, result.ingest_run_id)):
+            click.echo(line)
     if result.warned_checks:
         click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "
                     + ", ".join(result.warned_checks), fg="yellow", err=True)

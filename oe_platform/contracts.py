@@ -80,6 +80,10 @@ class FileSpec:
     path: str | None = None  # array field holding the nested records
     parent_columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None  # xlsx: sheet name
+    # delivered column names a header may leave out (the column arrives empty, with a column_absent
+    # warning), in a layout whose other columns are all required: e.g. open data whose publisher has
+    # added columns over the years
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,14 @@ def parse_contract(path: Path) -> Contract:
                     )
             if not fspec.get("pattern") and not fspec.get("nested_in"):
                 raise ContractError(f"{lwhere}: file {ename!r} needs a pattern or nested_in")
+            optional = tuple(fspec.get("optional") or ())
+            for delivered in optional:
+                if delivered not in mapping:
+                    raise ContractError(f"{lwhere}: file {ename!r} lists {delivered!r} as optional, "
+                                        "but its columns do not map it")
+                if mapping[delivered] in entities[ename].required_columns:
+                    raise ContractError(f"{lwhere}: file {ename!r} lists {delivered!r} as optional, "
+                                        f"but {mapping[delivered]!r} is a key or required column")
             files[ename] = FileSpec(
                 entity=ename,
                 columns=mapping,
@@ -217,6 +229,7 @@ def parse_contract(path: Path) -> Contract:
                 path=fspec.get("path"),
                 parent_columns=parent,
                 sheet=fspec.get("sheet"),
+                optional=optional,
             )
         missing = set(entities) - set(files)
         if missing:

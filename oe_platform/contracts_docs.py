@@ -66,6 +66,8 @@ def _layout_section(contract: Contract, layout: Layout) -> list[str]:
     if layout.format in ("csv", "xlsx", "parquet"):
         facts.append(("Columns", "any optional column may be left out (it arrives empty) and the order is free; "
                       "the key columns are required" if layout.optional_columns_may_be_absent
+                      else "every column below, by name, in any order, except those marked optional (left out, "
+                      "they arrive empty)" if any(spec.optional for spec in layout.files.values())
                       else "every column below, by name, in any order"))
     if layout.offence_codes:
         facts.append(("Offence codes", "Home Office classes (e.g. 92A)" if layout.offence_codes == "home_office"
@@ -81,7 +83,8 @@ def _layout_section(contract: Contract, layout: Layout) -> list[str]:
         for delivered, canonical in spec.parent_columns.items():
             lines.append(f"| `{_cell(delivered)}` (of the parent record) | `{canonical}` |")
         for delivered, canonical in spec.columns.items():
-            lines.append(f"| `{_cell(delivered)}` | `{canonical}` |")
+            optional = " (optional)" if delivered in spec.optional else ""
+            lines.append(f"| `{_cell(delivered)}`{optional} | `{canonical}` |")
         lines.append("")
     if layout.codes:
         lines += ["**Code sets** (as delivered → national code)", ""]

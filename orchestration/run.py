@@ -20,6 +20,8 @@ class PipelineResult:
     warned_checks: list[str] = field(default_factory=list)
     # why steps or the run failed (the first line of each error), for the operator
     errors: list[str] = field(default_factory=list)
+    # the ingest run this pipeline run made (None when the ingest step did not materialise)
+    ingest_run_id: str | None = None
 
 
 INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "dagster.yaml"
@@ -57,7 +59,13 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         events = result.all_events
-        materialized = sum(1 for e in events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION)
+        materializations = [e for e in events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION]
+        materialized = len(materializations)
+        ingest_run_id = next(
+            (str(entry.value) for e in materializations
+             for key, entry in e.event_specific_data.materialization.metadata.items() if key == "ingest_run_id"),
+            None,
+        )
         evaluations = [
             e.event_specific_data for e in events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
         ]
@@ -80,4 +88,5 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> PipelineResult:
             record_run_failure(settings, result.run_id, job.name, steps or ["run"],
                                errors[0] if errors else "the Dagster run failed")
         return PipelineResult(result.success, result.run_id, os.environ["DAGSTER_HOME"], materialized,
-                              names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), errors)
+                              names(AssetCheckSeverity.ERROR), names(AssetCheckSeverity.WARN), errors,
+                              ingest_run_id)

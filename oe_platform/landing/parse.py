@@ -252,8 +252,11 @@ def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, 
     with, and a note (warning kind, detail) when the file said something the layout did not: a file of
     a layout declaring another encoding (cp1252…) that starts with the mark, as Excel's "CSV UTF-8"
     writes it, is read as UTF-8 when it is valid UTF-8 (else as the declared encoding); one without the
-    mark, of a single-byte encoding, that is valid UTF-8 with letters beyond ASCII is read as UTF-8.
-    Reads the file from the start, in pieces, when the layout's encoding is not UTF-8."""
+    mark, of a single-byte encoding, that is valid UTF-8 with letters beyond ASCII is read as UTF-8;
+    a delimited file of a UTF-8 layout that is not valid UTF-8 but reads as Windows-1252 and holds no
+    UTF-8 character at all is read as cp1252 (damaged UTF-8 keeps well-formed characters beside the
+    bad bytes, and its bad rows are refused as before). Reads the file from the start, in pieces,
+    when the layout's encoding is not UTF-8 or the file is not plain ASCII."""
     codec = _codec_name(layout.encoding, where)
     handle.seek(0)
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
@@ -264,6 +267,19 @@ def remove_bom(handle: BinaryIO, layout: Layout, where: str) -> tuple[int, str, 
                 f"almost never is), not {layout.encoding} as layout {layout.name!r} declares: it was read as "
                 f"UTF-8 (read as {layout.encoding}, Zoë would have become ZoÃ«); ask the sender to export "
                 f"{layout.encoding}, or change the layout's encoding"))
+        # delimited text only: a spreadsheet's CSV export is where Windows-1252 comes from; JSON text
+        # must be UTF-8 (RFC 8259), so a JSON line with other bytes stays refused
+        if codec == "utf-8" and layout.format == "csv" and _utf8_text(handle) is None:
+            handle.seek(0)
+            if _single_byte_text(handle):
+                handle.seek(0)
+                return 0, "cp1252", (CP1252_UNDECLARED, (
+                    f"the file is not UTF-8 as layout {layout.name!r} declares: its letters beyond ASCII are "
+                    f"single bytes (é as the byte 0xE9, as a spreadsheet's plain 'CSV' export writes on Windows) "
+                    f"and it holds no UTF-8 character at all, so it was read as Windows-1252 (cp1252) rather "
+                    f"than each such row refused; check names with accents, and ask the sender to export UTF-8 "
+                    f"(or declare encoding cp1252 for the layout)"))
+        handle.seek(0)
         return 0, codec, None
     start = len(UTF8_BOM)
     if codec in ("utf-8", "utf-8-sig"):
@@ -283,6 +299,29 @@ SINGLE_BYTE_CODECS = frozenset({"cp1252", "cp1250", "cp1257", "iso8859-1", "iso8
 # the file-level warnings remove_bom gives (stg_ingest__warnings.kind)
 BYTE_ORDER_MARK = "byte_order_mark"
 UTF8_UNDECLARED = "utf8_undeclared"
+CP1252_UNDECLARED = "cp1252_undeclared"
+# A well-formed UTF-8 character beyond ASCII (RFC 3629): text in a single-byte encoding almost never
+# holds one by chance (a capital such as Ö followed by a symbol such as ’), a UTF-8 file always does.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# bytes Windows-1252 leaves undefined: a file holding one is not cp1252 text either
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+def _single_byte_text(handle: BinaryIO) -> bool:
+    """True when the rest of the file reads as Windows-1252 text and holds no UTF-8 character beyond
+    ASCII: a file that is not valid UTF-8 because it was written in a single-byte encoding, not a
+    UTF-8 file with damaged bytes (which holds well-formed UTF-8 characters beside the bad ones)."""
+    carry = b""
+    while data := handle.read(READ_BYTES):
+        data = carry + data
+        if _UTF8_MULTIBYTE.search(data) or _CP1252_UNDEFINED.search(data):
+            return False
+        carry = data[-3:]  # a character split between two reads is found in the next one
+    return True
 
 
 def _utf8_text(handle: BinaryIO) -> str | None:
@@ -351,6 +390,9 @@ def check_header(
         required_missing = [c for c in missing if spec.columns[c] in required]
         absent = [c for c in missing if c not in required_missing]
         missing = required_missing
+    elif spec.optional:  # only the columns the file's contract lists as optional may be left out
+        absent = [c for c in missing if c in spec.optional]
+        missing = [c for c in missing if c not in spec.optional]
     if not (unknown or missing or dupes):
         return absent
     parts = []
@@ -377,6 +419,8 @@ def check_header(
         required = set(contract.entities[spec.entity].required_columns)
         expectation = (f"expected columns among {expected}, in any order, with at least "
                        f"{[c for c in expected if spec.columns[c] in required]}")
+    elif spec.optional:
+        expectation = f"expected {expected}, of which {list(spec.optional)} may be left out"
     else:
         expectation = f"expected exactly {expected}"
     raise FileRejected(

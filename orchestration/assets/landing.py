@@ -108,7 +108,9 @@ def ingest_landing_zone(context: AssetExecutionContext):
     for outcome in erased:
         context.log.info(f"erasure {outcome.request_id} ({outcome.source}): {outcome.rows} row(s) removed from "
                          f"{len(outcome.files)} file(s)")
-    set_aside = [f"{f.path}: {f.error}" for f in summary.files if f.status in ("quarantined", "failed")]
+    # an ingest error names its file first; a line says the path once
+    set_aside = [f.error if f.error and f.error.startswith(f.path) else f"{f.path}: {f.error}"
+                 for f in summary.files if f.status in ("quarantined", "failed")]
     skipped = [f.error or f.path for f in summary.files if f.status == "skipped"]
     context.log.info(
         f"ingest: {len(summary.files)} new file(s) in {summary.seconds:.1f}s; {summary.rows_accepted} rows "

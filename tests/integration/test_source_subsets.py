@@ -303,3 +303,40 @@ def test_a_partners_dangling_references_never_block_another_forces_data(run_case
     assert by_key[("BTPE-000204", "event_type")][0] == "missing"
     assert "event_type unknown" in by_key[("BTPE-000204", "event_type")][1]
     assert len(issues) == 3, issues
+
+
+@_group("partner_faults_and_crime")
+def test_the_runs_report_locates_each_fault_and_says_what_to_do(run_case):
+    """What `oe run` prints after the run: the partner's faults by file, row and column, with what to
+    do, read from the warehouse the run built; the force's clean delivery adds nothing to it."""
+    from oe_platform.delivery_report import delivery_report, format_report
+
+    case_run = run_case("partner_faults_and_crime")
+    settings = case_run.settings
+    assert case_run.result.ingest_run_id
+    report = delivery_report(settings.warehouse, case_run.result.ingest_run_id)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        landed = con.sql("select count(distinct path) from staging.stg_ingest__file_manifest").fetchall()[0][0]
+        orphans = con.sql(
+            "select landed_path, _row_number, action, needs_action from staging.stg_data_quality__issues "
+            "where rule = 'orphan' order by _row_number").fetchall()
+    finally:
+        con.close()
+    assert report.files == landed and not report.set_aside and not report.rejected
+    # each dangling link is located in the landed file, and the owner is told what to do
+    assert [path for path, *_ in orphans] == ["canonical/btp/2025-02-03/person_events.csv"] * 2
+    assert all(needs and action.startswith("Deliver the parent record") for *_, action, needs in orphans)
+    flagged = {group.what: group for group in report.issues}
+    orphan_groups = [g for what, g in flagged.items() if "never delivered in" in what]
+    assert len(orphan_groups) == 2
+    assert {(g.path, g.row) for g in orphan_groups} == {(path, row) for path, row, *_ in orphans}
+    # what needs someone's action comes before what is only a fact to know (a missing event type)
+    needs = [group.needs_action for group in report.issues]
+    assert needs == sorted(needs, reverse=True) and needs[0] and not needs[-1]
+    untyped = [g for g in report.issues if g.what.startswith("canonical events (btp): event_type")]
+    assert len(untyped) == 1 and not untyped[0].needs_action
+    lines = format_report(report)
+    assert lines[0].startswith(f"deliveries: {landed} new file(s)")
+    assert sum(line.strip().startswith("what to do: Deliver the parent record") for line in lines) == 2
+    assert not [line for line in lines if "row None" in line or "No guidance" in line]

@@ -51,8 +51,28 @@ def test_utf8_byte_order_mark_is_not_part_of_the_first_column(platform_dirs, lan
     assert_nothing_lost(platform_dirs)
 
 
-def test_cp1252_text_in_a_utf8_layout_rejects_only_the_rows_with_bad_bytes(platform_dirs, landing_day):
+def test_cp1252_text_in_a_utf8_layout_is_read_as_cp1252_and_named(platform_dirs, landing_day):
+    """A spreadsheet's plain CSV export on Windows is Windows-1252, whatever the layout says: a file
+    that is not UTF-8, reads as cp1252 and holds no UTF-8 character loads in full, read as cp1252,
+    with a file-level warning (before, each row with an accent was refused)."""
     land(landing_day, "cp1252_in_utf8_layout.csv", "crimes_20250108.csv")
+    result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 3, 0)
+    assert rejects_of(platform_dirs, "crimes_20250108.csv") == []
+    rows = {r["crime_ref"]: r for r in bronze(platform_dirs, "crime", "crimes")}
+    assert "Café on George St" in {r["location_description"] for r in rows.values()}
+    [warning] = [w for w in warnings_of(platform_dirs, "crimes_20250108.csv") if w["kind"] == "cp1252_undeclared"]
+    assert warning["row_number"] is None and "read as Windows-1252" in warning["detail"]
+    assert_nothing_lost(platform_dirs)
+
+
+def test_damaged_utf8_rejects_only_the_rows_with_bad_bytes(platform_dirs, landing_day):
+    """UTF-8 with a damaged byte keeps well-formed UTF-8 characters beside it: it is not read as
+    cp1252 (which would garble every accent); the row with the bad byte is refused, naming it."""
+    body = (BAD_INPUT / "cp1252_in_utf8_layout.csv").read_bytes()
+    assert body.count(b"Caf\xe9") == 1
+    damaged = body.replace(b"Caf\xe9", "Café \u2013 Zoë's".encode("utf-8") + b" Caf\xe9")
+    (landing_day() / "crimes_20250108.csv").write_bytes(damaged)
     result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 2, 1)
     [reject] = rejects_of(platform_dirs, "crimes_20250108.csv")
@@ -60,6 +80,23 @@ def test_cp1252_text_in_a_utf8_layout_rejects_only_the_rows_with_bad_bytes(platf
     assert reject["column_name"] == "location_description"
     assert "b'\\xe9' are not valid utf-8" in reject["reason"] and "re-export" in reject["reason"]
     assert "Caf\\xe9 on George St" in reject["raw_text"]  # the raw bytes are kept, escaped
+    assert not [w for w in warnings_of(platform_dirs, "crimes_20250108.csv") if w["kind"] == "cp1252_undeclared"]
+    assert_nothing_lost(platform_dirs)
+
+
+def test_a_partners_cp1252_persons_file_keeps_its_accented_names(platform_dirs, landing_day):
+    """The canonical format says UTF-8; a partner's persons.csv saved from a spreadsheet on Windows
+    is not. Every person loads with the names as written, and the file says how it was read."""
+    day = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (day / "persons.csv").write_bytes(
+        "record_id,forename,surname,date_of_birth\r\nA1,Zoë,Brontë,1990-02-03\r\nA2,Seán,O’Neill,1985-07-01\r\n"
+        "A3,John,Smith,1970-01-01\r\n".encode("cp1252"))
+    result = only_file(ingest(platform_dirs), "persons.csv")
+    assert (result.status, result.rows_accepted, result.rows_rejected) == ("loaded", 3, 0)
+    names = {(r["forename"], r["surname"]) for r in bronze(platform_dirs, "canonical", "persons")}
+    assert names == {("Zoë", "Brontë"), ("Seán", "O’Neill"), ("John", "Smith")}
+    assert [w["kind"] for w in warnings_of(platform_dirs, "persons.csv") if w["kind"] != "column_absent"] == [
+        "cp1252_undeclared"]
     assert_nothing_lost(platform_dirs)
 
 

@@ -10,7 +10,7 @@ import shutil
 from oe_platform.config import REPO_ROOT
 from oe_platform.landing.ingest import ingest, read_manifest
 from tests.landing.conftest import REAL_SHARED_DATA
-from tests.landing.helpers import assert_nothing_lost, bronze
+from tests.landing.helpers import assert_nothing_lost, bronze, warnings_of
 
 
 def data_rows(path) -> int:
@@ -90,4 +90,47 @@ def test_misplaced_police_uk_files_are_quarantined(platform_dirs, tmp_path):
     assert "sits in the folder for 2023-05" in status["police_uk/2023-05/2023-06-bedfordshire-street.csv"][1]
     assert status["police_uk/2023-05/bedfordshire-street.csv"][0] == "quarantined"
     assert status["police_uk/bedfordshire/2023-08-01/2023-08-bedfordshire-street.csv"][0] == "loaded"
+    assert_nothing_lost(platform_dirs)
+
+
+def _without_columns(source, target, dropped: set[str]) -> int:
+    """Copy a real data.police.uk file leaving out some columns (as an older month was published)."""
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    keep = [i for i, name in enumerate(rows[0]) if name not in dropped]
+    assert len(keep) == len(rows[0]) - len(dropped)
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows([[row[i] for i in keep] for row in rows])
+    return len(rows) - 1
+
+
+def test_a_month_published_without_an_optional_column_loads_and_says_so(platform_dirs):
+    """Open data changes shape over the years: a month without a column the contract lists as optional
+    loads in full with the column empty and a column_absent warning; a month without a column that is
+    not optional (Month) is quarantined, naming what may be left out."""
+    street = sorted((REAL_SHARED_DATA / "police_uk").glob("*/*-bedfordshire-street.csv"))[0]
+    searches = sorted((REAL_SHARED_DATA / "police_uk").glob("*/*-bedfordshire-stop-and-search.csv"))[0]
+    month = platform_dirs.police_uk / street.parent.name
+    month.mkdir(parents=True)
+    street_rows = _without_columns(street, month / street.name, {"Context"})
+    search_rows = _without_columns(searches, month / searches.name,
+                                   {"Outcome linked to object of search", "Removal of more than just outer clothing"})
+    older = platform_dirs.police_uk / "2023-04"
+    older.mkdir()
+    _without_columns(street, older / "2023-04-bedfordshire-street.csv", {"Month"})
+    summary = ingest(platform_dirs)
+    status = {f.path: (f.status, f.rows_accepted, f.error or "") for f in summary.files}
+    assert status[f"police_uk/{month.name}/{street.name}"][:2] == ("loaded", street_rows)
+    assert status[f"police_uk/{month.name}/{searches.name}"][:2] == ("loaded", search_rows)
+    quarantined, _, error = status["police_uk/2023-04/2023-04-bedfordshire-street.csv"]
+    assert quarantined == "quarantined"
+    assert "missing column(s) ['Month']" in error and "of which ['Last outcome category', 'Context'] may be left out" \
+        in error
+    absent = {(w["entity"], w["column_name"]) for w in warnings_of(platform_dirs, month.name)
+              if w["kind"] == "column_absent"}
+    assert absent == {("street_crimes", "context"), ("stop_and_search", "outcome_linked_to_object_of_search"),
+                      ("stop_and_search", "removal_of_more_than_outer_clothing")}
+    loaded = bronze(platform_dirs, "police_uk", "stop_and_search")
+    assert len(loaded) == search_rows and all(r["removal_of_more_than_outer_clothing"] is None for r in loaded)
+    assert {r["outcome"] for r in loaded} - {None}  # the columns delivered arrive as delivered
     assert_nothing_lost(platform_dirs)

@@ -225,3 +225,34 @@ def test_every_staged_person_record_is_in_the_truth(built: Built):
                 (select count(*) from loaded_truth where source = ? and entity = ?)
         """, [source, entity]).fetchall()[0]
         assert staged == truth, f"{model}: {staged} staged rows, {truth} person records in the truth"
+
+
+def test_every_issue_names_its_landed_file_and_what_to_do(built: Built):
+    """Each issue carries the path of the file it came from (the manifest's) and the seed's guidance."""
+    total, wrong_path, unguided = built.con.execute("""
+        select count(*),
+               count(*) filter (where issues.landed_path is distinct from manifest.path),
+               count(*) filter (where issues.action like 'No guidance%' or issues.needs_action is null)
+        from staging.stg_data_quality__issues as issues
+        left join manifest on issues._file_id = manifest.file_id
+    """).fetchall()[0]
+    assert total > 0 and wrong_path == 0 and unguided == 0
+
+
+def test_every_documented_rule_has_guidance():
+    """Every rule the issue model documents, and every named rule of the checks macro, has a row in
+    seed data_quality_rules: an owner is never told 'no guidance'."""
+    import csv
+    import re
+
+    import yaml
+
+    seeded = {row["rule"] for row in csv.DictReader((REPO_ROOT / "seeds" / "data_quality_rules.csv").open())}
+    spec = yaml.safe_load((REPO_ROOT / "models" / "staging" / "data_quality" / "_data_quality__issues.yml").read_text())
+    (rule_column,) = [c for c in spec["models"][0]["columns"] if c["name"] == "rule"]
+    documented = set(re.findall(r"\b([a-z]+(?:_[a-z]+)*)\b", rule_column["description"].split(":", 1)[1]))
+    documented -= {"the", "column", "s", "status", "or", "a", "named", "rule"}
+    macro = (REPO_ROOT / "macros" / "normalise" / "data_quality_checks.sql").read_text()
+    named = set(re.findall(r"'rule': '([a-z_]+)'", macro))
+    assert named and len(documented) > 10
+    assert (documented | named) - seeded == set()

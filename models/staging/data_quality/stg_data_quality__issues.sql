@@ -4,7 +4,9 @@
 -- entity, column and rule, with the record key and the landed file and row. The rules are the
 -- staging models' own statuses, listed in the macro data_quality_checks; nothing here re-implements
 -- a normalisation. The delivered values are not repeated here (no direct identifiers): join back to
--- the staging model on model_name, _file_id, _row_number and record_key to see them.
+-- the staging model on model_name, _file_id, _row_number and record_key to see them. Each issue
+-- names its landed file (landed_path) and row, says what the rule means and what to do about it
+-- (seed data_quality_rules: the owner of the delivery reads this, not the SQL).
 -- Materialised as a table, like every staging model: it reads every staging model, and a
 -- view would re-plan all of them (seconds) on each query and each data test.
 
@@ -19,26 +21,53 @@ issues as (
     select * from check_results
     where rule is not null
 
+),
+
+-- one path per landed file (a file retried has several manifest rows, one per attempt)
+landed_files as (
+
+    select file_id, path
+    from {{ ref('stg_ingest__file_manifest') }}
+    where is_latest_attempt
+
+),
+
+rules as (
+
+    select rule, meaning, needs_action, action from {{ ref('data_quality_rules') }}
+
 )
 
 select
     -- ids
-    {{ oe_hash(['model_name', '_file_id', '_row_number', 'record_key', 'column_name', 'rule']) }} as issue_id,
-    source_name,
-    entity_name,
-    model_name,
-    force_code,
-    record_key,
+    {{ oe_hash(['issues.model_name', 'issues._file_id', 'issues._row_number', 'issues.record_key',
+                'issues.column_name', 'issues.rule']) }} as issue_id,
+    issues.source_name,
+    issues.entity_name,
+    issues.model_name,
+    issues.force_code,
+    issues.record_key,
 
     -- issue
-    column_name,
-    rule,
-    coalesce(nullif(reason_text, ''), column_name || ' is ' || rule) as reason,
-    is_current,
+    issues.column_name,
+    issues.rule,
+    coalesce(
+        nullif(issues.reason_text, ''),
+        issues.column_name || ' is ' || issues.rule || coalesce(': ' || rules.meaning, '')
+    ) as reason,
+    coalesce(rules.needs_action, true) as needs_action,
+    coalesce(
+        rules.action,
+        'No guidance is recorded for this rule: add it to seeds/data_quality_rules.csv.'
+    ) as action,
+    issues.is_current,
 
     -- lineage
-    _file_id,
-    _row_number,
-    _delivery_date
+    issues._file_id,
+    landed_files.path as landed_path,
+    issues._row_number,
+    issues._delivery_date
 
 from issues
+left join landed_files on issues._file_id = landed_files.file_id
+left join rules on issues.rule = rules.rule

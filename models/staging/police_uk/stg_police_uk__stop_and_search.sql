@@ -14,13 +14,7 @@ source as (
 
 latest_files as (
 
-    select
-        _force_code,
-        _delivery_date,
-        max(_loaded_at) as latest_loaded_at
-
-    from source
-    group by _force_code, _delivery_date
+    {{ police_uk_latest_files('stop_and_search') }}
 
 ),
 

@@ -3,7 +3,8 @@
 -- as numbers (null with has_location false when the crime could not be mapped: "No Location"),
 -- reporting and area forces matched to the seed forces by name (forces outside the Athena
 -- collaboration stay unmapped, by design), anti-social behaviour rows (no Crime ID) flagged. A
--- force's month file delivered again replaces the earlier one: rows of the latest file of each
+-- force's month file delivered again replaces the earlier one (one with no rows retracts the
+-- month: macro police_uk_latest_files): rows of the latest file of each
 -- force and month are current.
 with
 
@@ -21,13 +22,7 @@ forces as (
 
 latest_files as (
 
-    select
-        _force_code,
-        _delivery_date,
-        max(_loaded_at) as latest_loaded_at
-
-    from source
-    group by _force_code, _delivery_date
+    {{ police_uk_latest_files('street_crimes') }}
 
 ),
 

@@ -1,0 +1,171 @@
+"""What became of one run's deliveries, for the person who ran it: files set aside, rows refused,
+values flagged, each with its landed file, row and column and what to do. `oe run` prints it at
+the end; it reads the warehouse the run built (read-only), so it shows what the tables hold.
+
+Nothing here decides anything: ingest (file manifest, rejects, warnings) and the staging layer's
+data-quality rules (stg_data_quality__issues, whose `action` comes from seed data_quality_rules)
+did. Delivered values are never printed (they may be personal data): the file, row and column say
+where to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+# groups of rejected rows, warnings and issues listed in full; the rest are counted
+DEFAULT_LIMIT = 12
+
+# What to do about each kind of ingest warning (docs/ingest.md, "Kept but flagged"): the rows are loaded.
+WARNING_ACTIONS = {
+    "formula_like": "Nothing to do here; an export to CSV or a spreadsheet must neutralise the value "
+                    "(oe_platform.landing.cells.neutralise_formula).",
+    "huge_field": "Check the source's export: a value over 1 MiB is usually a field that ran on.",
+    "after_resync": "Check the row: it follows a refused multi-line record and may be part of it.",
+    "field_never_present": "Nothing to do if the source does not hold the field; if it does, check the "
+                           "extract's field names against contracts/<source>.yml.",
+    "no_data_rows": "Nothing to do if the source had nothing to deliver; otherwise re-export and redeliver.",
+    "column_absent": "The column arrives empty; include it in later deliveries if the source holds it.",
+    "byte_order_mark": "Nothing to do: the mark was removed; the detail says how the file was read.",
+    "utf8_undeclared": "Nothing to do: the file was read as UTF-8. If every file of the layout is UTF-8, "
+                       "declare encoding utf-8 for it in contracts/<source>.yml.",
+    "cp1252_undeclared": "Check names with accents in the file; ask the sender to export UTF-8 (\"CSV UTF-8\" "
+                         "in a spreadsheet), or declare encoding cp1252 for the layout if every file is.",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows of one kind: `count` of them, in `files` file(s); `path` and `row` locate one of them."""
+
+    what: str
+    count: int
+    files: int
+    path: str
+    row: int | None
+    action: str
+    needs_action: bool = True  # false: a fact to know, nothing to correct
+
+
+@dataclass
+class DeliveryReport:
+    ingest_run_id: str
+    files: int = 0
+    set_aside: list[tuple[str, str, str]] = field(default_factory=list)  # path, status, error
+    rejected: list[Group] = field(default_factory=list)
+    warned: list[Group] = field(default_factory=list)
+    issues: list[Group] = field(default_factory=list)
+    issues_total: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.set_aside or self.rejected or self.warned or self.issues)
+
+
+# The run's files by id (byte-identical files of one delivery share an id: header-only daily files)
+_RUN_FILES = """
+    select distinct file_id from staging.stg_ingest__file_manifest where ingest_run_id = $run
+"""
+
+
+def _first(path: str, row: str) -> str:
+    """An ordering key for arg_min: the first row of the first file (row numbers compared as numbers)."""
+    return f"{path} || lpad(cast(coalesce({row}, 0) as varchar), 20, '0')"
+
+
+def _groups(con: duckdb.DuckDBPyConnection, sql: str, run_id: str) -> list[Group]:
+    return [Group(*row) for row in con.execute(sql, {"run": run_id}).fetchall()]
+
+
+def delivery_report(warehouse: Path, ingest_run_id: str) -> DeliveryReport:
+    """Read what the warehouse says about the files ingest run `ingest_run_id` loaded."""
+    report = DeliveryReport(ingest_run_id)
+    if not warehouse.exists():
+        return report
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        report.files = con.execute(
+            "select count(distinct path) from staging.stg_ingest__file_manifest where ingest_run_id = $run",
+            {"run": ingest_run_id}).fetchall()[0][0]
+        report.set_aside = [tuple(r) for r in con.execute(
+            "select path, status, coalesce(error, '') from staging.stg_ingest__file_manifest "
+            "where ingest_run_id = $run and status in ('quarantined', 'failed') "
+            "order by path", {"run": ingest_run_id}).fetchall()]
+        report.rejected = _groups(con, f"""
+            with run_files as ({_RUN_FILES})
+            select 'refused: ' || coalesce(r.column_name || ': ', '') || r.reason,
+                   count(*), count(distinct r.path), min(r.path),
+                   arg_min(r.row_number, {_first('r.path', 'r.row_number')}),
+                   'The row is in rejects/ (staging.stg_ingest__rejects); correct it at source and redeliver it.',
+                   true
+            from staging.stg_ingest__rejects r join run_files f using (file_id)
+            group by r.column_name, r.reason order by 2 desc, 1
+        """, ingest_run_id)
+        report.warned = [
+            Group(f"{kind}{f' ({column})' if column else ''}: {detail}", count, files, path, row,
+                  WARNING_ACTIONS.get(kind, "See docs/ingest.md, \"Kept but flagged\"."), False)
+            for kind, column, detail, count, files, path, row in con.execute(f"""
+                with run_files as ({_RUN_FILES})
+                select w.kind, w.column_name, arg_min(w.detail, w.path), count(*), count(distinct w.path),
+                       min(w.path), arg_min(w.row_number, {_first('w.path', 'w.row_number')})
+                from staging.stg_ingest__warnings w join run_files f using (file_id)
+                group by w.kind, w.column_name order by 4 desc, 1, 2
+            """, {"run": ingest_run_id}).fetchall()
+        ]
+        issues = f"""
+            with run_files as ({_RUN_FILES})
+            select i.source_name || ' ' || i.entity_name || ' (' || string_agg(distinct i.force_code, ', '
+                       order by i.force_code) || '): ' || i.reason,
+                   count(*), count(distinct i.landed_path), min(i.landed_path),
+                   arg_min(i._row_number, {_first('i.landed_path', 'i._row_number')}),
+                   any_value(i.action), bool_or(i.needs_action)
+            from staging.stg_data_quality__issues i join run_files f on i._file_id = f.file_id
+            group by i.source_name, i.entity_name, i.column_name, i.rule, i.reason
+            -- what someone must correct first, then the most rows
+            order by 7 desc, 2 desc, 1
+        """
+        report.issues = _groups(con, issues, ingest_run_id)
+        report.issues_total = sum(group.count for group in report.issues)
+    except duckdb.CatalogException:
+        pass  # the run stopped before the staging layer was built: the file manifest lines above stand
+    finally:
+        con.close()
+    return report
+
+
+def _located(group: Group) -> str:
+    if group.row is None:  # a file-level finding (a warning about the whole file)
+        return f"{group.files} file(s), e.g. {group.path}"
+    more = f" (and {group.files - 1} other file(s))" if group.files > 1 else ""
+    rows = "row" if group.count == 1 else "rows"
+    return f"{group.count} {rows}, e.g. {group.path} row {group.row}{more}"
+
+
+def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT) -> list[str]:
+    """The report as lines for a terminal: most rows first, at most `limit` groups of each kind."""
+    if not report.files:
+        return ["deliveries: no new file in this run"]
+    lines = [f"deliveries: {report.files} new file(s) in this run (ingest run {report.ingest_run_id})"]
+    if report.clean:
+        lines.append("  every file loaded, no row refused and no value flagged")
+        return lines
+    if report.set_aside:
+        lines.append(f"  {len(report.set_aside)} file(s) set aside, nothing of them loaded (quarantine/):")
+        lines += [f"    {status}: {error if error.startswith(path) else f'{path}: {error}'}"
+                  for path, status, error in report.set_aside]
+    for title, groups in (("rows refused at ingest", report.rejected),
+                          ("ingest warnings (rows loaded)", report.warned),
+                          ("values flagged by the data-quality rules (rows kept; "
+                           "staging.stg_data_quality__issues)", report.issues)):
+        if not groups:
+            continue
+        lines.append(f"  {title}:")
+        for group in groups[:limit]:
+            lines.append(f"    {group.what}: {_located(group)}")
+            lines.append(f"      what to do: {group.action}")
+        if len(groups) > limit:
+            hidden = sum(g.count for g in groups[limit:])
+            lines.append(f"    … and {len(groups) - limit} more kind(s), {hidden} finding(s)")
+    return lines

@@ -1,0 +1,61 @@
+"""How `oe run`'s closing report reads: each finding located by file and row (or by file, for a
+finding about a whole file), what to do under it, the set-aside files' errors without their path
+twice, and a long list cut to the most important groups."""
+
+from __future__ import annotations
+
+from oe_platform.delivery_report import DeliveryReport, Group, format_report
+
+
+def _report() -> DeliveryReport:
+    error = "canonical/p/2025-01-20/person_events.csv: header does not match contracts/canonical.yml"
+    return DeliveryReport(
+        "run1", files=3,
+        set_aside=[("canonical/p/2025-01-20/person_events.csv", "quarantined", error),
+                   ("crime/kent/2025-01-20/x.csv", "failed", "could not read it")],
+        warned=[Group("no_data_rows: header only", 2, 2, "crime/kent/2025-01-21/a.csv", None, "Nothing to do.",
+                      False)],
+        issues=[Group(f"canonical persons (p): rule {n}", 10 - n, 1 + n % 2, f"canonical/p/f{n}.csv", n + 2,
+                      f"action {n}", n < 2) for n in range(5)],
+    )
+
+
+def test_every_finding_is_located_with_what_to_do():
+    lines = format_report(_report())
+    assert lines[0] == "deliveries: 3 new file(s) in this run (ingest run run1)"
+    # the error already names the file: the path is not said twice; another error gets its path
+    assert "    quarantined: canonical/p/2025-01-20/person_events.csv: header does not match contracts/canonical.yml" \
+        in lines
+    assert "    failed: crime/kent/2025-01-20/x.csv: could not read it" in lines
+    # a finding about a whole file counts files, not rows
+    assert "    no_data_rows: header only: 2 file(s), e.g. crime/kent/2025-01-21/a.csv" in lines
+    assert ("    canonical persons (p): rule 0: 10 rows, e.g. canonical/p/f0.csv row 2" in lines)
+    assert ("    canonical persons (p): rule 1: 9 rows, e.g. canonical/p/f1.csv row 3 (and 1 other file(s))"
+            in lines)
+    for n in range(5):
+        line = next(i for i, text in enumerate(lines) if text.startswith(f"    canonical persons (p): rule {n}:"))
+        assert lines[line + 1] == f"      what to do: action {n}"
+
+
+def test_a_long_list_is_cut_and_counted():
+    lines = format_report(_report(), limit=2)
+    assert not [line for line in lines if "rule 2:" in line or "rule 4:" in line]
+    assert lines[-1] == "    … and 3 more kind(s), 21 finding(s)"  # 8 + 7 + 6 rows of rules 2-4
+
+
+def test_a_clean_run_and_an_empty_run_say_so():
+    assert format_report(DeliveryReport("r", files=0)) == ["deliveries: no new file in this run"]
+    assert format_report(DeliveryReport("r", files=4))[1] == "  every file loaded, no row refused and no value flagged"
+
+
+def test_every_ingest_warning_kind_says_what_to_do():
+    """Each kind stg_ingest__warnings accepts has its advice (a new kind must bring one)."""
+    import yaml
+
+    from oe_platform.config import REPO_ROOT
+    from oe_platform.delivery_report import WARNING_ACTIONS
+
+    spec = yaml.safe_load((REPO_ROOT / "models" / "staging" / "ingest" / "_ingest__models.yml").read_text())
+    (model,) = [m for m in spec["models"] if m["name"] == "stg_ingest__warnings"]
+    kinds = model["data_tests"][0]["column_values"]["arguments"]["accepted_values"]["kind"]
+    assert len(kinds) >= 9 and set(kinds) == set(WARNING_ACTIONS)
