@@ -3,7 +3,7 @@ values flagged, each with its landed file, row and column and what to do. `oe ru
 the end; it reads the warehouse the run built (read-only), so it shows what the tables hold.
 
 Nothing here decides anything: ingest (file manifest, rejects, warnings) and the staging layer's
-data-quality rules (stg_data_quality__issues, whose `action` comes from seed data_quality_rules)
+data-quality rules (stg_data_quality__issues, whose `what_to_do` comes from seed data_quality_rules)
 did. Delivered values are never printed (they may be personal data): the file, row and column say
 where to look.
 """
@@ -120,7 +120,7 @@ def delivery_report(warehouse: Path, ingest_run_id: str) -> DeliveryReport:
                        order by i.force_code) || '): ' || i.reason,
                    count(*), count(distinct i.landed_path), min(i.landed_path),
                    arg_min(i._row_number, {_first('i.landed_path', 'i._row_number')}),
-                   any_value(i.action), bool_or(i.needs_action)
+                   any_value(i.what_to_do), bool_or(i.needs_action)
             from staging.stg_data_quality__issues i join run_files f on i._file_id = f.file_id
             group by i.source_name, i.entity_name, i.column_name, i.rule, i.reason
             -- what someone must correct first, then the most rows

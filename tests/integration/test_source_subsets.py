@@ -319,7 +319,7 @@ def test_the_runs_report_locates_each_fault_and_says_what_to_do(run_case):
     try:
         landed = con.sql("select count(distinct path) from staging.stg_ingest__file_manifest").fetchall()[0][0]
         orphans = con.sql(
-            "select landed_path, _row_number, action, needs_action from staging.stg_data_quality__issues "
+            "select landed_path, _row_number, what_to_do, needs_action from staging.stg_data_quality__issues "
             "where rule = 'orphan' order by _row_number").fetchall()
     finally:
         con.close()

@@ -232,7 +232,7 @@ def test_every_issue_names_its_landed_file_and_what_to_do(built: Built):
     total, wrong_path, unguided = built.con.execute("""
         select count(*),
                count(*) filter (where issues.landed_path is distinct from manifest.path),
-               count(*) filter (where issues.action like 'No guidance%' or issues.needs_action is null)
+               count(*) filter (where issues.what_to_do like 'No guidance%' or issues.needs_action is null)
         from staging.stg_data_quality__issues as issues
         left join manifest on issues._file_id = manifest.file_id
     """).fetchall()[0]

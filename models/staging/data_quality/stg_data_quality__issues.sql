@@ -26,7 +26,10 @@ issues as (
 -- one path per landed file (a file retried has several manifest rows, one per attempt)
 landed_files as (
 
-    select file_id, path
+    select
+        file_id,
+        path
+
     from {{ ref('stg_ingest__file_manifest') }}
     where is_latest_attempt
 
@@ -34,7 +37,13 @@ landed_files as (
 
 rules as (
 
-    select rule, meaning, needs_action, action from {{ ref('data_quality_rules') }}
+    select
+        rule,
+        meaning,
+        needs_action,
+        what_to_do as rule_what_to_do
+
+    from {{ ref('data_quality_rules') }}
 
 )
 
@@ -57,9 +66,9 @@ select
     ) as reason,
     coalesce(rules.needs_action, true) as needs_action,
     coalesce(
-        rules.action,
+        rules.rule_what_to_do,
         'No guidance is recorded for this rule: add it to seeds/data_quality_rules.csv.'
-    ) as action,
+    ) as what_to_do,
     issues.is_current,
 
     -- lineage
