@@ -196,7 +196,8 @@ def _run_pipeline(settings: Settings) -> None:
     if result.ingest_run_id:
         from oe_platform.delivery_report import delivery_report, format_report
 
-        for line in format_report(delivery_report(settings.warehouse, result.ingest_run_id)):
+        report = delivery_report(settings.warehouse, result.ingest_run_id)
+        for line in format_report(report, complete=result.success):
             click.echo(line)
     if result.warned_checks:
         click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "

@@ -143,14 +143,19 @@ def _located(group: Group) -> str:
     return f"{group.count} {rows}, e.g. {group.path} row {group.row}{more}"
 
 
-def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT) -> list[str]:
-    """The report as lines for a terminal: most rows first, at most `limit` groups of each kind."""
+def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, complete: bool = True) -> list[str]:
+    """The report as lines for a terminal: most rows first, at most `limit` groups of each kind. With
+    `complete` false (the run stopped before its data-quality tables were rebuilt) the values flagged
+    are not known yet, and the report says so rather than calling the deliveries clean."""
     if not report.files:
         return ["deliveries: no new file in this run"]
     lines = [f"deliveries: {report.files} new file(s) in this run (ingest run {report.ingest_run_id})"]
-    if report.clean:
+    if report.clean and complete:
         lines.append("  every file loaded, no row refused and no value flagged")
         return lines
+    if not complete:
+        lines.append("  the run did not finish: the values its data-quality rules flag are not known yet "
+                     "(run again once it is fixed)")
     if report.set_aside:
         lines.append(f"  {len(report.set_aside)} file(s) set aside, nothing of them loaded (quarantine/):")
         lines += [f"    {status}: {error if error.startswith(path) else f'{path}: {error}'}"

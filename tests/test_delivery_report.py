@@ -59,3 +59,15 @@ def test_every_ingest_warning_kind_says_what_to_do():
     (model,) = [m for m in spec["models"] if m["name"] == "stg_ingest__warnings"]
     kinds = model["data_tests"][0]["column_values"]["arguments"]["accepted_values"]["kind"]
     assert len(kinds) >= 9 and set(kinds) == set(WARNING_ACTIONS)
+
+
+def test_a_run_that_stopped_does_not_call_its_deliveries_clean():
+    """When the run failed, the data-quality tables may still be the previous run's: the report says
+    the flagged values are not known yet, and still lists what ingest set aside."""
+    lines = format_report(DeliveryReport("r", files=2), complete=False)
+    assert "every file loaded" not in "\n".join(lines)
+    assert lines[1].startswith("  the run did not finish")
+    report = _report()
+    lines = format_report(report, complete=False)
+    assert lines[1].startswith("  the run did not finish")
+    assert any(line.startswith("    quarantined: canonical/p/2025-01-20/person_events.csv") for line in lines)
