@@ -20,6 +20,7 @@ from oe_platform.config import CONTRACTS_DIR, REPO_ROOT
 PII_CLASSES = ("direct", "indirect", "none")
 FORMATS = ("csv", "jsonl", "parquet", "xlsx")
 DATE_FORMATS = ("iso", "dmy", "mdy", "ymd_compact")
+HEADER_NAMES = ("exact", "loose")
 # How each date_format token writes a date and a date-time (strftime patterns). Columns declare
 # `type: date` or `type: datetime`; any other column is text. Parquet and XLSX carry native dates.
 DATE_PATTERNS = {
@@ -102,6 +103,10 @@ class Layout:
     # True: a delivered header may leave out any column that is not required (it arrives empty, and
     # the file carries a column_absent warning); false: the header must hold every mapped column.
     optional_columns_may_be_absent: bool = False
+    # "loose": a delivered column name matches the contract's when they agree letter for letter and
+    # digit for digit, whatever the case, spaces and punctuation ("Record ID" is record_id; the file
+    # carries a header_names_loose warning); "exact": names as the contract writes them.
+    header_names: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,9 @@ def parse_contract(path: Path) -> Contract:
         missing = set(entities) - set(files)
         if missing:
             raise ContractError(f"{lwhere}: no file declared for entities {sorted(missing)}")
+        header_names = lay.get("header_names", "exact")
+        if header_names not in HEADER_NAMES:
+            raise ContractError(f"{lwhere}: header_names {header_names!r} is not one of {HEADER_NAMES}")
         may_be_absent = lay.get("optional_columns_may_be_absent", False)
         if not isinstance(may_be_absent, bool):
             raise ContractError(f"{lwhere}: optional_columns_may_be_absent must be true or false")
@@ -263,6 +271,7 @@ def parse_contract(path: Path) -> Contract:
                 offence_codes=lay.get("offence_codes"),
                 codes=codes,
                 optional_columns_may_be_absent=may_be_absent,
+                header_names=header_names,
             )
         )
     fresh = raw.get("freshness", {})

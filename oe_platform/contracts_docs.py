@@ -69,6 +69,9 @@ def _layout_section(contract: Contract, layout: Layout) -> list[str]:
                       else "every column below, by name, in any order, except those marked optional (left out, "
                       "they arrive empty)" if any(spec.optional for spec in layout.files.values())
                       else "every column below, by name, in any order"))
+    if layout.header_names == "loose":
+        facts.append(("Column names", "matched ignoring case, spaces and punctuation (`Record ID` is `record_id`), "
+                      "with a warning; use the names below"))
     if layout.offence_codes:
         facts.append(("Offence codes", "Home Office classes (e.g. 92A)" if layout.offence_codes == "home_office"
                       else "the force's local codes, mapped by seeds/local_offence_codes.csv"))

@@ -31,6 +31,8 @@ WARNING_ACTIONS = {
     "byte_order_mark": "Nothing to do: the mark was removed; the detail says how the file was read.",
     "utf8_undeclared": "Nothing to do: the file was read as UTF-8. If every file of the layout is UTF-8, "
                        "declare encoding utf-8 for it in contracts/<source>.yml.",
+    "header_names_loose": "Nothing to do: the columns were read. Ask the sender to use the contract's column "
+                          "names (docs/sources/<source>.md).",
     "cp1252_undeclared": "Check names with accents in the file; ask the sender to export UTF-8 (\"CSV UTF-8\" "
                          "in a spreadsheet), or declare encoding cp1252 for the layout if every file is.",
 }

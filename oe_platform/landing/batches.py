@@ -23,11 +23,10 @@ from oe_platform.landing.parse import (
     Flag,
     JsonlPlan,
     ParsedFile,
-    absent_from,
     careful_delimited,
     careful_jsonl,
-    note_absent_columns,
     note_bom,
+    note_header,
     read_csv_header,
     remove_bom,
     sniff_text,
@@ -55,8 +54,9 @@ def parse_delimited(
         first = blocks.take_lines(1).decode(codec, errors="surrogateescape")
         read = 0
         if fast and clean_header_line(first):
-            header, _ = read_csv_header(split_lines(first), contract, layout, spec, where)  # raises on drift
-            note_absent_columns(notes, spec, absent_from(header, spec))
+            # raises on drift
+            header, _, renamed = read_csv_header(split_lines(first), contract, layout, spec, where)
+            note_header(notes, spec, header, renamed)
             yield notes
             line = 2
             while block := blocks.take_lines(batch_rows):

@@ -485,8 +485,10 @@ def split_lines(text: str) -> list[str]:
 
 def read_csv_header(
     lines: list[str] | LineWindow, contract: Contract, layout: Layout, spec: FileSpec, where: str
-) -> tuple[list[str], int]:
-    """The header (validated against the contract) and the index of the first line after it."""
+) -> tuple[list[str], int, list[tuple[str, str]]]:
+    """The header (validated against the contract, in the contract's names), the index of the first
+    line after it, and the delivered names read loosely (layout header_names: loose) with their
+    contract names."""
     has = lines.has if isinstance(lines, LineWindow) else (lambda index: index < len(lines))
     first = 0
     while has(first) and not lines[first].strip():
@@ -506,8 +508,47 @@ def read_csv_header(
         raise FileRejected(
             f"{where}: line {first + 1}: the header holds {_bad_bytes_reason(''.join(header), layout)}"
         )
+    renamed: list[tuple[str, str]] = []
+    if layout.header_names == "loose":
+        header, renamed = loose_header(header, spec)
     check_header(header, contract, layout, spec, where)
-    return header, first + 1
+    return header, first + 1, renamed
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def loose_header(header: list[str], spec: FileSpec) -> tuple[list[str], list[tuple[str, str]]]:
+    """The header with each delivered name the contract does not know renamed to the one contract
+    name it matches ignoring case, spaces and punctuation ("Date of Birth", "DATE-OF-BIRTH" and
+    "DateOfBirth" are date_of_birth), and the renames made. A name matching none, or several, is
+    left as delivered (the header check then names it)."""
+    keys: dict[str, list[str]] = {}
+    for name in spec.columns:
+        keys.setdefault(_name_key(name), []).append(name)
+    loosened, renamed = [], []
+    for delivered in header:
+        matches = keys.get(_name_key(delivered), [])
+        if delivered not in spec.columns and len(matches) == 1:
+            loosened.append(matches[0])
+            renamed.append((delivered, matches[0]))
+        else:
+            loosened.append(delivered)
+    return loosened, renamed
+
+
+HEADER_NAMES_LOOSE = "header_names_loose"
+
+
+def note_header(result: ParsedFile, spec: FileSpec, header: list[str], renamed: list[tuple[str, str]]) -> None:
+    """The file-level warnings of a checked header: optional columns it leaves out, names matched loosely."""
+    note_absent_columns(result, spec, absent_from(header, spec))
+    if renamed:
+        pairs = ", ".join(f"{delivered!r} as {name!r}" for delivered, name in renamed)
+        result.warnings.append(Flag(spec.entity, None, None, HEADER_NAMES_LOOSE,
+                                    f"column name(s) read ignoring case, spaces and punctuation: {pairs}; "
+                                    "the contract's names are the ones to use"))
 
 
 def absent_from(header: list[str], spec: FileSpec) -> list[str]:
@@ -525,8 +566,8 @@ def careful_delimited(
     the first line of a record after it."""
     first_batch = ParsedFile(top_entities=(spec.entity,), mode="careful")
     if header is None:
-        header, start = read_csv_header(lines, contract, layout, spec, where)
-        note_absent_columns(first_batch, spec, absent_from(header, spec))
+        header, start, renamed = read_csv_header(lines, contract, layout, spec, where)
+        note_header(first_batch, spec, header, renamed)
     width = len(header)
     canonical = [spec.columns[h] for h in header]
     entity_columns = contract.entities[spec.entity].column_names

@@ -466,6 +466,39 @@ def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platfo
     assert_nothing_lost(platform_dirs)
 
 
+def test_canonical_column_names_are_read_ignoring_case_spaces_and_punctuation(platform_dirs, landing_day):
+    """Partners' exports name columns their own way ("Record ID", "DATE_OF_BIRTH", "Post-code"): the
+    canonical layout reads them as the contract's names and says which it read so; a name that
+    matches no column, or two names matching one, still set the file aside."""
+    day = landing_day("canonical", "acme-ppu", "2025-02-03")
+    (day / "persons.csv").write_text(
+        "Record ID,Forename,SURNAME,Date-of-Birth,Post code,pnc_id\r\n"
+        "A-1,Daniel,Hartley,1994-06-12,LU1 3JH,\r\nA-2,Ruth,Barnsley,,SG1 4QT,\r\n",
+        encoding="utf-8")
+    clash = landing_day("canonical", "other-ppu", "2025-02-03")
+    (clash / "persons.csv").write_text("record_id,Forename,forename\nB-1,Ann,Ann\n", encoding="utf-8")
+    unknown = landing_day("canonical", "third-ppu", "2025-02-03")
+    (unknown / "persons.csv").write_text("record_id,Given name\nC-1,Ann\n", encoding="utf-8")
+    summary = ingest(platform_dirs)
+    loaded = only_file(summary, "acme-ppu")
+    assert (loaded.status, loaded.rows_accepted, loaded.rows_rejected) == ("loaded", 2, 0)
+    rows = {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+    assert (rows["A-1"]["forename"], rows["A-1"]["surname"], rows["A-1"]["date_of_birth"], rows["A-1"]["postcode"]) \
+        == ("Daniel", "Hartley", "1994-06-12", "LU1 3JH")
+    [warning] = [w for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "header_names_loose"]
+    for delivered, name in (("Record ID", "record_id"), ("SURNAME", "surname"), ("Date-of-Birth", "date_of_birth"),
+                            ("Post code", "postcode")):
+        assert f"{delivered!r} as {name!r}" in warning["detail"]
+    assert "'pnc_id' as" not in warning["detail"]  # a name as the contract writes it is not reported
+    absent = {w["column_name"] for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "column_absent"}
+    assert "forename" not in absent and "postcode" not in absent and "sex" in absent
+    assert only_file(summary, "other-ppu").status == "quarantined"
+    assert "duplicate column(s) ['forename']" in only_file(summary, "other-ppu").error
+    refused = only_file(summary, "third-ppu")
+    assert refused.status == "quarantined" and "unexpected column(s) ['Given name']" in refused.error
+    assert_nothing_lost(platform_dirs)
+
+
 def test_a_force_layout_still_needs_every_column(platform_dirs, landing_day):
     """Only layouts that say so (optional_columns_may_be_absent) accept a header with columns left out."""
     header = CRIMES_HEADER.split(",")
