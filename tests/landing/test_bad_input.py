@@ -440,20 +440,24 @@ def test_utf8_delivered_for_a_cp1252_layout_is_read_as_utf8_and_named(platform_d
     assert_nothing_lost(platform_dirs)
 
 
-def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platform_dirs, landing_day):
-    """DESIGN: "any optional column may be absent or empty". Columns in any order; the key column
-    record_id is required, and a file without it is set aside with a message naming it."""
-    good = landing_day("canonical", "acme-ppu", "2025-02-03")
-    (good / "persons.csv").write_text(
-        "postcode,surname,record_id,date_of_birth\nLU1 3JH,Hartley,A-1,1994-06-12\nSG1 4QT,Barnsley,A-2,\n",
-        encoding="utf-8",
-    )
-    bad = landing_day("canonical", "other-ppu", "2025-02-03")
-    (bad / "persons.csv").write_text("forename,surname\nDaniel,Hartley\n", encoding="utf-8")
+def _ingest_partner_persons(platform_dirs, landing_day, files: dict[str, str]):
+    """Land one persons.csv per partner (text by partner code), ingest, check acme-ppu's two rows
+    loaded; the summary and the bronze persons by record_id."""
+    for partner, text in files.items():
+        (landing_day("canonical", partner, "2025-02-03") / "persons.csv").write_text(text, encoding="utf-8")
     summary = ingest(platform_dirs)
     loaded = only_file(summary, "acme-ppu")
     assert (loaded.status, loaded.rows_accepted, loaded.rows_rejected) == ("loaded", 2, 0)
-    rows = {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+    return summary, {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+
+
+def test_canonical_persons_may_leave_optional_columns_out_but_not_the_key(platform_dirs, landing_day):
+    """DESIGN: "any optional column may be absent or empty". Columns in any order; the key column
+    record_id is required, and a file without it is set aside with a message naming it."""
+    summary, rows = _ingest_partner_persons(platform_dirs, landing_day, {
+        "acme-ppu": "postcode,surname,record_id,date_of_birth\nLU1 3JH,Hartley,A-1,1994-06-12\nSG1 4QT,Barnsley,A-2,\n",
+        "other-ppu": "forename,surname\nDaniel,Hartley\n",
+    })
     assert rows["A-1"]["surname"] == "Hartley" and rows["A-1"]["postcode"] == "LU1 3JH"
     assert rows["A-1"]["forename"] is None and rows["A-2"]["date_of_birth"] is None
     absent = sorted(w["column_name"] for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "column_absent")
@@ -470,19 +474,12 @@ def test_canonical_column_names_are_read_ignoring_case_spaces_and_punctuation(pl
     """Partners' exports name columns their own way ("Record ID", "DATE_OF_BIRTH", "Post-code"): the
     canonical layout reads them as the contract's names and says which it read so; a name that
     matches no column, or two names matching one, still set the file aside."""
-    day = landing_day("canonical", "acme-ppu", "2025-02-03")
-    (day / "persons.csv").write_text(
-        "Record ID,Forename,SURNAME,Date-of-Birth,Post code,pnc_id\r\n"
-        "A-1,Daniel,Hartley,1994-06-12,LU1 3JH,\r\nA-2,Ruth,Barnsley,,SG1 4QT,\r\n",
-        encoding="utf-8")
-    clash = landing_day("canonical", "other-ppu", "2025-02-03")
-    (clash / "persons.csv").write_text("record_id,Forename,forename\nB-1,Ann,Ann\n", encoding="utf-8")
-    unknown = landing_day("canonical", "third-ppu", "2025-02-03")
-    (unknown / "persons.csv").write_text("record_id,Given name\nC-1,Ann\n", encoding="utf-8")
-    summary = ingest(platform_dirs)
-    loaded = only_file(summary, "acme-ppu")
-    assert (loaded.status, loaded.rows_accepted, loaded.rows_rejected) == ("loaded", 2, 0)
-    rows = {r["record_id"]: r for r in bronze(platform_dirs, "canonical", "persons")}
+    summary, rows = _ingest_partner_persons(platform_dirs, landing_day, {
+        "acme-ppu": "Record ID,Forename,SURNAME,Date-of-Birth,Post code,pnc_id\r\n"
+                    "A-1,Daniel,Hartley,1994-06-12,LU1 3JH,\r\nA-2,Ruth,Barnsley,,SG1 4QT,\r\n",
+        "other-ppu": "record_id,Forename,forename\nB-1,Ann,Ann\n",
+        "third-ppu": "record_id,Given name\nC-1,Ann\n",
+    })
     assert (rows["A-1"]["forename"], rows["A-1"]["surname"], rows["A-1"]["date_of_birth"], rows["A-1"]["postcode"]) \
         == ("Daniel", "Hartley", "1994-06-12", "LU1 3JH")
     [warning] = [w for w in warnings_of(platform_dirs, "acme-ppu") if w["kind"] == "header_names_loose"]
