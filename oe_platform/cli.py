@@ -193,12 +193,10 @@ def _run_pipeline(settings: Settings) -> None:
 
     result = run_pipeline(settings)
     click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
-    if result.ingest_run_id:
-        from oe_platform.delivery_report import delivery_report, format_report
+    from oe_platform.delivery_report import run_report_lines
 
-        report = delivery_report(settings.warehouse, result.ingest_run_id)
-        for line in format_report(report, complete=result.success):
-            click.echo(line)
+    for line in run_report_lines(settings.warehouse, result.ingest_run_id, complete=result.success):
+        click.echo(line)
     if result.warned_checks:
         click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "
                     + ", ".join(result.warned_checks), fg="yellow", err=True)

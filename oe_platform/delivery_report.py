@@ -47,7 +47,7 @@ class Group:
     files: int
     path: str
     row: int | None
-    action: str
+    what_to_do: str
     needs_action: bool = True  # false: a fact to know, nothing to correct
 
 
@@ -59,7 +59,6 @@ class DeliveryReport:
     rejected: list[Group] = field(default_factory=list)
     warned: list[Group] = field(default_factory=list)
     issues: list[Group] = field(default_factory=list)
-    issues_total: int = 0
 
     @property
     def clean(self) -> bool:
@@ -105,15 +104,19 @@ def delivery_report(warehouse: Path, ingest_run_id: str) -> DeliveryReport:
             from staging.stg_ingest__rejects r join run_files f using (file_id)
             group by r.column_name, r.reason order by 2 desc, 1
         """, ingest_run_id)
+        # one group per kind: a file leaving ten optional columns out is one finding, its columns listed
         report.warned = [
-            Group(f"{kind}{f' ({column})' if column else ''}: {detail}", count, files, path, row,
+            Group(f"{kind} ({', '.join(columns)})" if len(columns) > 1
+                  else f"{kind}{f' ({columns[0]})' if columns else ''}: {detail}",
+                  count, files, path, row,
                   WARNING_ACTIONS.get(kind, "See docs/ingest.md, \"Kept but flagged\"."), False)
-            for kind, column, detail, count, files, path, row in con.execute(f"""
+            for kind, columns, detail, count, files, path, row in con.execute(f"""
                 with run_files as ({_RUN_FILES})
-                select w.kind, w.column_name, arg_min(w.detail, w.path), count(*), count(distinct w.path),
+                select w.kind, list_sort(list_filter(list(distinct w.column_name), lambda c: c is not null)),
+                       arg_min(w.detail, w.path), count(*), count(distinct w.path),
                        min(w.path), arg_min(w.row_number, {_first('w.path', 'w.row_number')})
                 from staging.stg_ingest__warnings w join run_files f using (file_id)
-                group by w.kind, w.column_name order by 4 desc, 1, 2
+                group by w.kind order by 4 desc, 1
             """, {"run": ingest_run_id}).fetchall()
         ]
         issues = f"""
@@ -129,7 +132,6 @@ def delivery_report(warehouse: Path, ingest_run_id: str) -> DeliveryReport:
             order by 7 desc, 2 desc, 1
         """
         report.issues = _groups(con, issues, ingest_run_id)
-        report.issues_total = sum(group.count for group in report.issues)
     except duckdb.CatalogException:
         pass  # the run stopped before the staging layer was built: the file manifest lines above stand
     finally:
@@ -171,8 +173,16 @@ def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, complete: 
         lines.append(f"  {title}:")
         for group in groups[:limit]:
             lines.append(f"    {group.what}: {_located(group)}")
-            lines.append(f"      what to do: {group.action}")
+            lines.append(f"      what to do: {group.what_to_do}")
         if len(groups) > limit:
             hidden = sum(g.count for g in groups[limit:])
             lines.append(f"    … and {len(groups) - limit} more kind(s), {hidden} finding(s)")
     return lines
+
+
+def run_report_lines(warehouse: Path, ingest_run_id: str | None, complete: bool = True,
+                     limit: int = DEFAULT_LIMIT) -> list[str]:
+    """The report of a pipeline run (`oe run`, `oe demo`): none when the run ingested nothing."""
+    if not ingest_run_id:
+        return []
+    return format_report(delivery_report(warehouse, ingest_run_id), limit=limit, complete=complete)

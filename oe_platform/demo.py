@@ -64,11 +64,10 @@ def demo_command(persons: int, keep: bool) -> None:
     if not result.success or result.failed_checks:
         click.secho(f"pipeline failed: {result.failed_checks or 'see the log above'}", fg="red", err=True)
         sys.exit(1)
-    if result.ingest_run_id:  # what a delivery's owner would be told (oe run prints the same)
-        from oe_platform.delivery_report import delivery_report, format_report
+    from oe_platform.delivery_report import run_report_lines
 
-        for line in format_report(delivery_report(settings.warehouse, result.ingest_run_id), limit=5):
-            click.echo(line)
+    for line in run_report_lines(settings.warehouse, result.ingest_run_id, limit=5):  # as oe run prints it
+        click.echo(line)
     click.echo("3/3 building the docs site")
     site = build_docs_site(settings, REPO_ROOT / "site")
 

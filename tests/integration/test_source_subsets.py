@@ -249,6 +249,14 @@ def test_optional_columns_left_out_arrive_empty_with_a_warning(run_case):
     ).fetchall()
     assert [c for (c,) in absent] == sorted(["middle_names", "address", "email", "cro_number", "nhs_number",
                                              "aliases"])
+    # the run's report makes them one finding about the file, its columns listed
+    from oe_platform.delivery_report import delivery_report
+
+    case_run = run_case("partner_persons_optional_columns_absent")
+    [group] = [g for g in delivery_report(settings.warehouse, case_run.result.ingest_run_id).warned
+               if g.what.startswith("column_absent")]
+    assert group.what == "column_absent (" + ", ".join(c for (c,) in absent) + ")"
+    assert (group.count, group.files, group.row) == (6, 1, None) and group.path.endswith("persons.csv")
     # the two records of one person delivered twice by the partner are one person
     linked = run_case("partner_persons_alone").settings
     con = duckdb.connect(str(linked.warehouse), read_only=True)
