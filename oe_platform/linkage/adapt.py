@@ -26,7 +26,9 @@ The guard (per comparison), against EM going astray, not against the data being 
   noisy data; "within a year" above "one keying error" is EM fitting something else);
 - the committed strongest level still positive and the else level still negative.
 When more than half of the comparisons fail the guard, EM is taken to have collapsed and the whole
-committed model is used. Every decision is in the report, which the run writes to `parameters.json`
+committed model is used. A training rule whose EM session Splink stops (an m driven to 0.0, no pairs) is
+left out and the estimate made again without it; with every rule failing the committed model is used.
+Every decision is in the report, which the run writes to `parameters.json`
 and `oe linkage explain` prints.
 """
 
@@ -40,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
+from splink.internals.exceptions import EMTrainingException
 
 from oe_platform.linkage.scoring import make_linker
 from oe_platform.linkage.spec import EM_TRAINING_RULES
@@ -166,12 +169,27 @@ def adapt_settings(
     if profiles < MIN_PROFILES:
         return settings, AdaptationReport("committed", f"fewer than {MIN_PROFILES} profiles")
     logging.getLogger("splink").setLevel(logging.WARNING)
-    linker = make_linker(con, settings)
     sampled_pairs = min(U_MAX_PAIRS, profiles * (profiles - 1) / 2)
-    linker.training.estimate_u_using_random_sampling(max_pairs=sampled_pairs, seed=SEED, min_count_per_level=None)
-    for rule in EM_TRAINING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS)
+    rules, failed = list(EM_TRAINING_RULES), []
+    while True:
+        linker = make_linker(con, settings)
+        linker.training.estimate_u_using_random_sampling(max_pairs=sampled_pairs, seed=SEED, min_count_per_level=None)
+        try:
+            for rule in rules:
+                current = rule
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS)
+            break
+        except (ValueError, EMTrainingException) as error:
+            # Splink 5.0 refuses an m that EM drives to 0.0 (a level only pairs it takes for non-matches
+            # reach), and a rule no pair meets. A failed session can leave the linker's settings part
+            # trained, so the estimate starts again without that rule.
+            failed.append(f"{current}: {error}")
+            rules.remove(current)
+            if not rules:
+                report = AdaptationReport("committed", "EM failed on every training rule: " + "; ".join(failed))
+                report.seconds = time.perf_counter() - started
+                return settings, report
     estimated = linker.misc.save_model_to_json()
     estimated.pop("linker_uid", None)
     regularise(estimated)
@@ -210,5 +228,8 @@ def adapt_settings(
     elif not any(c.decision == "adapted" for c in report.comparisons):
         report.mode = "committed"
         report.reason = "the run's records match the training data (no comparison shifted materially)"
+    if failed:
+        report.reason += (f"; EM failed on {len(failed)} of {len(EM_TRAINING_RULES)} training rules: "
+                          + "; ".join(failed))
     report.seconds = time.perf_counter() - started
     return adapted, report

@@ -12,7 +12,7 @@ import click
 from oe_platform.config import load_settings, working_connection
 
 _THRESHOLD_HELP = ("Match probability at or above which a pair links, whatever the records [default: the "
-                   "documented thresholds: 0.95, or 0.9 where the records hold no households].")
+                   "documented thresholds: 0.95, or 0.8 where the records hold no households].")
 _ENGINE_OPTION = click.option(
     "--engine", type=click.Choice(["duckdb", "spark"]), default=None,
     help="Where the pairs are scored: DuckDB in this process, or Spark (Splink's SparkAPI on a local session, "

@@ -161,8 +161,9 @@ def explain_pair(
     match_weight = float(row["match_weight"])
     probability = float(row["match_probability"])
     blocking = _blocking_rules_found(con)
-    households = ((run_parameters or {}).get("households") or {}).get("full_guard", True)
-    config = config.for_population(households)
+    population = (run_parameters or {}).get("households") or {}
+    households = population.get("full_guard", True)
+    config = config.for_population(households, population.get("dob_keyed_with_errors", False))
     guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
     if same_profile:
@@ -201,7 +202,7 @@ def _guards_applying(
     values = ", ".join(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
-    guards = edge_guard_sql(gammas, config.strict_missing_dob, households)
+    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years)
     checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
     result = con.execute(f"""
         select {checks}

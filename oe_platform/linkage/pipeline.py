@@ -27,6 +27,8 @@ from oe_platform.linkage.clustering import (
     ClusteringConfig,
     add_pair_evidence,
     cluster_profiles,
+    dob_keyed_with_errors,
+    dob_keying_error_share,
     household_relatives_per_1000,
 )
 from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
@@ -188,7 +190,11 @@ def link_records(
     relatives = household_relatives_per_1000(con)
     households = {"relatives_per_1000_profiles": round(relatives, 3), "minimum": config.household_relatives_min,
                   "full_guard": relatives >= config.household_relatives_min}
-    config = config.for_population(households["full_guard"])  # the threshold and guards these records take
+    dob_share, dob_pairs = dob_keying_error_share(con, gammas)
+    households.update(dob_keying_error_share=round(dob_share, 4), dob_keying_error_pairs=dob_pairs,
+                      dob_keyed_with_errors=dob_keyed_with_errors(dob_share, dob_pairs))
+    # the threshold and guards these records take
+    config = config.for_population(households["full_guard"], households["dob_keyed_with_errors"])
     households["threshold"] = config.threshold
     result = cluster_profiles(con, gammas, config, households["full_guard"])
     timings["cluster_seconds"] = time.perf_counter() - started
@@ -220,6 +226,8 @@ def link_records(
         "parameters_adapted": int(adaptation.mode == "adapted"),
         "household_relatives_per_1000_profiles": households["relatives_per_1000_profiles"],
         "household_guard_full": int(households["full_guard"]),
+        "dob_keying_error_share": households["dob_keying_error_share"],
+        "dob_keyed_with_errors": int(households["dob_keyed_with_errors"]),
         "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
         "prior_probability_two_random_records_match": prior.estimated,
         "prior_trained_rescaled": prior.trained,

@@ -91,6 +91,31 @@ def background(people: int = 1000, seed: int = 5) -> list[dict]:
     return rows
 
 
+def keyed_duplicates(count: int = 40, seed: int = 13) -> list[dict]:
+    """A register keyed by hand: distinct people, each in two records whose names and address agree and
+    whose dates of birth are one keying error apart in half of them (a digit of the day, month or year
+    changed), the records of a partner whose dates of birth carry keying errors."""
+    rng = np.random.default_rng(seed)
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    rows = []
+    for i in range(count):
+        male = rng.random() < 0.5
+        forename = str(rng.choice(FORENAMES_M if male else FORENAMES_F))
+        surname = str(rng.choice(COMPOUND_SURNAMES))
+        born = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
+        postcode = f"{rng.choice(OUTWARDS)} {rng.integers(1, 9)}{rng.choice(list(letters))}{rng.choice(list(letters))}"
+        address = f"{rng.integers(1, 200)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+        keyed = born
+        if i % 2:
+            shift = [timedelta(days=1), timedelta(days=-1), timedelta(days=10)][i % 3]
+            keyed = born + shift if (born + shift).year == born.year else born - shift
+        for copy, dob in enumerate((born, keyed)):
+            rows.append(record(f"kd{i:03d}-{copy}", forename, surname, dob, sex="M" if male else "F",
+                               postcode=postcode, address=address, force=["norfolk", "suffolk"][copy],
+                               ref=f"KD{i:03d}{copy}"))
+    return rows
+
+
 def families(count: int = 60, seed: int = 9) -> list[dict]:
     """Households: two parents and two children at one address with one surname, the children born
     22 to 38 years after their parents (what a force's records hold: relatives at one address)."""

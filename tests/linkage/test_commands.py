@@ -100,6 +100,50 @@ def test_explain_says_which_parameters_the_run_used(written_run):
         assert "; adapted: " + ", ".join(adapted) in result.output
 
 
+def test_adaptation_survives_expectation_maximisation_failing(model, background_rows, monkeypatch):
+    """Splink 5.0 raises when EM drives an m to 0.0 (seen on the generator's default profile, seed 7,
+    5,000 persons over 3 months: the names training rule). Injected here on the real linker: the run
+    adapts from the other rule and says which failed; when every rule fails it keeps the committed
+    parameters, exactly, and says why."""
+    import duckdb
+
+    from oe_platform.linkage import adapt
+    from oe_platform.linkage.records import prepare_records
+    from oe_platform.linkage.spec import EM_TRAINING_RULES
+
+    monkeypatch.setattr(adapt, "MIN_PROFILES", 10)
+    con = duckdb.connect()
+    con.register("frame", pd.DataFrame(background_rows))
+    con.execute("create temp table r as select * from frame")
+    prepared = prepare_records(con, "r")
+    committed = model.settings_for(prepared.profiles)
+    real_linker = adapt.make_linker
+    failing: set[str] = set()
+
+    def linker_whose_em_fails(con, settings):
+        linker = real_linker(con, settings)
+        estimate = linker.training.estimate_parameters_using_expectation_maximisation
+
+        def estimate_or_fail(rule, **kwargs):
+            if rule in failing:
+                raise ValueError("m_probability value 0.0 is below the minimum allowed value of 1e-300.")
+            return estimate(rule, **kwargs)
+
+        linker.training.estimate_parameters_using_expectation_maximisation = estimate_or_fail
+        return linker
+
+    monkeypatch.setattr(adapt, "make_linker", linker_whose_em_fails)
+    failing.add(EM_TRAINING_RULES[1])
+    adapted, report = adapt.adapt_settings(con, committed, prepared.profiles)
+    assert f"EM failed on 1 of {len(EM_TRAINING_RULES)} training rules: {EM_TRAINING_RULES[1]}" in report.reason
+    assert [c.comparison for c in report.comparisons] == [c["output_column_name"] for c in committed["comparisons"]]
+
+    failing.update(EM_TRAINING_RULES)
+    adapted, report = adapt.adapt_settings(con, committed, prepared.profiles)
+    assert report.mode == "committed" and report.reason.startswith("EM failed on every training rule")
+    assert adapted == committed
+
+
 def test_adaptation_on_a_run_is_guarded_and_reported(link, model, background_rows, monkeypatch):
     """u by random sampling and m by EM on the run's own records: every comparison is adapted, kept
     or rejected with a reason, and a rejected one keeps the committed parameters exactly."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, REGISTER_THRESHOLD
+from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, DOB_KEYED_WITH_ERRORS_MIN_SHARE, REGISTER_THRESHOLD
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     DOB_TWO_ERRORS,
@@ -11,7 +11,7 @@ from oe_platform.linkage.spec import (
     level_gammas,
     untrained_settings,
 )
-from tests.linkage.conftest import families, pair_of, person_of, record
+from tests.linkage.conftest import families, keyed_duplicates, pair_of, person_of, record
 
 CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
 
@@ -309,6 +309,90 @@ def test_a_date_of_birth_keyed_beyond_two_errors_is_one_person_only_where_people
     assert pair_of(among_families, "kb-1", "kb-2")["edge_status"].tolist() == ["dob_conflict"]
     persons = person_of(among_families)
     assert len({persons["kb-1"], persons["kb-2"], persons["kb-3"]}) == 3
+
+
+def test_a_decade_digit_mistyped_is_one_person_only_in_a_register_keyed_with_errors(link):
+    """The decade of the year and a digit of the day mistyped (1953-11-19 / 1993-11-18: two keying
+    errors, forty years apart), the surname mistyped too, at one address. In a register whose own
+    records show dates of birth keyed with errors (keyed_duplicates: names and address agreeing, dates of
+    birth one keying error apart) that is one person; in a register that shows none (the tests'
+    background: people with one date of birth each), as among households, the dob_conflict guard keeps
+    it apart (a father and son: test_two_keying_errors_in_the_date_of_birth_are_no_excuse_decades_apart).
+    A third date of birth far from both stays another person everywhere."""
+    home = {"postcode": "TN30 5EQ", "address": "FLAT 1 223 PATTERSON PL", "sex": "M"}
+    rows = [
+        record("dd-1", "RICHARD", "BENNETT", "1953-11-19", force="kent", **home),
+        record("dd-2", "RICHARD", "BENZETT", "1993-11-18", source="intel", force="essex", **home),
+        record("dd-3", "RICHARD", "BENNETT", "1981-04-02", source="custody", force="suffolk", **home),
+    ]
+    keyed = link(rows + keyed_duplicates())
+    assert not keyed.households["full_guard"]
+    assert keyed.households["dob_keyed_with_errors"]
+    assert keyed.households["dob_keying_error_share"] >= DOB_KEYED_WITH_ERRORS_MIN_SHARE
+    assert pair_of(keyed, "dd-1", "dd-2")["edge_status"].tolist() == ["accepted"]
+    persons = person_of(keyed)
+    assert persons["dd-1"] == persons["dd-2"] != persons["dd-3"]
+
+    clean = link(rows)
+    assert not clean.households["full_guard"] and not clean.households["dob_keyed_with_errors"]
+    assert pair_of(clean, "dd-1", "dd-2")["edge_status"].tolist() == ["dob_conflict"]
+    among_families = link(rows + keyed_duplicates() + families())
+    assert among_families.households["full_guard"]
+    # among households the pair does not reach the threshold of 0.95 (and the guard would veto it)
+    assert pair_of(among_families, "dd-1", "dd-2")["edge_status"].tolist() in (["dob_conflict"], ["below_threshold"])
+    for run in (clean, among_families):
+        persons = person_of(run)
+        assert len({persons["dd-1"], persons["dd-2"], persons["dd-3"]}) == 3
+
+
+def test_a_forename_misread_or_keyed_short_is_one_person_only_where_people_live_without_families(link):
+    """Forenames a scanner misread (AMBER / UARNBER: M read as RN) or keyed short (SARAH / RAH), with the
+    same surname, date of birth and address: one person in a register, a forename conflict among
+    households (siblings born the same day). A twin's other forename is a conflict in both."""
+    rows = [
+        record("ocr-1", "AMBER", "ANDERSON", "1933-05-04", postcode="ME19 2GX", address="244 QUEENS AVE",
+               sex="F", force="kent"),
+        record("ocr-2", "UARNBER", "ANDERSON", "1933-05-04", address="244 QUEENS AVE", sex="F",
+               source="intel", force="essex"),
+        record("ks-1", "SARAH", "RUSSELL", "2006-03-08", postcode="WD3 4WP", address="85 BIBI MEWS",
+               sex="F", force="hertfordshire"),
+        record("ks-2", "RAH", "RUSSELL", "2006-03-08", postcode="WD3 4WP", address="85 BIBI MEWS",
+               sex="F", source="intel", force="bedfordshire"),
+        record("tw-1", "OLIVER", "NETTLESHIP", "2004-09-17", postcode="CM2 7LP", address="12 MILL RD",
+               sex="M", force="essex"),
+        record("tw-2", "HARRY", "NETTLESHIP", "2004-09-17", postcode="CM2 7LP", address="12 MILL RD",
+               sex="M", source="intel", force="kent"),
+    ]
+    register = link(rows)
+    assert not register.households["full_guard"]
+    persons = person_of(register)
+    assert persons["ocr-1"] == persons["ocr-2"]
+    assert persons["ks-1"] == persons["ks-2"]
+    assert persons["tw-1"] != persons["tw-2"]
+    assert pair_of(register, "tw-1", "tw-2")["edge_status"].tolist() == ["forename_conflict"]
+
+    among_families = link(rows + families())
+    assert among_families.households["full_guard"]
+    persons = person_of(among_families)
+    assert persons["ks-1"] != persons["ks-2"]
+    assert persons["tw-1"] != persons["tw-2"]
+
+
+def test_a_mistyped_postcode_is_enough_evidence_only_where_people_live_without_families(link):
+    """The same name, a date of birth one keying error apart, and postcodes one keying error apart
+    (PE3 4TF / PE9 4TF) with one address line missing: in a register the postcode nearly agreeing is the
+    evidence the thin_evidence guard asks for; among households it is not (a namesake nearby)."""
+    rows = [
+        record("pc-1", "TERRY", "NICHOLSON", "1943-08-14", postcode="PE3 4TF", address="80 HOLLY PL",
+               sex="M", force="cambridgeshire"),
+        record("pc-2", "TERRY", "NICHOLSON", "1943-04-14", postcode="PE9 4TF", sex="M", source="intel",
+               force="norfolk"),
+    ]
+    register = link(rows)
+    assert not register.households["full_guard"]
+    assert pair_of(register, "pc-1", "pc-2")["edge_status"].tolist() == ["accepted"]
+    among_families = link(rows + families())
+    assert pair_of(among_families, "pc-1", "pc-2")["edge_status"].tolist() == ["thin_evidence"]
 
 
 def test_a_person_whose_dates_of_birth_carry_different_keying_errors_stays_one_person(link):

@@ -354,7 +354,9 @@ def test_a_pair_of_names_alone_needs_the_names_only_threshold():
     con = duckdb.connect()
     con.execute("""
         create temp table lk_profiles as
-        select * from (values
+        select *, cast(null as date) as dob_transposed, cast(null as varchar) as postcode_std,
+            cast(null as varchar) as address_number, cast(null as varchar) as address_town
+        from (values
             (1, 'JESSOP', 'TOBIAS', 'T', cast(null as varchar), cast(null as integer)),
             (2, 'JESSOP', 'TOBIAS', 'T', '1968-07-19', 1968),
             (3, 'JESSOP', 'TOBIAS', 'T', '1968-07-19', 1968)
@@ -398,7 +400,9 @@ def test_names_swapped_with_keying_errors_are_no_forename_conflict_but_other_nam
     con = duckdb.connect()
     con.execute("""
         create temp table lk_profiles as
-        select * from (values
+        select *, cast(null as date) as dob_transposed, cast(null as varchar) as postcode_std,
+            cast(null as varchar) as address_number, cast(null as varchar) as address_town
+        from (values
             (1, 'HUNT', 'NIGEL', 'N', '1996-09-12', 1996),
             (2, 'NIGEL', 'LIUNT', 'L', '1996-09-12', 1996),
             (3, 'ROSE', 'AL', 'A', '1971-03-02', 1971),
