@@ -51,6 +51,9 @@ class Explanation:
     decision: str
     parameters: str = "the committed model"
     last_run: dict[str, Any] = field(default_factory=dict)
+    population: str = ""
+    """What the run measured of its records that the guards and threshold follow (households, the
+    keying of dates of birth): ClusteringConfig.for_population."""
 
     def as_text(self) -> str:
         lines = [f"{self.record_a}  vs  {self.record_b}", f"m and u: {self.parameters}"]
@@ -70,6 +73,8 @@ class Explanation:
         lines.append(f"{'total':<{width}}  {self.match_weight:>+8.2f}  match probability "
                      f"{self.match_probability:.6f} (threshold {self.threshold})")
         lines.append("found by blocking rules: " + (", ".join(self.blocking_rules) or "none (never compared)"))
+        if self.population:
+            lines.append(f"population: {self.population}")
         lines.append("edge guards: " + (", ".join(self.guards) or "none apply"))
         lines.append(f"decision: {self.decision}")
         for key, value in self.last_run.items():
@@ -164,6 +169,7 @@ def explain_pair(
     population = (run_parameters or {}).get("households") or {}
     households = population.get("full_guard", True)
     config = config.for_population(households, population.get("dob_keyed_with_errors", False))
+    described = describe_population(population)
     guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
     if same_profile:
@@ -180,8 +186,27 @@ def explain_pair(
         record_a=record_a, record_b=record_b, same_profile=same_profile, comparisons=comparisons,
         prior_match_weight=prior_weight, match_weight=match_weight, match_probability=probability,
         threshold=config.threshold, blocking_rules=blocking, guards=guards, decision=decision,
-        parameters=parameters,
+        parameters=parameters, population=described,
     )
+
+
+def describe_population(population: dict[str, Any]) -> str:
+    """The run's `households` parameters in words ('' for a run that did not record them)."""
+    if "full_guard" not in population:
+        return ""
+    relatives = population.get("relatives_per_1000_profiles")
+    if population["full_guard"]:
+        return (f"households ({relatives} evident relatives per 1,000 profiles): the household guards in full, "
+                f"threshold {population.get('threshold')}")
+    text = (f"a register ({relatives} evident relatives per 1,000 profiles): the register's guards, threshold "
+            f"{population.get('threshold')}")
+    if "dob_keying_error_share" in population:
+        keyed = population.get("dob_keyed_with_errors")
+        text += (f"; dates of birth one keying error apart in {population['dob_keying_error_share']:.1%} of "
+                 f"{population.get('dob_keying_error_pairs')} pairs agreeing on names and address: "
+                 + ("keyed with errors, two keying errors apart accepted however many years apart" if keyed
+                    else "not keyed with errors, decades apart is a conflict"))
+    return text
 
 
 def _blocking_rules_found(con: duckdb.DuckDBPyConnection) -> list[str]:
