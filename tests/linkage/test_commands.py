@@ -106,23 +106,31 @@ def test_explain_says_which_parameters_the_run_used(written_run):
         assert "; adapted: " + ", ".join(adapted) in result.output
 
 
-def test_adaptation_survives_expectation_maximisation_failing(model, background_rows, monkeypatch):
-    """Splink 5.0 raises when EM drives an m to 0.0 (seen on the generator's default profile, seed 7,
-    5,000 persons over 3 months: the names training rule). Injected here on the real linker: the run
-    adapts from the other rule and says which failed; when every rule fails it keeps the committed
-    parameters, exactly, and says why."""
+def _background_profiles(model, background_rows, monkeypatch):
+    """The tests' background as the linkage's profiles, with adaptation allowed at their size: the
+    connection, the prepared records and the committed settings for them."""
     import duckdb
 
     from oe_platform.linkage import adapt
     from oe_platform.linkage.records import prepare_records
-    from oe_platform.linkage.spec import EM_TRAINING_RULES
 
     monkeypatch.setattr(adapt, "MIN_PROFILES", 10)
     con = duckdb.connect()
     con.register("frame", pd.DataFrame(background_rows))
     con.execute("create temp table r as select * from frame")
     prepared = prepare_records(con, "r")
-    committed = model.settings_for(prepared.profiles)
+    return con, prepared, model.settings_for(prepared.profiles)
+
+
+def test_adaptation_survives_expectation_maximisation_failing(model, background_rows, monkeypatch):
+    """Splink 5.0 raises when EM drives an m to 0.0 (seen on the generator's default profile, seed 7,
+    5,000 persons over 3 months: the names training rule). Injected here on the real linker: the run
+    adapts from the other rule and says which failed; when every rule fails it keeps the committed
+    parameters, exactly, and says why."""
+    from oe_platform.linkage import adapt
+    from oe_platform.linkage.spec import EM_TRAINING_RULES
+
+    con, prepared, committed = _background_profiles(model, background_rows, monkeypatch)
     real_linker = adapt.make_linker
     failing: set[str] = set()
 
@@ -153,17 +161,9 @@ def test_adaptation_survives_expectation_maximisation_failing(model, background_
 def test_adaptation_on_a_run_is_guarded_and_reported(link, model, background_rows, monkeypatch):
     """u by random sampling and m by EM on the run's own records: every comparison is adapted, kept
     or rejected with a reason, and a rejected one keeps the committed parameters exactly."""
-    import duckdb
-
     from oe_platform.linkage import adapt
-    from oe_platform.linkage.records import prepare_records
 
-    monkeypatch.setattr(adapt, "MIN_PROFILES", 10)
-    con = duckdb.connect()
-    con.register("frame", pd.DataFrame(background_rows))
-    con.execute("create temp table r as select * from frame")
-    prepared = prepare_records(con, "r")
-    committed = model.settings_for(prepared.profiles)
+    con, prepared, committed = _background_profiles(model, background_rows, monkeypatch)
     adapted, report = adapt.adapt_settings(con, committed, prepared.profiles)
     names = [c["output_column_name"] for c in committed["comparisons"]]
     assert [c.comparison for c in report.comparisons] == names
