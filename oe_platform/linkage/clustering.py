@@ -435,11 +435,12 @@ def edge_guard_sql(
     forename_register = (
         f"(coalesce(forename_edits <= 2 or forename_within or name_in_other_field, false) "
         f"and gamma_date_of_birth in ({strong_dob}, {dob['one keying error']}) "
-        f"and ({surname_agrees} or coalesce(surname_edits <= 2, false)) "
+        f"and {surname_register} "
         f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers} or {address_near}))"
     )
-    near_address = (f"gamma_address in ({address['same sector']}, {address['same outward code']}) "
-                    f"or {address_near}")
+    # thin_evidence's address evidence in a register: the same sector or outward code, or address_near
+    address_nearly_agrees = (f"gamma_address in ({address['same sector']}, {address['same outward code']}) "
+                             f"or {address_near}")
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
@@ -455,7 +456,7 @@ def edge_guard_sql(
         "middle_name_conflict": f"gamma_middle_names = {middle[ELSE]} and gamma_date_of_birth not in ({strong_dob})",
         "thin_evidence": (
             f"gamma_date_of_birth = {dob['one keying error']} and not ({household} or {identifiers})"
-            + ("" if households else f" and not ({near_address})")
+            + ("" if households else f" and not ({address_nearly_agrees})")
         ),
         "household_relative": (
             f"gamma_date_of_birth = {dob[NULL]} and ({household}) and not ({identifiers} or {alias_listed}) "
