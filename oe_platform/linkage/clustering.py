@@ -502,9 +502,10 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     """)
 
 
-def deterministic_edges(con: duckdb.DuckDBPyConnection, config: ClusteringConfig) -> pd.DataFrame:
+def deterministic_edges_sql(config: ClusteringConfig) -> str | None:
     """Edges that need no score: same source record key (star to the group's smallest profile) and
-    shared trusted identifiers (every pair sharing one, unless another identifier disagrees)."""
+    shared trusted identifiers (every pair sharing one, unless another identifier disagrees). A query
+    of (profile_id_l, profile_id_r, probability, kind); None when the config trusts neither."""
     parts = []
     if config.trust_source_record_key:
         parts.append(f"""
@@ -526,9 +527,7 @@ def deterministic_edges(con: duckdb.DuckDBPyConnection, config: ClusteringConfig
             join lk_profiles b on a.{identifier} = b.{identifier} and a.profile_id < b.profile_id
             where not ({disagree})
         """)
-    if not parts:
-        return pd.DataFrame(columns=["profile_id_l", "profile_id_r", "probability", "kind"])
-    return con.execute(" union all ".join(parts)).df()
+    return " union all ".join(parts) if parts else None
 
 
 # --- connected components ---------------------------------------------------------------------------
@@ -668,18 +667,24 @@ def component_conflicts(group: pd.DataFrame, config: ClusteringConfig) -> list[s
     return reasons
 
 
+def _guard_order(edges: pd.DataFrame) -> pd.DataFrame:
+    """The order the guard tries edges in: the strongest kind first, then the highest probability."""
+    return edges.assign(rank=edges["kind"].map(_KIND_RANK)).sort_values(
+        ["rank", "probability", "profile_id_l", "profile_id_r"], ascending=[True, False, True, True]
+    )
+
+
 def split_component(
-    group: pd.DataFrame, edges: pd.DataFrame, config: ClusteringConfig
+    group: pd.DataFrame, edges: pd.DataFrame, config: ClusteringConfig, presorted: bool = False
 ) -> tuple[dict[int, int], list[dict]]:
     """Re-cluster one conflicting component under cannot-link constraints.
 
-    Returns profile_id -> new label, and the edges that were skipped (with the reason)."""
+    `presorted`: `edges` are already in the guard's order (_guard_order). Returns profile_id -> new
+    label, and the edges that were skipped (with the reason)."""
     attributes = group.set_index("profile_id")[["date_of_birth", *config.conflict_identifiers]].to_dict("index")
     union = _ConstrainedUnion(attributes, config.conflict_identifiers, config.max_dob_spread_years,
                               config.dob_two_errors_any_years)
-    ordered = edges.assign(rank=edges["kind"].map(_KIND_RANK)).sort_values(
-        ["rank", "probability", "profile_id_l", "profile_id_r"], ascending=[True, False, True, True]
-    )
+    ordered = edges if presorted else _guard_order(edges)
     skipped = []
     for row in ordered.itertuples(index=False):
         a, b = union.find(row.profile_id_l), union.find(row.profile_id_r)
@@ -704,19 +709,20 @@ def cluster_profiles(
     records come from a population of households (`household_relatives_per_1000`; edge_guard_sql)."""
     config = config.for_population(households)
     classify_pairs(con, gammas, config, households)
-    scored = con.execute(f"""
+    scored = f"""
         select profile_id_l, profile_id_r, match_probability as probability, '{KIND_SCORE}' as kind
         from lk_pairs where edge_status = 'accepted'
+    """
+    deterministic = deterministic_edges_sql(config)
+    rank = "case kind " + " ".join(f"when '{k}' then {r}" for k, r in _KIND_RANK.items()) + " end"
+    # one edge per pair: the strongest kind, then the highest probability (in DuckDB: at millions of
+    # edges a pandas sort of the kind names cost seconds)
+    edges = con.execute(f"""
+        select profile_id_l, profile_id_r, probability, kind
+        from ({scored}{" union all " + deterministic if deterministic else ""})
+        qualify row_number() over (partition by profile_id_l, profile_id_r order by {rank}, probability desc) = 1
+        order by profile_id_l, profile_id_r
     """).df()
-    edges = pd.concat([deterministic_edges(con, config), scored], ignore_index=True)
-    # one edge per pair: the strongest kind, then the highest probability
-    edges = (
-        edges.assign(rank=edges["kind"].map(_KIND_RANK))
-        .sort_values(["profile_id_l", "profile_id_r", "rank", "probability"], ascending=[True, True, True, False])
-        .drop_duplicates(["profile_id_l", "profile_id_r"])
-        .drop(columns="rank")
-        .reset_index(drop=True)
-    )
     n = con.execute("select coalesce(max(profile_id), 0) + 1 from lk_profiles").fetchall()[0][0]
     labels = connected_components(n, edges["profile_id_l"].to_numpy(), edges["profile_id_r"].to_numpy())
 
@@ -730,16 +736,17 @@ def cluster_profiles(
     if candidates:
         in_candidates = profiles[profiles["cluster_id"].isin(candidates)]
         edge_cluster = labels[edges["profile_id_l"].to_numpy()]
-        candidate_edges = edges[np.isin(edge_cluster, list(candidates))].assign(cluster_id=edge_cluster[
-            np.isin(edge_cluster, list(candidates))])
+        in_candidate = np.isin(edge_cluster, list(candidates))
+        # sorted once into the guard's order, then cut by component (a stable grouping keeps the order)
+        candidate_edges = _guard_order(edges[in_candidate].assign(cluster_id=edge_cluster[in_candidate]))
+        edges_of = dict(iter(candidate_edges.groupby("cluster_id", sort=False)))
         new_labels: dict[int, int] = {}
         for cluster_id, group in in_candidates.groupby("cluster_id", sort=True):
             group = group.assign(date_of_birth=group["date_of_birth"].map(_as_date))
             reasons = component_conflicts(group, config)
             if not reasons:
                 continue
-            component_edges = candidate_edges[candidate_edges["cluster_id"] == cluster_id]
-            relabel, skipped = split_component(group, component_edges, config)
+            relabel, skipped = split_component(group, edges_of[cluster_id], config, presorted=True)
             new_labels.update(relabel)
             parts = len(set(relabel.values()))
             split_keys = sum(s["kind"] == KIND_SOURCE_KEY for s in skipped)

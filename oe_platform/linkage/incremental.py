@@ -4,24 +4,30 @@ A full run scores every blocked pair of profiles. Most of those pairs are the sa
 day to the next: a pair's score is a function of the two profiles' attributes, the model, and the
 term frequencies of the names they agree on. So each DuckDB run keeps, under <lake>/linkage/state/:
 
-- profiles.parquet: each profile's `profile_key` (source key and matching attributes, records.py)
-  and `scoring_key` (a hash of every attribute Splink sees, the population-derived ones included:
-  the forename's name set, the rare-name blocking keys);
-- pairs.parquet: every scored pair kept at the scoring floor, by the two profile keys, with its
-  Bayes factor as log2 *without* the run's prior and without the term-frequency part of its weight
-  (`base_weight`), its gamma (level) columns and the evidence the edge guards read besides the levels
+- profiles-<generation>.parquet: the `scoring_key` of every profile version whose pairs the state
+  holds (a hash of every attribute Splink sees, the source key and the population-derived ones
+  included: the forename's name set, the rare-name blocking keys; unique per profile version) and
+  whether the last run had it (`live`);
+- pairs-<generation>.parquet, one file per run since the state was last written whole: the pairs
+  that run scored, kept at the scoring floor, by the two scoring keys, with the Bayes factor as log2
+  *without* the run's prior and without the term-frequency part of its weight (`base_weight`), the
+  gamma (level) columns and the evidence the edge guards read besides the levels
   (clustering.PAIR_EVIDENCE: keying errors between the dates of birth and the names, a function of
   the two profiles alone);
 - manifest.json: the fingerprint of what scored them (the model's settings without the prior, the
-  Splink and DuckDB versions, the code of the modules that make and score profiles) and the row counts.
+  Splink and DuckDB versions, the code of the modules that make and score profiles), the files and
+  their row counts. The manifest is written last: a file it does not list is not part of the state.
 
 An incremental run prepares the profiles as a full run does, then calls a profile *new* when its
-(profile_key, scoring_key) is not in the state; it scores only the blocked pairs with at least one
-new profile (the run's blocking rules restricted to a new profile on either side), takes every pair
-of two unchanged profiles from the state (pairs of profiles that are gone drop out), re-expresses
-those under this run's trained prior and this run's term frequencies (which are recomputed, exactly
-as a full run does), and hands the union to the prior, the guards and the ids as a full run would. See
-docs/linkage.md, "Incremental linkage", for how the result can differ from a full relink.
+scoring_key is not live in the state; it scores only the blocked pairs with at least one new profile
+(the run's blocking rules restricted to a new profile on either side), takes every stored pair of two
+unchanged profiles (pairs of profile versions that are gone drop out), re-expresses those under this
+run's trained prior and this run's term frequencies (which are recomputed, exactly as a full run
+does), and hands the union to the prior, the guards and the ids as a full run would. It then appends
+only its own new pairs to the state (a new pairs file and the profile list), unless the state has
+gathered too many files or pairs of versions that are gone, or a version came back: then the state is
+written whole (compacted) from the run's pairs. See docs/linkage.md, "Incremental linkage", for how
+the result can differ from a full relink.
 """
 
 from __future__ import annotations
@@ -48,15 +54,17 @@ from oe_platform.linkage.scoring import (
 )
 
 STATE_DIR = "state"
-STATE_FORMAT = 2  # 2: the pairs carry the PAIR_EVIDENCE columns
+STATE_FORMAT = 3  # 2: the pairs carry the PAIR_EVIDENCE columns; 3: keyed by scoring key, one pairs file a run
 FULL_ENV = "OE_LINKAGE_FULL"
 MAX_NEW_SHARE = 0.2
 """Above this share of new (or changed) profiles an incremental run is not worth it: full relink."""
 
 NEW_FLAG = "lk_new"
-PROFILE_FILE = "profiles.parquet"
-PAIRS_FILE = "pairs.parquet"
 MANIFEST_FILE = "manifest.json"
+MAX_PAIR_FILES = 16
+"""A state of more pairs files than this is written whole (compacted) by the next run."""
+MAX_STALE_SHARE = 0.25
+"""Nor may more than this share of the profile versions it holds pairs of be versions that are gone."""
 
 # profile columns that are not attributes Splink compares or blocks on
 _NOT_SCORED = ("profile_id", "representative_record_id", "record_count", NEW_FLAG)
@@ -72,6 +80,10 @@ class Mode:
     reason: str
     new_profiles: int = 0
     unchanged_profiles: int = 0
+    may_append: bool = False
+    """An incremental run may add its pairs to the state as one more file (see capture_state): the
+    state has fewer than MAX_PAIR_FILES pairs files and was written in the same bronze epoch (after
+    an erasure the state is written whole, so no key of an erased record outlives the run)."""
 
     @property
     def name(self) -> str:
@@ -100,22 +112,46 @@ def _code_hashes() -> dict[str, str]:
 
 
 def build_profile_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """lk_profile_keys (profile_id, profile_key, scoring_key) from lk_records and lk_profiles."""
+    """lk_profile_keys (profile_id, scoring_key) from lk_profiles: the scoring key is a hash of every
+    column Splink sees (the source key and the matching attributes among them, so one per profile)."""
     columns = [row[0] for row in con.execute("describe lk_profiles").fetchall() if row[0] not in _NOT_SCORED]
     packed = ", ".join(f'"{c}" := p."{c}"' for c in columns)
     con.execute(f"""
         create or replace temp table lk_profile_keys as
-        with keys as (
-            select profile_id, any_value(profile_key) as profile_key from lk_records group by profile_id
-        )
-        select p.profile_id, k.profile_key, md5(cast(to_json(struct_pack({packed})) as varchar)) as scoring_key
-        from lk_profiles p join keys k using (profile_id)
+        select p.profile_id, md5(cast(to_json(struct_pack({packed})) as varchar)) as scoring_key
+        from lk_profiles p
     """)
 
 
+@dataclass(frozen=True)
+class StateFiles:
+    """The files of a state as its manifest lists them."""
+
+    profiles: Path
+    pairs: tuple[tuple[Path, int], ...]  # each pairs file and its rows
+    generation: int
+    epoch: str | None  # the bronze epoch it was written in (oe_platform/staging_state.py)
+
+
+def state_files(directory: Path) -> StateFiles | None:
+    """The files the manifest under `directory` lists; None when there is no readable manifest."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return StateFiles(directory / manifest["profiles_file"]["file"],
+                          tuple((directory / entry["file"], int(entry["rows"])) for entry in manifest["pair_files"]),
+                          int(manifest["generation"]), manifest.get("bronze_epoch"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    return con.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
+
+
 def load_state(con: duckdb.DuckDBPyConnection, directory: Path, expected_fingerprint: str) -> str | None:
-    """Load the state under `directory` into lk_state_profiles and lk_state_pairs; None when it is
-    usable, else why not (never raises for a missing, partial, corrupt or foreign state)."""
+    """Load the state under `directory`: its profile versions into lk_state_profiles, its pairs as the
+    view lk_state_pairs over its pairs files (read where they are used, never copied whole). None
+    when it is usable, else why not (never raises for a missing, partial, corrupt or foreign state)."""
     manifest_file = directory / MANIFEST_FILE
     if not manifest_file.exists():
         return f"no linkage state at {directory}"
@@ -130,19 +166,26 @@ def load_state(con: duckdb.DuckDBPyConnection, directory: Path, expected_fingerp
     if manifest.get("fingerprint") != expected_fingerprint:
         return "linkage state was scored with another model, settings or code (fingerprint differs)"
     try:
-        for table, file_name in (("lk_state_profiles", PROFILE_FILE), ("lk_state_pairs", PAIRS_FILE)):
-            path = directory / file_name
+        entries = [manifest["profiles_file"], *manifest["pair_files"]]
+        listed = [(directory / entry["file"], int(entry["rows"])) for entry in entries]
+    except (KeyError, TypeError, ValueError):
+        return "linkage state unreadable (manifest.json lists no files)"
+    try:
+        for path, rows in listed:
             if not path.exists():
-                return f"linkage state incomplete ({file_name} missing)"
-            con.execute(f"create or replace temp table {table} as select * from read_parquet('{path}')")
-            rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-            if rows != manifest.get(f"{file_name.split('.')[0]}_rows"):
-                return (f"linkage state inconsistent ({file_name} has {rows} rows, the manifest says "
-                        f"{manifest.get(file_name.split('.')[0] + '_rows')})")
+                return f"linkage state incomplete ({path.name} missing)"
+            found = _parquet_rows(con, path)
+            if found != rows:
+                return f"linkage state inconsistent ({path.name} has {found} rows, the manifest says {rows})"
+        profiles, pairs = listed[0][0], [str(path) for path, _ in listed[1:]]
+        con.execute(f"create or replace temp table lk_state_profiles as select * from read_parquet('{profiles}')")
+        if not pairs:
+            return "linkage state incomplete (no pairs file)"
+        con.execute(f"create or replace temp view lk_state_pairs as select * from read_parquet({pairs!r})")
         have = {r[0] for r in con.execute("describe lk_state_pairs").fetchall()}
-        wanted = {"profile_key_l", "profile_key_r", "base_weight", *manifest.get("gamma_columns", []),
+        wanted = {"scoring_key_l", "scoring_key_r", "base_weight", *manifest.get("gamma_columns", []),
                   *PAIR_EVIDENCE}
-        if not wanted <= have or not {"profile_key", "scoring_key"} <= {
+        if not wanted <= have or not {"scoring_key", "live"} <= {
                 r[0] for r in con.execute("describe lk_state_profiles").fetchall()}:
             return "linkage state unreadable (columns missing)"
     except duckdb.Error as error:
@@ -158,6 +201,7 @@ def decide(
     adapted: bool,
     force_full: bool,
     max_new_share: float,
+    epoch: str | None = None,
 ) -> Mode:
     """Incremental or full, and why. Builds lk_profile_keys; when incremental, marks the new profiles
     (lk_profiles_marked) and leaves the state in lk_state_profiles / lk_state_pairs."""
@@ -177,10 +221,10 @@ def decide(
         return Mode(False, reason)
     con.execute(f"""
         create or replace temp table lk_profiles_marked as
-        select p.*, s.profile_key is null as {NEW_FLAG}
+        select p.*, s.scoring_key is null as {NEW_FLAG}
         from lk_profiles p
         join lk_profile_keys k using (profile_id)
-        left join lk_state_profiles s on s.profile_key = k.profile_key and s.scoring_key = k.scoring_key
+        left join (select scoring_key from lk_state_profiles where live) s using (scoring_key)
         order by p.profile_id
     """)
     new, total = con.execute(f"select count(*) filter (where {NEW_FLAG}), count(*) from lk_profiles_marked"
@@ -189,8 +233,10 @@ def decide(
     if share > max_new_share:
         return Mode(False, f"{new} of {total} profiles new or changed ({share:.1%} > {max_new_share:.0%})",
                     new, total - new)
+    files = state_files(directory)
+    may_append = files is not None and len(files.pairs) < MAX_PAIR_FILES and files.epoch == epoch
     return Mode(True, f"{new} of {total} profiles new or changed ({share:.1%} <= {max_new_share:.0%})",
-                new, total - new)
+                new, total - new, may_append)
 
 
 PAIR_TOKENS = "lk_pair_tokens"
@@ -319,7 +365,7 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
     con.execute(f"""
         create or replace temp table lk_pairs_reused as
         with unchanged as (
-            select k.profile_id, k.profile_key
+            select k.profile_id, k.scoring_key
             from lk_profiles_marked m join lk_profile_keys k using (profile_id)
             where not m.{NEW_FLAG}
         ),
@@ -331,8 +377,8 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
                 {", ".join(f"s.{g}" for g in gammas)},
                 {", ".join(f"s.{e}" for e in PAIR_EVIDENCE)}
             from lk_state_pairs s
-            join unchanged a on a.profile_key = s.profile_key_l
-            join unchanged b on b.profile_key = s.profile_key_r
+            join unchanged a on a.scoring_key = s.scoring_key_l
+            join unchanged b on b.scoring_key = s.scoring_key_r
             left join lk_profile_tf tl on tl.profile_id = a.profile_id
             left join lk_profile_tf tr on tr.profile_id = b.profile_id
         )
@@ -351,21 +397,45 @@ def reuse_pairs(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> int
     return reused
 
 
-def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
-    """lk_state_pairs_next from lk_pairs (scored under this run's trained prior, before the estimated
-    prior is applied, with the PAIR_EVIDENCE columns) and lk_state_profiles_next: what the next run
-    may reuse."""
+def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any], mode: Mode) -> None:
+    """What the next run may reuse, from lk_pairs (scored under this run's trained prior, before the
+    estimated prior is applied, with the PAIR_EVIDENCE columns): lk_state_pairs_next, the pairs to
+    store, and lk_state_profiles_next, the profile versions the stored pairs belong to.
+
+    After an incremental run whose state can take one more file (`_appendable`) that is the run's
+    new pairs only (those with a new profile), and the stored profile versions with this run's added
+    (`live` says which this run had); otherwise every pair of lk_pairs and this run's profiles: the
+    state is then written whole. lk_state_append (one row, `append`) says which."""
     prior_bits = logit2(settings["probability_two_random_records_match"])
     gammas = gamma_columns(settings)
-    con.execute("""
-        create or replace temp table lk_state_profiles_next as
-        select profile_key, scoring_key from lk_profile_keys
-    """)
+    append = mode.incremental and mode.may_append and _appendable(con)
+    if append:
+        con.execute("""
+            create or replace temp table lk_state_profiles_next as
+            select scoring_key, bool_or(live) as live
+            from (
+                select scoring_key, false as live from lk_state_profiles
+                union all
+                select scoring_key, true from lk_profile_keys
+            )
+            group by scoring_key
+        """)
+        new_only = f"""
+            join lk_profiles_marked na on na.profile_id = p.profile_id_l
+            join lk_profiles_marked nb on nb.profile_id = p.profile_id_r
+            where na.{NEW_FLAG} or nb.{NEW_FLAG}"""
+    else:
+        con.execute("""
+            create or replace temp table lk_state_profiles_next as
+            select scoring_key, true as live from lk_profile_keys
+        """)
+        new_only = ""
+    con.execute(f"create or replace temp table lk_state_append as select {append} as append")
     con.execute(f"""
         create or replace temp table lk_state_pairs_next as
         select
-            a.profile_key as profile_key_l,
-            b.profile_key as profile_key_r,
+            a.scoring_key as scoring_key_l,
+            b.scoring_key as scoring_key_r,
             p.match_weight - {prior_bits} - ({tf_weight_sql(settings, 'p')}) as base_weight,
             {", ".join(f"p.{g}" for g in gammas)},
             {", ".join(f"p.{e}" for e in PAIR_EVIDENCE)}
@@ -374,36 +444,83 @@ def capture_state(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> N
         join lk_profile_keys b on b.profile_id = p.profile_id_r
         left join lk_profile_tf tl on tl.profile_id = p.profile_id_l
         left join lk_profile_tf tr on tr.profile_id = p.profile_id_r
+        {new_only}
     """)
 
 
+def _appendable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this incremental run (Mode.may_append) may add its new pairs to the state as one more
+    file: at most MAX_STALE_SHARE of the profile versions it
+    holds pairs of are versions this run does not have (their pairs are read and dropped every run
+    until the state is written whole), and no new profile of this run is a version the state holds
+    pairs of already (a version that went and came back: its old pairs would be stored twice)."""
+    returned = con.execute(f"""
+        select count(*) from lk_profiles_marked m
+        join lk_profile_keys k using (profile_id)
+        join lk_state_profiles s using (scoring_key)
+        where m.{NEW_FLAG}
+    """).fetchall()[0][0]
+    if returned:
+        return False
+    live = con.execute("select count(*) from lk_state_profiles s join lk_profile_keys k using (scoring_key)"
+                       ).fetchall()[0][0]
+    stored = con.execute("select count(*) from lk_state_profiles").fetchall()[0][0]
+    return (stored - live) <= MAX_STALE_SHARE * max(stored, 1)
+
+
 def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[str, Any],
-                model_version: int, adaptation: dict[str, Any] | None = None) -> list[Path]:
-    """Write lk_state_*_next to `directory` as a whole: into a sibling folder first, then swapped in,
-    so a reader sees the old state, the new one, or none (never half of one). The manifest keeps the
-    m and u the pairs were scored with and `adaptation` (how they were chosen), for `stored_parameters`."""
+                model_version: int, adaptation: dict[str, Any] | None = None, epoch: str | None = None) -> list[Path]:
+    """Write lk_state_*_next under `directory`. Appended (lk_state_append): the pairs as one more
+    file and the profile list as a new one, beside the state's files, then the manifest listing them
+    (the commit), then the replaced profile list removed. Whole: into a sibling folder first, then
+    swapped in. Either way a reader sees the old state, the new one, or none (never half of one).
+    The manifest keeps the m and u the pairs were scored with and `adaptation` (how they were
+    chosen), for `stored_parameters`."""
+    previous = state_files(directory)
+    append = previous is not None and con.execute("select append from lk_state_append").fetchall()[0][0]
+    generation = previous.generation + 1 if previous else 0
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = directory.with_name(f".{directory.name}.tmp")
+    target = directory if append else directory.with_name(f".{directory.name}.tmp")
     old = directory.with_name(f".{directory.name}.old")
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    staging.mkdir()
-    counts = {}
-    for table, file_name in (("lk_state_profiles_next", PROFILE_FILE), ("lk_state_pairs_next", PAIRS_FILE)):
-        con.execute(f"copy (select * from {table}) to '{staging / file_name}' (format parquet)")
-        counts[f"{file_name.split('.')[0]}_rows"] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if not append:
+        for leftover in (target, old):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        target.mkdir()
+    profiles_file, pairs_file = f"profiles-{generation:04d}.parquet", f"pairs-{generation:04d}.parquet"
+    new_pairs = con.execute("select count(*) from lk_state_pairs_next").fetchall()[0][0]
+    rows = {}
+    for table, file_name in (("lk_state_profiles_next", profiles_file), ("lk_state_pairs_next", pairs_file)):
+        if append and file_name == pairs_file and not new_pairs:
+            continue  # nothing new scored: no file to add
+        tmp = target / f".{file_name}.tmp"
+        con.execute(f"copy (select * from {table}) to '{tmp}' (format parquet)")
+        tmp.replace(target / file_name)
+        rows[file_name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    pair_files = [{"file": path.name, "rows": count} for path, count in previous.pairs] if append else []
+    if pairs_file in rows:
+        pair_files.append({"file": pairs_file, "rows": rows[pairs_file]})
     manifest = {"state_format": STATE_FORMAT, "fingerprint": fingerprint(settings), "model_version": model_version,
-                "gamma_columns": gamma_columns(settings), **counts,
+                "gamma_columns": gamma_columns(settings), "generation": generation, "bronze_epoch": epoch,
+                "profiles_file": {"file": profiles_file, "rows": rows[profiles_file]}, "pair_files": pair_files,
                 "scoring_settings": {k: v for k, v in settings.items() if k != PRIOR_KEY},
                 "adaptation": adaptation}
-    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    if directory.exists():
-        directory.rename(old)
-    staging.rename(directory)
-    if old.exists():
-        shutil.rmtree(old)
-    return [directory / PROFILE_FILE, directory / PAIRS_FILE, directory / MANIFEST_FILE]
+    tmp = target / f".{MANIFEST_FILE}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(target / MANIFEST_FILE)
+    if append:
+        listed = {profiles_file, MANIFEST_FILE, *(entry["file"] for entry in pair_files)}
+        for path in directory.iterdir():  # the replaced profile list, and anything a killed run left
+            if path.name not in listed:
+                path.unlink()
+    else:
+        if directory.exists():
+            directory.rename(old)
+        target.rename(directory)
+        if old.exists():
+            shutil.rmtree(old)
+    return [directory / profiles_file, *([directory / pairs_file] if pairs_file in rows else []),
+            directory / MANIFEST_FILE]
 
 
 PRIOR_KEY = "probability_two_random_records_match"

@@ -31,7 +31,7 @@ from oe_platform.linkage.clustering import (
     dob_keying_error_share,
     household_relatives_per_1000,
 )
-from oe_platform.linkage.identity import assign_person_ids, read_previous_assignments
+from oe_platform.linkage.identity import build_person_ids, load_previous_assignments
 from oe_platform.linkage.incremental import MAX_NEW_SHARE
 from oe_platform.linkage.model import MAX_PRIOR, LinkageModel, load_model
 from oe_platform.linkage.prior import PriorEstimate, apply_prior, estimate_prior
@@ -41,6 +41,7 @@ from oe_platform.linkage.scoring import PAIR_FLOOR_PROBABILITY, ScoredPairs, sco
 from oe_platform.linkage.spec import level_gammas
 from oe_platform.pause import pause_point
 from oe_platform.spark_catalog import warehouse_engine
+from oe_platform.staging_state import bronze_epoch
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -71,6 +72,9 @@ class LinkageRun:
     """Incremental or full, and why."""
     state: Path | None = None
     """Where write_outputs writes the linkage state for the next run (None: no state kept)."""
+    epoch: str | None = None
+    """The bronze epoch of the records linked (incremental.decide: a state of another epoch is
+    rewritten whole)."""
     households: dict | None = None
     """Evident relatives per 1,000 profiles and whether the household_relative guard held in full
     (clustering.household_relatives_per_1000)."""
@@ -100,17 +104,19 @@ def link_records(
     source_table: str,
     model: LinkageModel | None = None,
     config: ClusteringConfig | None = None,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | str | None = None,
     truth_table: str | None = None,
     engine: str = "duckdb",
     spark: SparkSession | None = None,
     state: Path | None = None,
     force_full: bool = False,
     max_new_share: float = MAX_NEW_SHARE,
+    epoch: str | None = None,
 ) -> LinkageRun:
     """Link the person records in `source_table` (a table or view in `con`).
 
-    `previous` (person_record_id, person_id) carries person ids forward from an earlier run;
+    `previous` (person_record_id, person_id; a frame or a table of `con`) carries person ids forward
+    from an earlier run;
     `truth_table` (person_record_id, true_person_id) adds pairwise accuracy to the quality report.
     `engine` "spark" scores the pairs on Spark (`spark`, else a local session; spark_backend.py):
     the same pairs come back into lk_pairs, and everything else runs here as with "duckdb".
@@ -141,7 +147,7 @@ def link_records(
         kept = incremental.stored_parameters(state, settings) if engine == "duckdb" else None
         if kept is not None:
             trial_started = time.perf_counter()
-            trial = incremental.decide(con, state, kept[0], engine, False, force_full, max_new_share)
+            trial = incremental.decide(con, state, kept[0], engine, False, force_full, max_new_share, epoch)
             planning = time.perf_counter() - trial_started
             if trial.incremental:
                 settings, mode = kept[0], trial
@@ -155,7 +161,7 @@ def link_records(
     started = time.perf_counter() - planning
     if mode is None:
         mode = (incremental.decide(con, state, settings, engine, adaptation.mode == "adapted", force_full,
-                                   max_new_share)
+                                   max_new_share, epoch)
                 if state is not None else incremental.Mode(False, "no state directory given"))
     timings["plan_seconds"] = time.perf_counter() - started
 
@@ -174,7 +180,7 @@ def link_records(
     if keep_state:
         if not mode.incremental:
             incremental.build_profile_term_frequencies(con, settings)
-        incremental.capture_state(con, settings)
+        incremental.capture_state(con, settings, mode)
     timings["score_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -201,12 +207,17 @@ def link_records(
 
     started = time.perf_counter()
     con.register("lk_profile_labels", result.labels)
-    records = con.execute("""
-        select r.person_record_id, r.profile_id, l.cluster_id as cluster
+    con.execute("""
+        create or replace temp table lk_record_clusters as
+        select r.person_record_id, l.cluster_id as cluster
         from lk_records r join lk_profile_labels l using (profile_id)
-    """).df()
-    person_ids = assign_person_ids(records[["person_record_id", "cluster"]], previous)
-    con.register("lk_person_ids", person_ids.rename_axis("cluster").reset_index())
+    """)
+    if isinstance(previous, pd.DataFrame):
+        con.register("lk_previous_frame", previous[["person_record_id", "person_id"]])
+        con.execute("create or replace temp table lk_previous as select * from lk_previous_frame")
+        previous = "lk_previous"
+    build_person_ids(con, "lk_record_clusters", previous)
+    con.execute("drop table lk_record_clusters")
     con.register("lk_edges", result.edges)
     _build_clusters(con, model.version)
     timings["identity_seconds"] = time.perf_counter() - started
@@ -258,7 +269,7 @@ def link_records(
     con.execute("create or replace temp table lk_quality as select * from lk_quality_frame")
     return LinkageRun(con=con, model=model, config=config, summary=summary, timings=timings, accuracy=accuracy,
                       settings=settings, adaptation=adaptation, mode=mode, state=state if keep_state else None,
-                      households=households)
+                      households=households, epoch=epoch)
 
 
 ENGINES = ("duckdb", "spark")
@@ -513,7 +524,7 @@ def write_outputs(run: LinkageRun, directory: Path, snapshot_records: bool = Tru
     written.append(chart)
     if run.state is not None and run.settings is not None:  # what the next run may reuse (incremental.py)
         written.extend(incremental.write_state(run.con, run.state, run.settings, run.model.version,
-                                               run.adaptation.as_dict() if run.adaptation else None))
+                                               run.adaptation.as_dict() if run.adaptation else None, run.epoch))
     run.written = written
     return written
 
@@ -551,9 +562,10 @@ def link_warehouse(
         con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
         con.execute(f"create temp table lk_input as select * from warehouse.{relation}")
         con.execute("detach warehouse")
-    previous = read_previous_assignments(out_dir / "clusters.parquet")
+    previous = load_previous_assignments(con, out_dir / "clusters.parquet")
     run = link_records(con, "lk_input", model=model, config=config, previous=previous, engine=engine, spark=spark,
-                       state=out_dir / incremental.STATE_DIR, force_full=force_full, max_new_share=max_new_share)
+                       state=out_dir / incremental.STATE_DIR, force_full=force_full, max_new_share=max_new_share,
+                       epoch=bronze_epoch(settings))
     write_outputs(run, out_dir)
     if run.state is None:  # a Spark run keeps no state: an older one would still hold records erased since
         incremental.remove_state(out_dir / incremental.STATE_DIR)

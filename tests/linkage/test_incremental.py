@@ -91,9 +91,9 @@ def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(t
     assert month1.mode.name == "full"
     assert month1.mode.reason.startswith("no linkage state")
     state = lake / "linkage" / incremental.STATE_DIR
-    assert {p.name for p in state.iterdir()} == {"profiles.parquet", "pairs.parquet", "manifest.json"}
+    assert {p.name for p in state.iterdir()} == {"profiles-0000.parquet", "pairs-0000.parquet", "manifest.json"}
     # the stored pairs keep the guards' evidence, so a later run need not compute it again
-    assert set(PAIR_EVIDENCE) <= set(pd.read_parquet(state / "pairs.parquet").columns)
+    assert set(PAIR_EVIDENCE) <= set(pd.read_parquet(state / "pairs-0000.parquet").columns)
     # the full relink starts from the same earlier outputs (so the same person ids to carry forward)
     relink_lake = tmp_path / "relink" / "lake"
     shutil.copytree(lake, relink_lake)
@@ -155,11 +155,43 @@ def test_an_incremental_day_links_as_a_full_relink_does_and_scores_fewer_pairs(t
     assert linkage[1]["linkage_mode_reason"] == both.mode.reason
     assert linkage[1]["pairs_reused_from_state"] == both.summary["pairs_reused_from_state"]
 
+    # the incremental run added its new pairs to the state as a second file (the first untouched) and
+    # listed the profile versions of both runs; the relink wrote its state whole
+    files = incremental.state_files(state)
+    assert [path.name for path, _ in files.pairs] == ["pairs-0000.parquet", "pairs-0001.parquet"]
+    assert files.profiles.name == "profiles-0001.parquet"
+    assert {p.name for p in state.iterdir()} == {"profiles-0001.parquet", "pairs-0000.parquet",
+                                                 "pairs-0001.parquet", "manifest.json"}
+    stored = duckdb.connect()
+    appended = files.pairs[1][1]
+    assert appended > 0
+    assert appended <= both.summary["pairs_compared"]  # the day's pairs only, not the reused ones
+    relinked = incremental.state_files(relink_lake / "linkage" / incremental.STATE_DIR)
+    assert len(relinked.pairs) == 1
+    # the two pairs files hold exactly the relink's stored pairs (the same scoring keys, weights to
+    # rounding): nothing stored twice, nothing missing
+    def stored_pairs(paths: list[Path]) -> pd.DataFrame:
+        return stored.execute(f"""
+            select scoring_key_l, scoring_key_r, base_weight from read_parquet({[str(p) for p in paths]!r})
+            order by all""").df()
+    ours_stored = stored_pairs([path for path, _ in files.pairs])
+    theirs_stored = stored_pairs([relinked.pairs[0][0]])
+    live = set(pd.read_parquet(files.profiles).query("live")["scoring_key"])
+    ours_live = ours_stored[ours_stored["scoring_key_l"].isin(live) & ours_stored["scoring_key_r"].isin(live)]
+    assert not ours_live.duplicated(["scoring_key_l", "scoring_key_r"]).any()
+    assert ours_live[["scoring_key_l", "scoring_key_r"]].reset_index(drop=True).equals(
+        theirs_stored[["scoring_key_l", "scoring_key_r"]])
+    assert abs(ours_live["base_weight"].to_numpy() - theirs_stored["base_weight"].to_numpy()).max() < 1e-6
+    assert set(pd.read_parquet(relinked.profiles)["scoring_key"]) == live
+
     # the state now holds the union: a second run on the same records scores nothing at all
     again = link_warehouse(lake_settings(lake, deliveries["both"]))
     assert again.mode.name == "incremental"
     assert again.summary["pairs_compared"] == 0
     assert again.summary["profiles_new_or_changed"] == 0
+    # and adds no pairs file for nothing
+    assert [path.name for path, _ in incremental.state_files(state).pairs] == [
+        "pairs-0000.parquet", "pairs-0001.parquet"]
     assert clusters_of(again)["person_id"].equals(full_clusters["person_id"])
 
 
@@ -229,7 +261,6 @@ def test_adapted_parameters_always_relink_everyone(tmp_path):
     """The decision alone: m and u adapted to the run's records make every stored score stale."""
     con = duckdb.connect()
     settings = load_model().settings_for(1000)
-    con.execute("create temp table lk_records as select 1 as profile_id, 'k' as profile_key")
     con.execute("create temp table lk_profiles as select 1 as profile_id, 'A' as surname_std")
     adapted = incremental.decide(con, tmp_path, settings, "duckdb", adapted=True, force_full=False,
                                  max_new_share=1.0)
@@ -283,7 +314,7 @@ def test_the_cli_flag_forces_a_full_relink(tmp_path, deliveries, monkeypatch):
 
 
 def corrupt_pairs(state: Path) -> None:
-    (state / "pairs.parquet").write_bytes(b"PAR1 not a parquet file")
+    (state / "pairs-0000.parquet").write_bytes(b"PAR1 not a parquet file")
 
 
 def drop_manifest(state: Path) -> None:
@@ -295,12 +326,12 @@ def garble_manifest(state: Path) -> None:
 
 
 def drop_profiles(state: Path) -> None:
-    (state / "profiles.parquet").unlink()
+    (state / "profiles-0000.parquet").unlink()
 
 
 def truncate_pairs(state: Path) -> None:
     con = duckdb.connect()
-    path = state / "pairs.parquet"
+    path = state / "pairs-0000.parquet"
     con.execute(f"copy (select * from read_parquet('{path}') limit 10) to '{state / 'short.parquet'}'")
     (state / "short.parquet").replace(path)
 
@@ -313,8 +344,8 @@ def remove_state(state: Path) -> None:
     (corrupt_pairs, "linkage state unreadable"),
     (drop_manifest, "no linkage state"),
     (garble_manifest, "linkage state unreadable (manifest.json"),
-    (drop_profiles, "linkage state incomplete (profiles.parquet missing)"),
-    (truncate_pairs, "linkage state inconsistent (pairs.parquet has 10 rows"),
+    (drop_profiles, "linkage state incomplete (profiles-0000.parquet missing)"),
+    (truncate_pairs, "linkage state inconsistent (pairs-0000.parquet has 10 rows"),
     (remove_state, "no linkage state"),
 ])
 def test_a_missing_or_damaged_state_means_a_full_relink_never_an_error(tmp_path, deliveries, damage, expected):
@@ -352,3 +383,68 @@ def test_the_linkage_bench_reports_accuracy_where_the_landing_zone_has_a_truth(t
     precision, recall, blocking = map(float, found.groups())
     assert precision >= 0.99 and recall >= 0.95 and recall <= 1.0 and 0.95 <= blocking <= 1.0
     assert (tmp_path / "lake" / "linkage" / "clusters.parquet").exists()
+
+
+def test_the_state_is_written_whole_when_appending_would_not_pay(tmp_path, deliveries, monkeypatch):
+    """An incremental run appends its new pairs as one more file, unless the state already has
+    MAX_PAIR_FILES files or too many versions that are gone, or a version came back; then it writes
+    the state whole from its pairs. Either way the next run links exactly as a full relink does."""
+    lake, month1 = first_month(tmp_path, deliveries)
+    state = lake / "linkage" / incremental.STATE_DIR
+    monkeypatch.setattr(incremental, "MAX_PAIR_FILES", 1)
+    both = link_warehouse(lake_settings(lake, deliveries["both"]), max_new_share=1.0)
+    assert both.mode.name == "incremental", both.mode.reason
+    files = incremental.state_files(state)
+    assert [path.name for path, _ in files.pairs] == ["pairs-0001.parquet"]
+    assert {p.name for p in state.iterdir()} == {"profiles-0001.parquet", "pairs-0001.parquet", "manifest.json"}
+    assert bool(pd.read_parquet(files.profiles)["live"].all())
+    monkeypatch.setattr(incremental, "MAX_PAIR_FILES", 16)
+
+    # month 1 again (month 2's records withdrawn): the month-1 profiles month 2 changed (a name no
+    # longer rare, a forename with more formal names) come back as the versions the state first held
+    # pairs of; appending would store those pairs twice, so the state is written whole
+    back = link_warehouse(lake_settings(lake, deliveries["month1"]), max_new_share=1.0)
+    assert back.mode.name == "incremental", back.mode.reason
+    assert 0 < back.summary["profiles_new_or_changed"]
+    files = incremental.state_files(state)
+    assert len(files.pairs) == 1
+    assert clusters_of(back)["person_id"].equals(clusters_of(month1)["person_id"])
+    assert back.pairs.sort_values(["person_record_id_l", "person_record_id_r"])["edge_status"].tolist() == \
+        month1.pairs.sort_values(["person_record_id_l", "person_record_id_r"])["edge_status"].tolist()
+    again = link_warehouse(lake_settings(lake, deliveries["month1"]))
+    assert again.mode.name == "incremental" and again.summary["pairs_compared"] == 0
+    assert clusters_of(again)["person_id"].equals(clusters_of(month1)["person_id"])
+
+
+def test_versions_that_are_gone_are_dropped_when_they_outgrow_their_share(tmp_path, deliveries, monkeypatch):
+    lake, _ = first_month(tmp_path, deliveries)
+    state = lake / "linkage" / incremental.STATE_DIR
+    both = link_warehouse(lake_settings(lake, deliveries["both"]), max_new_share=1.0)
+    first = incremental.state_files(state)
+    profiles = pd.read_parquet(first.profiles)
+    # month 2 changed some month-1 profiles: the appended state lists their old versions as gone
+    assert len(first.pairs) == 2 and 0 < (~profiles["live"]).sum() <= incremental.MAX_STALE_SHARE * len(profiles)
+    # the next run finds more gone than the share allows (none, here): it writes the state whole
+    monkeypatch.setattr(incremental, "MAX_STALE_SHARE", 0.0)
+    again = link_warehouse(lake_settings(lake, deliveries["both"]))
+    assert again.mode.name == "incremental" and again.summary["pairs_compared"] == 0
+    files = incremental.state_files(state)
+    assert len(files.pairs) == 1 and bool(pd.read_parquet(files.profiles)["live"].all())
+    assert clusters_of(again)["person_id"].equals(clusters_of(both)["person_id"])
+
+
+def test_after_an_erasure_the_state_is_written_whole(tmp_path, deliveries):
+    """An erasure starts a new bronze epoch; the next run may still link incrementally, but writes the
+    state whole, so no stored key of an erased record's profile outlives it."""
+    from oe_platform.staging_state import bronze_epoch, bronze_rewritten
+
+    lake, _ = first_month(tmp_path, deliveries)
+    state = lake / "linkage" / incremental.STATE_DIR
+    settings = lake_settings(lake, deliveries["both"])
+    assert incremental.state_files(state).epoch == bronze_epoch(settings) == "initial"
+    bronze_rewritten(settings, "erasure (test)")
+    both = link_warehouse(settings, max_new_share=1.0)
+    assert both.mode.name == "incremental", both.mode.reason
+    files = incremental.state_files(state)
+    assert len(files.pairs) == 1 and files.epoch == bronze_epoch(settings) != "initial"
+    assert bool(pd.read_parquet(files.profiles)["live"].all())
