@@ -46,8 +46,8 @@
         {%- endfor -%}
         {#- as in SQL (and DuckDB), rows with a null in the key do not count against uniqueness -#}
         {%- for key in unique -%}
-            {%- set keyed = 'case when ' ~ key | join(' is not null and ') ~ ' is not null then struct('
-                ~ key | join(', ') ~ ') end' -%}
+            {%- set keyed = 'case when ' ~ key | join(' is not null and ') ~ ' is not null then '
+                ~ oe_platform.row_value(key) ~ ' end' -%}
             {%- do checks.append(['count(' ~ keyed ~ ') - count(distinct ' ~ keyed ~ ')',
                                   '(' ~ key | join(', ') ~ ') is not unique: {} duplicate rows']) -%}
         {%- endfor -%}
@@ -72,3 +72,17 @@
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
+
+{#- One value made of several columns, comparable and countable as a whole: a row on DuckDB, a struct
+    on Spark (where row() does not exist; DuckDB has no struct() function). One column is itself. -#}
+{% macro row_value(columns) %}
+    {{- return(adapter.dispatch('row_value', 'oe_platform')(columns)) -}}
+{% endmacro %}
+
+{% macro default__row_value(columns) -%}
+    {{ columns[0] if columns | length == 1 else 'row(' ~ columns | join(', ') ~ ')' }}
+{%- endmacro %}
+
+{% macro spark__row_value(columns) -%}
+    {{ columns[0] if columns | length == 1 else 'struct(' ~ columns | join(', ') ~ ')' }}
+{%- endmacro %}
