@@ -62,7 +62,7 @@ MAX_NEW_SHARE = 0.2
 NEW_FLAG = "lk_new"
 MANIFEST_FILE = "manifest.json"
 MAX_PAIR_FILES = 16
-"""A state of more pairs files than this is written whole (compacted) by the next run."""
+"""A state with this many pairs files is written whole (compacted) by the next run."""
 MAX_STALE_SHARE = 0.25
 """Nor may more than this share of the profile versions it holds pairs of be versions that are gone."""
 
