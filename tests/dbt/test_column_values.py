@@ -7,16 +7,12 @@ each broken column, how many rows break it and an offending value."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from oe_platform.config import load_settings
 from oe_platform.dbt_runner import DbtFailed, run_dbt
-from oe_platform.landing.ingest import ingest
-from oe_platform.synth import generate
 
 TEST = "column_values_stg_crime__persons"
 
@@ -31,16 +27,10 @@ def _failures(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
-def test_one_scan_names_every_broken_column(tmp_path: Path):
-    settings = load_settings(landing=tmp_path / "landing", lake=tmp_path / "lake",
-                             warehouse=tmp_path / "oe.duckdb", shared_data=tmp_path / "shared")
-    target = ["--target-path", str(tmp_path / "target")]
-    generate(persons=500, seed=5, start=date(2025, 1, 1), months=1, out=settings.landing,
-             truth_out=tmp_path / "truth", progress=False)
-    ingest(settings, workers=1)
+def test_one_scan_names_every_broken_column(seeded_month):
+    settings, target = seeded_month
 
     # the delivery as staged: every rule holds (the build runs the model's tests)
-    run_dbt(["seed", *target], settings)
     run_dbt(["build", "--select", "+stg_crime__persons", "--indirect-selection", "cautious",
              "--exclude-resource-type", "unit_test", *target], settings)
     run_dbt(["test", "--select", TEST, "--store-failures", *target], settings)

@@ -5,16 +5,10 @@ the last good build left stays as it was."""
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 import duckdb
 import pytest
 
-from oe_platform.config import load_settings
 from oe_platform.dbt_runner import DbtFailed, run_dbt
-from oe_platform.landing.ingest import ingest
-from oe_platform.synth import generate
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -23,14 +17,8 @@ def _table(con: duckdb.DuckDBPyConnection, name: str) -> str:
     return f"{schema}.{name}"
 
 
-def test_a_broken_key_fails_the_model_and_keeps_the_last_good_table(tmp_path: Path, capfd: pytest.CaptureFixture):
-    settings = load_settings(landing=tmp_path / "landing", lake=tmp_path / "lake",
-                             warehouse=tmp_path / "oe.duckdb", shared_data=tmp_path / "shared")
-    target = ["--target-path", str(tmp_path / "target")]
-    generate(persons=500, seed=3, start=date(2025, 1, 1), months=1, out=settings.landing,
-             truth_out=tmp_path / "truth", progress=False)
-    ingest(settings, workers=1)
-    run_dbt(["seed", *target], settings)
+def test_a_broken_key_fails_the_model_and_keeps_the_last_good_table(seeded_month, capfd: pytest.CaptureFixture):
+    settings, target = seeded_month
     run_dbt(["run", "--select", "+event", *target], settings)
 
     with duckdb.connect(str(settings.warehouse)) as con:
