@@ -42,7 +42,7 @@
     {%- if not_null or unique -%}
         {%- set checks = [] -%}
         {%- for column_name in not_null -%}
-            {%- do checks.append(['count_if(' ~ column_name ~ ' is null)', column_name ~ ' is null in {} rows']) -%}
+            {%- do checks.append(['coalesce(count_if(' ~ column_name ~ ' is null), 0)', column_name ~ ' is null in {} rows']) -%}
         {%- endfor -%}
         {#- as in SQL (and DuckDB), rows with a null in the key do not count against uniqueness -#}
         {%- for key in unique -%}
@@ -61,7 +61,7 @@
         {%- set row = run_query(counts).rows[0] -%}
         {%- set failing = [] -%}
         {%- for check in checks -%}
-            {%- if row[loop.index0] > 0 -%}
+            {%- if (row[loop.index0] or 0) > 0 -%}
                 {%- do failing.append(check[1].replace('{}', row[loop.index0] | string)) -%}
             {%- endif -%}
         {%- endfor -%}
