@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -114,6 +115,14 @@ class ClusteringConfig:
     `dob_keying_error_share`); elsewhere only when less than `DOB_TWO_ERRORS_MAX_YEARS` apart or with
     the same day and month (a father and son with one name and address, born 1966-02-14 and
     1996-02-19, are two keying errors apart)."""
+    forenames_replaced: bool = False
+    """A forename unrelated to the other's is no conflict when the surname, date of birth and an address,
+    phone or identifier agree: so in a register whose forenames are replaced wholesale (`for_population`,
+    `replaced_value_shares`), where such a pair is far likelier a replaced value than a twin."""
+    dobs_replaced: bool = False
+    """A date of birth unrelated to the other's is no conflict, in the edge guard when the names and an
+    address, phone or identifier agree, and in the cluster guard: so in a register whose dates of birth are
+    replaced wholesale (`for_population`, `replaced_value_shares`)."""
     adapt_parameters: bool = True
     """Adapt the committed model's m and u to the run's own records, guarded (oe_platform.linkage.adapt);
     an incremental run keeps those of the last full relink (incremental.stored_parameters)."""
@@ -123,19 +132,25 @@ class ClusteringConfig:
     trusted_identifiers: tuple[str, ...] = TRUSTED_IDENTIFIERS
     conflict_identifiers: tuple[str, ...] = CONFLICT_IDENTIFIERS
 
-    def for_population(self, households: bool, dob_keyed_with_errors: bool = False) -> ClusteringConfig:
+    def for_population(self, households: bool, dob_keyed_with_errors: bool = False,
+                       forenames_replaced: bool = False, dobs_replaced: bool = False) -> ClusteringConfig:
         """The configuration a run applies given what its records are. Among households, this one.
         Without them (a register: no siblings or parents to keep apart) the register threshold, and
         dates of birth less than a decade apart in one cluster are one person's keyed differently, as
         the dob_conflict edge guard lets them through (decades apart still split); where the register's
         dates of birth are also keyed with errors (`dob_keying_error_share`), dates two keying errors
-        apart are one person's however many years apart."""
+        apart are one person's however many years apart; where its forenames or dates of birth are
+        replaced wholesale (`replaced_value_shares`), an unrelated forename or date of birth is no conflict
+        when the rest agrees."""
         if households:
             return self
         threshold = self.threshold if self.register_threshold is None else min(self.threshold, self.register_threshold)
-        return replace(self, threshold=threshold,
-                       max_dob_spread_years=max(self.max_dob_spread_years, DOB_TWO_ERRORS_MAX_YEARS),
-                       dob_two_errors_any_years=self.dob_two_errors_any_years or dob_keyed_with_errors)
+        dobs_replaced = self.dobs_replaced or dobs_replaced
+        spread = math.inf if dobs_replaced else max(self.max_dob_spread_years, DOB_TWO_ERRORS_MAX_YEARS)
+        return replace(self, threshold=threshold, max_dob_spread_years=spread,
+                       dob_two_errors_any_years=self.dob_two_errors_any_years or dob_keyed_with_errors,
+                       forenames_replaced=self.forenames_replaced or forenames_replaced,
+                       dobs_replaced=dobs_replaced)
 
 
 @dataclass
@@ -318,9 +333,52 @@ def dob_keyed_with_errors(share: float, pairs: int) -> bool:
     return pairs >= DOB_KEYED_WITH_ERRORS_MIN_PAIRS and share >= DOB_KEYED_WITH_ERRORS_MIN_SHARE
 
 
+VALUE_REPLACED_MIN_SHARE = 0.02
+"""`replaced_value_shares` at and above which a register's forenames (or dates of birth) are replaced
+wholesale: another value keyed in place of the person's, as a form filled in from the wrong line or a
+data-entry tool's substitution makes. Measured (docs/linkage.md, "Eighth pass"): 0.08 to 0.39% of
+forenames and 0.38 to 0.82% of dates of birth in the generator's populations of households (twins,
+fathers and sons named alike); 0.2 to 0.5% in the census-like register; 4.3 to 16% in the FEBRL-style
+registers."""
+
+VALUE_REPLACED_MIN_PAIRS = 20
+"""Pairs a replaced-value share must be measured on: fewer say nothing about the records' keying."""
+
+
+def replaced_value_shares(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]]) -> dict[str, float | int]:
+    """How often the run's forenames and dates of birth are replaced by unrelated values, measured on its
+    scored pairs (lk_pairs) whose other details agree: of the pairs with the same surname, date of birth
+    and address line (or a line alike) and both forenames given, the share whose forenames are unrelated
+    (the forename comparison's `else`); of the pairs with the same forename, surname and address line and
+    both dates of birth given, the share whose dates are unrelated. In a population of households such a
+    pair is a twin, or a father and son named alike: a fraction of a percent. In a register whose values
+    are replaced wholesale it is several percent (ClusteringConfig.forenames_replaced, dobs_replaced)."""
+    fore, sur, dob, address = gammas["forename"], gammas["surname"], gammas["date_of_birth"], gammas["address"]
+    same_address = f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]})"
+    row = con.execute(f"""
+        select
+            count(*) filter (where gamma_forename = {fore[ELSE]} and gamma_date_of_birth = {dob[EXACT]}
+                             and gamma_forename != {fore[NULL]}),
+            count(*) filter (where gamma_date_of_birth = {dob[EXACT]} and gamma_forename != {fore[NULL]}),
+            count(*) filter (where gamma_date_of_birth = {dob[ELSE]} and gamma_forename = {fore[EXACT]}),
+            count(*) filter (where gamma_forename = {fore[EXACT]} and gamma_date_of_birth != {dob[NULL]})
+        from lk_pairs
+        where gamma_surname = {sur[EXACT]} and {same_address}
+    """).fetchall()[0]
+    fore_else, fore_pairs, dob_else, dob_pairs = (int(v or 0) for v in row)
+    return {"forename_replaced_share": round(fore_else / fore_pairs, 4) if fore_pairs else 0.0,
+            "forename_replaced_pairs": fore_pairs,
+            "dob_replaced_share": round(dob_else / dob_pairs, 4) if dob_pairs else 0.0,
+            "dob_replaced_pairs": dob_pairs}
+
+
+def values_replaced(share: float, pairs: int) -> bool:
+    return pairs >= VALUE_REPLACED_MIN_PAIRS and share >= VALUE_REPLACED_MIN_SHARE
+
+
 def edge_guard_sql(
     gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False, households: bool = True,
-    dob_any_years: bool = False,
+    dob_any_years: bool = False, forenames_replaced: bool = False, dobs_replaced: bool = False,
 ) -> dict[str, str]:
     """SQL conditions over lk_pairs that veto a pair even above the threshold (name -> condition).
 
@@ -338,7 +396,9 @@ def edge_guard_sql(
       letters a scanner confuses alike), one keyed short within the other (`forename_within`) or a
       name keyed in the other field (`name_in_other_field`) are no conflict either, with the date of
       birth agreeing or one keying error apart, the surname agreeing or two keying errors apart and
-      the address (or nearly), phone or an identifier shared.
+      the address (or nearly), phone or an identifier shared; and with `forenames_replaced` (a
+      register whose forenames are replaced wholesale) any forename, with the same date of birth (or day
+      and month transposed) and the rest as before: there a twin is far rarer than a replaced forename.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address), unless they are
       two keying errors apart, less than ten years apart or with the same full middle names or the
@@ -349,7 +409,10 @@ def edge_guard_sql(
       shared; decades apart still vetoes, unless `dob_any_years` (a register whose dates of birth are
       keyed with errors, `dob_keying_error_share`) and the dates are at most two keying errors apart
       (`dob_errors`) with the names agreeing or two keying errors apart (the forename also one formal
-      name).
+      name). Without `households` and with `dobs_replaced` (a register whose dates of birth are replaced
+      wholesale) dates of birth any distance apart are no conflict when the forenames agree as keyed
+      (or one formal name), the surnames agree or are two keying errors apart, the sexes do not differ
+      and an address, phone or identifier is shared.
     - middle_name_conflict: both middle names present and unrelated while the dates of birth do
       not agree exactly (or transposed): a namesake in the same household.
     - thin_evidence: the dates of birth are one keying error apart and nothing else that identifies
@@ -438,6 +501,16 @@ def edge_guard_sql(
         f"and {surname_register} "
         f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers} or {address_near}))"
     )
+    if forenames_replaced:  # any forename, the date of birth agreeing (twins share one too: see the docstring)
+        forename_register = (
+            f"({forename_register} or (gamma_date_of_birth in ({strong_dob}) and {surname_register} "
+            f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers} or {address_near})))"
+        )
+    if dobs_replaced:  # any date of birth, the names agreeing
+        dob_mistyped_register = (
+            f"(({dob_mistyped_register}) or (({forename_agrees} or gamma_forename = {fore[SAME_NAME_SET]}) "
+            f"and {surname_register} and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers})))"
+        )
     # thin_evidence's address evidence in a register: the same sector or outward code, or address_near
     address_nearly_agrees = (f"gamma_address in ({address['same sector']}, {address['same outward code']}) "
                              f"or {address_near}")
@@ -483,7 +556,8 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it."""
     threshold = config.threshold
     names_only = max(config.names_only_threshold, threshold)
-    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years)
+    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
+                            config.forenames_replaced, config.dobs_replaced)
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     if not has_pair_evidence(con):  # the pipeline adds it while scoring (and reuses it when incremental)
         add_pair_evidence(con)

@@ -168,7 +168,8 @@ def explain_pair(
     blocking = _blocking_rules_found(con)
     population = (run_parameters or {}).get("households") or {}
     households = population.get("full_guard", True)
-    config = config.for_population(households, population.get("dob_keyed_with_errors", False))
+    config = config.for_population(households, population.get("dob_keyed_with_errors", False),
+                                   population.get("forenames_replaced", False), population.get("dobs_replaced", False))
     described = describe_population(population)
     guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
@@ -205,7 +206,18 @@ def describe_population(population: dict[str, Any]) -> str:
         text += (f"; dates of birth one keying error apart in {population['dob_keying_error_share']:.1%} of "
                  f"{population.get('dob_keying_error_pairs')} pairs agreeing on names and address: "
                  + ("keyed with errors, two keying errors apart accepted however many years apart" if keyed
-                    else "not keyed with errors, decades apart is a conflict"))
+                    else "not keyed with errors" + ("" if population.get("dobs_replaced")
+                                                    else ", decades apart is a conflict")))
+    for value, flag, name, pairs in (
+        ("forename", "forenames_replaced", "forenames", "surname, date of birth and address"),
+        ("dob", "dobs_replaced", "dates of birth", "names and address"),
+    ):
+        if f"{value}_replaced_share" in population:
+            replaced = population.get(flag)
+            text += (f"; {name} unrelated in {population[f'{value}_replaced_share']:.1%} of "
+                     f"{population.get(f'{value}_replaced_pairs')} pairs agreeing on {pairs}: "
+                     + (f"{name} replaced wholesale, an unrelated one is no conflict when the rest agrees"
+                        if replaced else f"{name} not replaced, an unrelated one is a conflict"))
     return text
 
 
@@ -227,7 +239,8 @@ def _guards_applying(
     values = ", ".join(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
-    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years)
+    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
+                            config.forenames_replaced, config.dobs_replaced)
     checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
     result = con.execute(f"""
         select {checks}

@@ -30,6 +30,8 @@ from oe_platform.linkage.clustering import (
     dob_keyed_with_errors,
     dob_keying_error_share,
     household_relatives_per_1000,
+    replaced_value_shares,
+    values_replaced,
 )
 from oe_platform.linkage.identity import build_person_ids, load_previous_assignments
 from oe_platform.linkage.incremental import MAX_NEW_SHARE
@@ -199,8 +201,14 @@ def link_records(
     dob_share, dob_pairs = dob_keying_error_share(con, gammas)
     households.update(dob_keying_error_share=round(dob_share, 4), dob_keying_error_pairs=dob_pairs,
                       dob_keyed_with_errors=dob_keyed_with_errors(dob_share, dob_pairs))
+    replaced = replaced_value_shares(con, gammas)
+    households.update(replaced,
+                      forenames_replaced=values_replaced(replaced["forename_replaced_share"],
+                                                         replaced["forename_replaced_pairs"]),
+                      dobs_replaced=values_replaced(replaced["dob_replaced_share"], replaced["dob_replaced_pairs"]))
     # the threshold and guards these records take
-    config = config.for_population(households["full_guard"], households["dob_keyed_with_errors"])
+    config = config.for_population(households["full_guard"], households["dob_keyed_with_errors"],
+                                   households["forenames_replaced"], households["dobs_replaced"])
     households["threshold"] = config.threshold
     result = cluster_profiles(con, gammas, config, households["full_guard"])
     timings["cluster_seconds"] = time.perf_counter() - started
@@ -239,6 +247,10 @@ def link_records(
         "household_guard_full": int(households["full_guard"]),
         "dob_keying_error_share": households["dob_keying_error_share"],
         "dob_keyed_with_errors": int(households["dob_keyed_with_errors"]),
+        "forename_replaced_share": households["forename_replaced_share"],
+        "forenames_replaced": int(households["forenames_replaced"]),
+        "dob_replaced_share": households["dob_replaced_share"],
+        "dobs_replaced": int(households["dobs_replaced"]),
         "comparisons_adapted": sum(c.decision == "adapted" for c in adaptation.comparisons),
         "prior_probability_two_random_records_match": prior.estimated,
         "prior_trained_rescaled": prior.trained,

@@ -116,6 +116,34 @@ def keyed_duplicates(count: int = 40, seed: int = 13) -> list[dict]:
     return rows
 
 
+def replaced_duplicates(count: int = 40, seed: int = 17) -> list[dict]:
+    """A register whose values are replaced wholesale: distinct people, each in two records whose surname
+    and address agree; in a quarter of them the second record holds another forename, in another quarter
+    another date of birth (what a form filled in from the wrong line, or a data-entry tool substituting a
+    value, makes)."""
+    rng = np.random.default_rng(seed)
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    rows = []
+    for i in range(count):
+        male = rng.random() < 0.5
+        names = FORENAMES_M if male else FORENAMES_F
+        forename = str(rng.choice(names))
+        surname = str(rng.choice(COMPOUND_SURNAMES))
+        born = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
+        postcode = f"{rng.choice(OUTWARDS)} {rng.integers(1, 9)}{rng.choice(list(letters))}{rng.choice(list(letters))}"
+        address = f"{rng.integers(1, 200)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+        other_name, other_dob = forename, born
+        if i % 4 == 1:
+            other_name = str(rng.choice([n for n in names if n[0] != forename[0]]))
+        elif i % 4 == 3:
+            other_dob = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
+        for copy, (name, dob) in enumerate(((forename, born), (other_name, other_dob))):
+            rows.append(record(f"rv{i:03d}-{copy}", name, surname, dob, sex="M" if male else "F",
+                               postcode=postcode, address=address, force=["norfolk", "suffolk"][copy],
+                               ref=f"RV{i:03d}{copy}"))
+    return rows
+
+
 def families(count: int = 60, seed: int = 9) -> list[dict]:
     """Households: two parents and two children at one address with one surname, the children born
     22 to 38 years after their parents (what a force's records hold: relatives at one address)."""

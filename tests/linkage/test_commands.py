@@ -57,11 +57,12 @@ def test_explain_names_the_guard_that_kept_twins_apart(written_run):
     assert "edge guards: forename_conflict" in result.output
     assert "same person: no" in result.output
     # the tests' background is people with one record or two, no families: a register, whose dates of
-    # birth are not keyed with errors
+    # birth are not keyed with errors and whose forenames are not replaced (so a twin's is a conflict)
     population = next(line for line in result.output.splitlines() if line.startswith("population: "))
     assert population.startswith("population: a register (")
     assert f"threshold {written_run[0].config.threshold}" in population
     assert "not keyed with errors, decades apart is a conflict" in population
+    assert "forenames not replaced, an unrelated one is a conflict" in population
 
 
 def test_explain_reports_an_unknown_record(written_run):

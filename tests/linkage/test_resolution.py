@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from oe_platform.linkage.clustering import DEFAULT_THRESHOLD, DOB_KEYED_WITH_ERRORS_MIN_SHARE, REGISTER_THRESHOLD
+from oe_platform.linkage.clustering import (
+    DEFAULT_THRESHOLD,
+    DOB_KEYED_WITH_ERRORS_MIN_SHARE,
+    REGISTER_THRESHOLD,
+    VALUE_REPLACED_MIN_SHARE,
+)
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     DOB_TWO_ERRORS,
@@ -11,7 +16,7 @@ from oe_platform.linkage.spec import (
     level_gammas,
     untrained_settings,
 )
-from tests.linkage.conftest import families, keyed_duplicates, pair_of, person_of, record
+from tests.linkage.conftest import families, keyed_duplicates, pair_of, person_of, record, replaced_duplicates
 
 CHECK = "ZABCDEFGHJKLMNPQRTUVWXY"
 
@@ -490,3 +495,45 @@ def test_noise_of_keyed_partner_files_is_merged_and_neighbours_are_not(link):
     neighbour = pair_of(run, "ka-1", "kn-1")
     assert neighbour.empty or neighbour["gamma_address"].tolist() != [gammas["address"][ADDRESS_ALIKE]]
     assert persons["kn-1"] != persons["ka-1"]
+
+
+def test_a_forename_or_date_of_birth_replaced_wholesale_is_one_person_only_in_a_register_that_replaces_them(link):
+    """A forename replaced by an unrelated one (LUCY / ARABELLA STUBBS, the same date of birth and address)
+    and a date of birth replaced by an unrelated one (AMBER BLACKWELL 1916-02-11 / 1986-03-25 at one
+    address). In a register whose own records show such replacements (replaced_duplicates: a quarter of
+    its people's second records hold another forename, another quarter another date of birth) each is one
+    person. In a register that shows none (the tests' background) the forename pair is the twins' pattern
+    and the date pair a father and daughter's, and the guards keep both apart, as they do among
+    households."""
+    home = {"postcode": "CB4 3JP", "address": "33 ORCHARD CLOSE", "sex": "F"}
+    elsewhere = {"postcode": "IP4 2BD", "address": "8 MANOR WAY", "sex": "F"}
+    rows = [
+        record("rf-1", "LUCY", "STUBBINGFORD", "1926-11-16", force="kent", **home),
+        record("rf-2", "ARABELLA", "STUBBINGFORD", "1926-11-16", source="intel", force="essex", **home),
+        record("rd-1", "AMBER", "BLACKWELLFORD", "1916-02-11", force="kent", **elsewhere),
+        record("rd-2", "AMBER", "BLACKWELLFORD", "1986-03-25", source="intel", force="essex", **elsewhere),
+    ]
+    replaced = link(rows + replaced_duplicates())
+    population = replaced.households
+    assert not population["full_guard"]
+    assert population["forenames_replaced"] and population["dobs_replaced"]
+    assert population["forename_replaced_share"] >= VALUE_REPLACED_MIN_SHARE
+    assert population["dob_replaced_share"] >= VALUE_REPLACED_MIN_SHARE
+    assert pair_of(replaced, "rf-1", "rf-2")["edge_status"].tolist() == ["accepted"]
+    assert pair_of(replaced, "rd-1", "rd-2")["edge_status"].tolist() == ["accepted"]
+    persons = person_of(replaced)
+    assert persons["rf-1"] == persons["rf-2"]
+    assert persons["rd-1"] == persons["rd-2"]
+
+    clean = link(rows)
+    assert not clean.households["full_guard"]
+    assert not clean.households["forenames_replaced"] and not clean.households["dobs_replaced"]
+    assert clean.households["forename_replaced_pairs"] >= 20 and clean.households["dob_replaced_pairs"] >= 20
+    assert pair_of(clean, "rf-1", "rf-2")["edge_status"].tolist() == ["forename_conflict"]
+    assert pair_of(clean, "rd-1", "rd-2")["edge_status"].tolist() == ["dob_conflict"]
+    among_families = link(rows + replaced_duplicates() + families())
+    assert among_families.households["full_guard"]
+    for run in (clean, among_families):
+        persons = person_of(run)
+        assert persons["rf-1"] != persons["rf-2"]
+        assert persons["rd-1"] != persons["rd-2"]
