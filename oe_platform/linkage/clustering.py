@@ -397,8 +397,10 @@ def edge_guard_sql(
       name keyed in the other field (`name_in_other_field`) are no conflict either, with the date of
       birth agreeing or one keying error apart, the surname agreeing or two keying errors apart and
       the address (or nearly), phone or an identifier shared; and with `forenames_replaced` (a
-      register whose forenames are replaced wholesale) any forename, with the same date of birth (or day
-      and month transposed) and the rest as before: there a twin is far rarer than a replaced forename.
+      register whose forenames are replaced wholesale) any forename, whatever the surname (the score
+      weighs it), with the same date of birth (or day and month transposed), the sexes not differing and
+      the address (or nearly), phone or an identifier shared: there a twin is far rarer than a replaced
+      forename.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address), unless they are
       two keying errors apart, less than ten years apart or with the same full middle names or the
@@ -501,9 +503,9 @@ def edge_guard_sql(
         f"and {surname_register} "
         f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers} or {address_near}))"
     )
-    if forenames_replaced:  # any forename, the date of birth agreeing (twins share one too: see the docstring)
+    if forenames_replaced:  # any names, the date of birth and an address agreeing (the score weighs the names)
         forename_register = (
-            f"({forename_register} or (gamma_date_of_birth in ({strong_dob}) and {surname_register} "
+            f"({forename_register} or (gamma_date_of_birth in ({strong_dob}) "
             f"and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers} or {address_near})))"
         )
     if dobs_replaced:  # any date of birth, the names agreeing
