@@ -454,18 +454,15 @@ def _appendable(con: duckdb.DuckDBPyConnection) -> bool:
     holds pairs of are versions this run does not have (their pairs are read and dropped every run
     until the state is written whole), and no new profile of this run is a version the state holds
     pairs of already (a version that went and came back: its old pairs would be stored twice)."""
-    returned = con.execute(f"""
-        select count(*) from lk_profiles_marked m
-        join lk_profile_keys k using (profile_id)
-        join lk_state_profiles s using (scoring_key)
-        where m.{NEW_FLAG}
-    """).fetchall()[0][0]
-    if returned:
-        return False
-    live = con.execute("select count(*) from lk_state_profiles s join lk_profile_keys k using (scoring_key)"
-                       ).fetchall()[0][0]
-    stored = con.execute("select count(*) from lk_state_profiles").fetchall()[0][0]
-    return (stored - live) <= MAX_STALE_SHARE * max(stored, 1)
+    # one pass over the stored versions: how many, how many this run still has, and how many of those
+    # are new profiles of this run
+    stored, live, returned = con.execute(f"""
+        select count(*), count(k.profile_id), coalesce(count(*) filter (where m.{NEW_FLAG}), 0)
+        from lk_state_profiles s
+        left join lk_profile_keys k using (scoring_key)
+        left join lk_profiles_marked m using (profile_id)
+    """).fetchall()[0]
+    return not returned and (stored - live) <= MAX_STALE_SHARE * max(stored, 1)
 
 
 def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[str, Any],
@@ -488,15 +485,15 @@ def write_state(con: duckdb.DuckDBPyConnection, directory: Path, settings: dict[
                 shutil.rmtree(leftover)
         target.mkdir()
     profiles_file, pairs_file = f"profiles-{generation:04d}.parquet", f"pairs-{generation:04d}.parquet"
-    new_pairs = con.execute("select count(*) from lk_state_pairs_next").fetchall()[0][0]
     rows = {}
     for table, file_name in (("lk_state_profiles_next", profiles_file), ("lk_state_pairs_next", pairs_file)):
-        if append and file_name == pairs_file and not new_pairs:
+        count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        if append and file_name == pairs_file and not count:
             continue  # nothing new scored: no file to add
         tmp = target / f".{file_name}.tmp"
         con.execute(f"copy (select * from {table}) to '{tmp}' (format parquet)")
         tmp.replace(target / file_name)
-        rows[file_name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        rows[file_name] = count
     pair_files = [{"file": path.name, "rows": count} for path, count in previous.pairs] if append else []
     if pairs_file in rows:
         pair_files.append({"file": pairs_file, "rows": rows[pairs_file]})
