@@ -300,6 +300,67 @@ def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
     return 1000.0 * relatives / profiles if profiles else 0.0
 
 
+SOURCE_MIN_PROFILES = 1000
+"""Profiles a source (a source system of one force, or a partner) must hold for its own households to
+be measured (`register_sources`): fewer say too little (one pair of relatives in 100 profiles is 10
+per 1,000, the bound itself)."""
+
+REGISTER_PROFILES = "lk_register_profiles"
+"""The profiles of the register-like sources of a run that holds households (`register_sources`)."""
+
+
+def register_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The sources (`source_name/force_code`) of lk_records whose own profiles hold no households: at
+    least SOURCE_MIN_PROFILES profiles, and fewer than HOUSEHOLD_RELATIVES_MIN evident relatives
+    (`household_relatives_per_1000`'s definition) per 1,000 of them among themselves. A partner's register
+    delivered into a run of force records (which hold families) is one: measured over the whole run it
+    would take the household rules, which keep its replaced forenames and mistyped dates apart."""
+    rows = con.execute(f"""
+        with source_of as (
+            select profile_id, any_value(source_name || '/' || force_code) as source
+            from lk_records group by profile_id
+        ),
+        p as (
+            select s.source, p.profile_id, p.surname_std, p.forename_std, p.forename_formal, p.date_of_birth,
+                   p.address_std
+            from lk_profiles p join source_of s using (profile_id)
+            where p.address_std is not null and p.surname_std is not null and p.forename_std is not null
+              and p.date_of_birth is not null
+        ),
+        relatives as (
+            select a.source, count(*) as relatives
+            from p a join p b
+              on a.source = b.source and a.address_std = b.address_std and a.surname_std = b.surname_std
+             and a.profile_id < b.profile_id
+            where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > {RELATIVE_MIN_DAYS_APART}
+              and jaro_winkler_similarity(a.forename_std, b.forename_std) < {RELATIVE_FORENAME_SIMILARITY_MAX}
+              and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)
+            group by a.source
+        )
+        select s.source, count(*) as profiles, coalesce(any_value(r.relatives), 0) as relatives
+        from source_of s left join relatives r using (source)
+        group by s.source
+    """).fetchall()
+    return sorted(source for source, profiles, relatives in rows
+                  if source is not None and profiles >= SOURCE_MIN_PROFILES
+                  and 1000.0 * relatives / profiles < HOUSEHOLD_RELATIVES_MIN)
+
+
+def mark_register_profiles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """REGISTER_PROFILES: the profile ids of lk_records from `sources`."""
+    con.execute(f"""
+        create or replace temp table {REGISTER_PROFILES} as
+        select distinct profile_id from lk_records
+        where source_name || '/' || force_code in (select unnest(?::varchar[]))
+    """, [sources])
+
+
+def register_pairs_sql(table: str = "lk_pairs") -> str:
+    """A condition over `table`: both profiles of the pair are in REGISTER_PROFILES."""
+    return (f"{table}.profile_id_l in (select profile_id from {REGISTER_PROFILES}) "
+            f"and {table}.profile_id_r in (select profile_id from {REGISTER_PROFILES})")
+
+
 DOB_KEYED_WITH_ERRORS_MIN_SHARE = 0.05
 """`dob_keying_error_share` at and above which a run's dates of birth are keyed with errors."""
 
@@ -307,7 +368,8 @@ DOB_KEYED_WITH_ERRORS_MIN_PAIRS = 20
 """Pairs the share must be measured on: fewer say nothing about the records' keying."""
 
 
-def dob_keying_error_share(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]]) -> tuple[float, int]:
+def dob_keying_error_share(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]],
+                           among: str = "true") -> tuple[float, int]:
     """How often the run's dates of birth carry a keying error, measured on its scored pairs (lk_pairs)
     whose forename, surname and address line agree: the share of them whose dates of birth are one
     keying error apart or transposed, among those that agree or are so apart; and how many such pairs
@@ -324,7 +386,7 @@ def dob_keying_error_share(con: duckdb.DuckDBPyConnection, gammas: dict[str, dic
         from lk_pairs
         where gamma_forename = {fore[EXACT]} and gamma_surname = {sur[EXACT]}
           and gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]})
-          and gamma_date_of_birth in ({dob[EXACT]}, {mistyped})
+          and gamma_date_of_birth in ({dob[EXACT]}, {mistyped}) and ({among})
     """).fetchall()[0]
     return float(share), int(pairs)
 
@@ -345,7 +407,8 @@ VALUE_REPLACED_MIN_PAIRS = 20
 """Pairs a replaced-value share must be measured on: fewer say nothing about the records' keying."""
 
 
-def replaced_value_shares(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]]) -> dict[str, float | int]:
+def replaced_value_shares(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]],
+                          among: str = "true") -> dict[str, float | int]:
     """How often the run's forenames and dates of birth are replaced by unrelated values, measured on its
     scored pairs (lk_pairs) whose other details agree: of the pairs with the same surname, date of birth
     and address line (or a line alike) and both forenames given, the share whose forenames are unrelated
@@ -363,7 +426,7 @@ def replaced_value_shares(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict
             count(*) filter (where gamma_date_of_birth = {dob[ELSE]} and gamma_forename = {fore[EXACT]}),
             count(*) filter (where gamma_forename = {fore[EXACT]} and gamma_date_of_birth != {dob[NULL]})
         from lk_pairs
-        where gamma_surname = {sur[EXACT]} and {same_address}
+        where gamma_surname = {sur[EXACT]} and {same_address} and ({among})
     """).fetchall()[0]
     fore_else, fore_pairs, dob_else, dob_pairs = (int(v or 0) for v in row)
     return {"forename_replaced_share": round(fore_else / fore_pairs, 4) if fore_pairs else 0.0,
@@ -553,27 +616,41 @@ def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
     return f"gamma_date_of_birth = {gammas['date_of_birth'][NULL]} and not ({' or '.join(shared)})"
 
 
+def _guards_of(gammas: dict[str, dict[str, int]], config: ClusteringConfig, households: bool) -> dict[str, str]:
+    return edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
+                          config.forenames_replaced, config.dobs_replaced)
+
+
 def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig,
-                   households: bool = True) -> None:
-    """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it."""
-    threshold = config.threshold
-    names_only = max(config.names_only_threshold, threshold)
-    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
-                            config.forenames_replaced, config.dobs_replaced)
+                   households: bool = True, register: ClusteringConfig | None = None) -> None:
+    """Add edge_status to lk_pairs: accepted, below_threshold, or the first guard that vetoed it.
+    `register`: among households, the configuration of the pairs whose two profiles come from register-like
+    sources (REGISTER_PROFILES), which take the register's threshold and guards."""
+    threshold = str(config.threshold)
+    names_only = str(max(config.names_only_threshold, config.threshold))
+    guards = _guards_of(gammas, config, households)
+    if register is not None:
+        registers = _guards_of(gammas, register, False)
+        guards = {name: f"(lk_register_pair and ({registers[name]})) or (not lk_register_pair and ({sql}))"
+                  for name, sql in guards.items()}
+        threshold = f"(case when lk_register_pair then {register.threshold} else {threshold} end)"
+        names_only = (f"(case when lk_register_pair then {max(register.names_only_threshold, register.threshold)} "
+                      f"else {names_only} end)")
     cases = "\n".join(f"when {sql} then '{name}'" for name, sql in guards.items())
     if not has_pair_evidence(con):  # the pipeline adds it while scoring (and reuses it when incremental)
         add_pair_evidence(con)
+    register_pair = (f"coalesce({register_pairs_sql('p')}, false)" if register is not None else "false")
     con.execute(f"""
         create or replace temp table lk_pairs as
         select
-            * exclude ({", ".join(PAIR_EVIDENCE)}),
+            * exclude ({", ".join(PAIR_EVIDENCE)}, lk_register_pair),
             case
                 when match_probability < {threshold} then 'below_threshold'
                 when match_probability < {names_only} and {names_only_sql(gammas)} then 'below_threshold'
                 {cases}
                 else 'accepted'
             end as edge_status
-        from lk_pairs
+        from (select p.*, {register_pair} as lk_register_pair from lk_pairs p)
         order by profile_id_l, profile_id_r
     """)
 
@@ -779,12 +856,15 @@ def split_component(
 
 def cluster_profiles(
     con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, int]], config: ClusteringConfig,
-    households: bool = True,
+    households: bool = True, register: ClusteringConfig | None = None,
 ) -> ClusterResult:
     """Cluster lk_profiles using lk_pairs (scored pairs); see the module docstring. `households`: the
-    records come from a population of households (`household_relatives_per_1000`; edge_guard_sql)."""
+    records come from a population of households (`household_relatives_per_1000`; edge_guard_sql).
+    `register`: among households, the configuration of the register-like sources' profiles
+    (REGISTER_PROFILES): their pairs' threshold and edge guards, and the cluster guard of a component
+    made of them alone."""
     config = config.for_population(households)
-    classify_pairs(con, gammas, config, households)
+    classify_pairs(con, gammas, config, households, register)
     scored = f"""
         select profile_id_l, profile_id_r, match_probability as probability, '{KIND_SCORE}' as kind
         from lk_pairs where edge_status = 'accepted'
@@ -808,7 +888,17 @@ def cluster_profiles(
     profiles["cluster_id"] = labels[profiles["profile_id"].to_numpy()]
     review: list[dict] = []
 
-    candidates = _components_worth_checking(profiles, config)
+    register_components: set[int] = set()
+    if register is not None:
+        in_register = profiles["profile_id"].isin(
+            con.execute(f"select profile_id from {REGISTER_PROFILES}").df()["profile_id"])
+        whole = in_register.groupby(profiles["cluster_id"]).all()
+        register_components = {int(c) for c in whole[whole].index}
+        of_register = profiles["cluster_id"].isin(register_components)
+        candidates = (_components_worth_checking(profiles[~of_register], config)
+                      | _components_worth_checking(profiles[of_register], register))
+    else:
+        candidates = _components_worth_checking(profiles, config)
     if candidates:
         in_candidates = profiles[profiles["cluster_id"].isin(candidates)]
         edge_cluster = labels[edges["profile_id_l"].to_numpy()]
@@ -818,16 +908,17 @@ def cluster_profiles(
         edges_of = dict(iter(candidate_edges.groupby("cluster_id", sort=False)))
         new_labels: dict[int, int] = {}
         for cluster_id, group in in_candidates.groupby("cluster_id", sort=True):
+            guard = register if cluster_id in register_components else config
             group = group.assign(date_of_birth=group["date_of_birth"].map(_as_date))
-            reasons = component_conflicts(group, config)
+            reasons = component_conflicts(group, guard)
             if not reasons:
                 continue
-            relabel, skipped = split_component(group, edges_of[cluster_id], config, presorted=True)
+            relabel, skipped = split_component(group, edges_of[cluster_id], guard, presorted=True)
             new_labels.update(relabel)
             parts = len(set(relabel.values()))
             split_keys = sum(s["kind"] == KIND_SOURCE_KEY for s in skipped)
             parts_frame = group.assign(part=group["profile_id"].map(relabel))
-            remaining = sum(bool(component_conflicts(part, config)) for _, part in parts_frame.groupby("part"))
+            remaining = sum(bool(component_conflicts(part, guard)) for _, part in parts_frame.groupby("part"))
             action = (f"split into {parts} clusters; {len(skipped)} edge(s) not used" if parts > 1
                       else "not split")
             if split_keys:

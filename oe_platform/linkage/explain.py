@@ -168,9 +168,16 @@ def explain_pair(
     blocking = _blocking_rules_found(con)
     population = (run_parameters or {}).get("households") or {}
     households = population.get("full_guard", True)
+    register_sources = set(population.get("register_sources") or [])
+    if households and register_sources:
+        # among households, a pair of two register-like sources' records took the register's rules
+        sources = {r[0] for r in con.execute(
+            "select distinct source_name || '/' || force_code from lk_records where person_record_id in (?, ?)",
+            [record_a, record_b]).fetchall()}
+        households = not sources <= register_sources
     config = config.for_population(households, population.get("dob_keyed_with_errors", False),
                                    population.get("forenames_replaced", False), population.get("dobs_replaced", False))
-    described = describe_population(population)
+    described = describe_population(population, register_pair=bool(register_sources) and not households)
     guards = _guards_applying(con, row, gammas, config, households)
     same_profile = found[record_a] == found[record_b]
     if same_profile:
@@ -191,16 +198,25 @@ def explain_pair(
     )
 
 
-def describe_population(population: dict[str, Any]) -> str:
-    """The run's `households` parameters in words ('' for a run that did not record them)."""
+def describe_population(population: dict[str, Any], register_pair: bool = False) -> str:
+    """The run's `households` parameters in words ('' for a run that did not record them); with
+    `register_pair`, for a pair of two register-like sources' records in a run of households."""
     if "full_guard" not in population:
         return ""
     relatives = population.get("relatives_per_1000_profiles")
-    if population["full_guard"]:
+    sources = population.get("register_sources") or []
+    if population["full_guard"] and not register_pair:
         return (f"households ({relatives} evident relatives per 1,000 profiles): the household guards in full, "
-                f"threshold {population.get('threshold')}")
-    text = (f"a register ({relatives} evident relatives per 1,000 profiles): the register's guards, threshold "
-            f"{population.get('threshold')}")
+                f"threshold {population.get('threshold')}"
+                + (f"; register-like sources, linked among themselves as a register: {', '.join(sources)}"
+                   if sources else ""))
+    if register_pair:
+        text = (f"households ({relatives} evident relatives per 1,000 profiles), but both records' sources are "
+                f"register-like ({', '.join(sources)}): the register's guards, threshold "
+                f"{population.get('register_threshold')}")
+    else:
+        text = (f"a register ({relatives} evident relatives per 1,000 profiles): the register's guards, threshold "
+                f"{population.get('threshold')}")
     if "dob_keying_error_share" in population:
         keyed = population.get("dob_keyed_with_errors")
         text += (f"; dates of birth one keying error apart in {population['dob_keying_error_share']:.1%} of "

@@ -30,6 +30,9 @@ from oe_platform.linkage.clustering import (
     dob_keyed_with_errors,
     dob_keying_error_share,
     household_relatives_per_1000,
+    mark_register_profiles,
+    register_pairs_sql,
+    register_sources,
     replaced_value_shares,
     values_replaced,
 )
@@ -198,19 +201,32 @@ def link_records(
     relatives = household_relatives_per_1000(con)
     households = {"relatives_per_1000_profiles": round(relatives, 3), "minimum": config.household_relatives_min,
                   "full_guard": relatives >= config.household_relatives_min}
-    dob_share, dob_pairs = dob_keying_error_share(con, gammas)
+    # among households, the sources whose own records hold none (a partner's register delivered into a
+    # run of force records) are linked among themselves as a register: the keying and replacement
+    # shares are then measured on their pairs
+    sources = register_sources(con) if households["full_guard"] else []
+    among = "true"
+    if sources:
+        mark_register_profiles(con, sources)
+        among = register_pairs_sql()
+        households["register_sources"] = sources
+    dob_share, dob_pairs = dob_keying_error_share(con, gammas, among)
     households.update(dob_keying_error_share=round(dob_share, 4), dob_keying_error_pairs=dob_pairs,
                       dob_keyed_with_errors=dob_keyed_with_errors(dob_share, dob_pairs))
-    replaced = replaced_value_shares(con, gammas)
+    replaced = replaced_value_shares(con, gammas, among)
     households.update(replaced,
                       forenames_replaced=values_replaced(replaced["forename_replaced_share"],
                                                          replaced["forename_replaced_pairs"]),
                       dobs_replaced=values_replaced(replaced["dob_replaced_share"], replaced["dob_replaced_pairs"]))
+    register_flags = (households["dob_keyed_with_errors"], households["forenames_replaced"],
+                      households["dobs_replaced"])
     # the threshold and guards these records take
-    config = config.for_population(households["full_guard"], households["dob_keyed_with_errors"],
-                                   households["forenames_replaced"], households["dobs_replaced"])
+    config = config.for_population(households["full_guard"], *register_flags)
     households["threshold"] = config.threshold
-    result = cluster_profiles(con, gammas, config, households["full_guard"])
+    register = config.for_population(False, *register_flags) if sources else None
+    if register is not None:
+        households["register_threshold"] = register.threshold
+    result = cluster_profiles(con, gammas, config, households["full_guard"], register)
     timings["cluster_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -116,11 +116,12 @@ def keyed_duplicates(count: int = 40, seed: int = 13) -> list[dict]:
     return rows
 
 
-def replaced_duplicates(count: int = 40, seed: int = 17) -> list[dict]:
+def replaced_duplicates(count: int = 40, seed: int = 17, source: str = "crime",
+                        forces: tuple[str, str] = ("norfolk", "suffolk")) -> list[dict]:
     """A register whose values are replaced wholesale: distinct people, each in two records whose surname
     and address agree; in a quarter of them the second record holds another forename, in another quarter
     another date of birth (what a form filled in from the wrong line, or a data-entry tool substituting a
-    value, makes)."""
+    value, makes). The two records come from `source` under `forces` (a partner: the same code twice)."""
     rng = np.random.default_rng(seed)
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     rows = []
@@ -139,7 +140,7 @@ def replaced_duplicates(count: int = 40, seed: int = 17) -> list[dict]:
             other_dob = date(1950, 1, 1) + timedelta(days=int(rng.integers(0, 20_000)))
         for copy, (name, dob) in enumerate(((forename, born), (other_name, other_dob))):
             rows.append(record(f"rv{i:03d}-{copy}", name, surname, dob, sex="M" if male else "F",
-                               postcode=postcode, address=address, force=["norfolk", "suffolk"][copy],
+                               postcode=postcode, address=address, force=forces[copy], source=source,
                                ref=f"RV{i:03d}{copy}"))
     return rows
 

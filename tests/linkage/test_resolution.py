@@ -537,3 +537,37 @@ def test_a_forename_or_date_of_birth_replaced_wholesale_is_one_person_only_in_a_
         persons = person_of(run)
         assert persons["rf-1"] != persons["rf-2"]
         assert persons["rd-1"] != persons["rd-2"]
+
+
+def test_a_register_delivered_among_households_is_linked_as_a_register_and_the_forces_records_are_not(link):
+    """A partner's register (600 people, two records each, a quarter with the forename replaced and a quarter
+    the date of birth) delivered into a run of force records that hold families: the run holds households,
+    the partner's own records hold none, so the partner's pairs take the register's rules and its replaced
+    forename is one person; the same two records in a force's crime records are the twins' pattern and stay
+    two people. A pair across the partner and a force takes the household rules."""
+    partner = {"source": "canonical", "postcode": "CB4 3JP", "address": "33 ORCHARD CLOSE", "sex": "F"}
+    force = {"source": "crime", "postcode": "IP4 2BD", "address": "8 MANOR WAY", "sex": "F"}
+    rows = [
+        record("pr-1", "LUCY", "STUBBINGFORD", "1926-11-16", force="reg-demo", **partner),
+        record("pr-2", "ARABELLA", "STUBBINGFORD", "1926-11-16", force="reg-demo", **partner),
+        record("fr-1", "LUCY", "HATHERWICK", "1931-04-02", force="kent", **force),
+        record("fr-2", "ARABELLA", "HATHERWICK", "1931-04-02", force="essex", **force),
+        record("xr-1", "LUCY", "OAKENWORTH", "1944-07-21", force="reg-demo", **partner | {"address": "2 MILL LANE",
+                                                                                             "postcode": "NR1 1AA"}),
+        record("xr-2", "EDITH", "OAKENWORTH", "1944-07-21", force="norfolk", **force | {"address": "2 MILL LANE",
+                                                                                           "postcode": "NR1 1AA"}),
+    ]
+    register = replaced_duplicates(600, seed=23, source="canonical", forces=("reg-demo", "reg-demo"))
+    run = link(rows + register + families())
+    population = run.households
+    assert population["full_guard"]
+    assert population["register_sources"] == ["canonical/reg-demo"]
+    assert population["forenames_replaced"]
+    assert population["register_threshold"] == REGISTER_THRESHOLD
+    assert pair_of(run, "pr-1", "pr-2")["edge_status"].tolist() == ["accepted"]
+    assert pair_of(run, "fr-1", "fr-2")["edge_status"].tolist() == ["forename_conflict"]
+    assert pair_of(run, "xr-1", "xr-2")["edge_status"].tolist() == ["forename_conflict"]
+    persons = person_of(run)
+    assert persons["pr-1"] == persons["pr-2"]
+    assert persons["fr-1"] != persons["fr-2"]
+    assert persons["xr-1"] != persons["xr-2"]
