@@ -116,9 +116,10 @@ class ClusteringConfig:
     the same day and month (a father and son with one name and address, born 1966-02-14 and
     1996-02-19, are two keying errors apart)."""
     forenames_replaced: bool = False
-    """A forename unrelated to the other's is no conflict when the surname, date of birth and an address,
-    phone or identifier agree: so in a register whose forenames are replaced wholesale (`for_population`,
-    `replaced_value_shares`), where such a pair is far likelier a replaced value than a twin."""
+    """A forename unrelated to the other's is no conflict when the date of birth and an address, phone or
+    identifier agree (the score weighs the names): so in a register whose forenames are replaced wholesale
+    (`for_population`, `replaced_value_shares`), where such a pair is far likelier a replaced value than a
+    twin."""
     dobs_replaced: bool = False
     """A date of birth unrelated to the other's is no conflict, in the edge guard when the names and an
     address, phone or identifier agree, and in the cluster guard: so in a register whose dates of birth are
@@ -276,6 +277,24 @@ def add_pair_evidence(con: duckdb.DuckDBPyConnection, table: str = "lk_pairs") -
     """)
 
 
+_PROFILES_FOR_RELATIVES = """
+    select profile_id, surname_std, forename_std, forename_formal, date_of_birth, address_std
+    from lk_profiles
+    where address_std is not null and surname_std is not null and forename_std is not null
+      and date_of_birth is not null
+"""
+"""The profiles an evident relative is looked for among: name, date of birth and address all present."""
+
+_EVIDENT_RELATIVES = f"""
+    p a join p b
+      on a.address_std = b.address_std and a.surname_std = b.surname_std and a.profile_id < b.profile_id
+    where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > {RELATIVE_MIN_DAYS_APART}
+      and jaro_winkler_similarity(a.forename_std, b.forename_std) < {RELATIVE_FORENAME_SIMILARITY_MAX}
+      and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)
+"""
+"""The pairs of evident relatives among the profiles `p` (`household_relatives_per_1000`)."""
+
+
 def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
     """Evident relatives in lk_profiles per 1,000 profiles: pairs of profiles with the same address line
     and surname whose dates of birth are more than ten years apart and whose forenames are unalike
@@ -283,19 +302,8 @@ def household_relatives_per_1000(con: duckdb.DuckDBPyConnection) -> float:
     A population of households has many (a force's records: families); a register of independent
     people or a file of duplicates has almost none (only what keying errors make look like one)."""
     relatives, profiles = con.execute(f"""
-        with p as (
-            select profile_id, surname_std, forename_std, forename_formal, date_of_birth, address_std
-            from lk_profiles
-            where address_std is not null and surname_std is not null and forename_std is not null
-              and date_of_birth is not null
-        )
-        select
-            (select count(*) from p a join p b
-                on a.address_std = b.address_std and a.surname_std = b.surname_std and a.profile_id < b.profile_id
-             where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > {RELATIVE_MIN_DAYS_APART}
-               and jaro_winkler_similarity(a.forename_std, b.forename_std) < {RELATIVE_FORENAME_SIMILARITY_MAX}
-               and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)),
-            (select count(*) from lk_profiles)
+        with p as ({_PROFILES_FOR_RELATIVES})
+        select (select count(*) from {_EVIDENT_RELATIVES}), (select count(*) from lk_profiles)
     """).fetchall()[0]
     return 1000.0 * relatives / profiles if profiles else 0.0
 
@@ -320,21 +328,9 @@ def register_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
             select profile_id, any_value(source_name || '/' || force_code) as source
             from lk_records group by profile_id
         ),
-        p as (
-            select s.source, p.profile_id, p.surname_std, p.forename_std, p.forename_formal, p.date_of_birth,
-                   p.address_std
-            from lk_profiles p join source_of s using (profile_id)
-            where p.address_std is not null and p.surname_std is not null and p.forename_std is not null
-              and p.date_of_birth is not null
-        ),
+        p as (select r.*, s.source from ({_PROFILES_FOR_RELATIVES}) r join source_of s using (profile_id)),
         relatives as (
-            select a.source, count(*) as relatives
-            from p a join p b
-              on a.source = b.source and a.address_std = b.address_std and a.surname_std = b.surname_std
-             and a.profile_id < b.profile_id
-            where abs(date_diff('day', a.date_of_birth, b.date_of_birth)) > {RELATIVE_MIN_DAYS_APART}
-              and jaro_winkler_similarity(a.forename_std, b.forename_std) < {RELATIVE_FORENAME_SIMILARITY_MAX}
-              and coalesce(a.forename_formal, a.forename_std) != coalesce(b.forename_formal, b.forename_std)
+            select a.source, count(*) as relatives from {_EVIDENT_RELATIVES} and a.source = b.source
             group by a.source
         )
         select s.source, count(*) as profiles, coalesce(any_value(r.relatives), 0) as relatives
