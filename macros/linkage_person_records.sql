@@ -45,16 +45,18 @@
 {%- endmacro %}
 
 
-{#- A valid UK postcode; or a postal code from abroad as delivered (normalised), recognised by starting
-    with a digit, which no UK postcode does (US 10001, AU 2615, FR 75001, NL 1012 AB, JP 100-0001): a
-    partner's record of someone living abroad still compares on it. Anything else (a placeholder such
-    as NFA, a malformed UK postcode) is null. -#}
+{#- A valid UK postcode; or a postal code from abroad, recognised by starting with a digit, which no UK
+    postcode does (US 10001, AU 2615, FR 75001, NL 1012 AB, JP 100-0001), in upper case without spaces
+    or punctuation (staging puts a UK postcode's space before the last three characters, which would
+    read 75001 as 75 001; linkage compares the compact form, records._postcode): a partner's record of
+    someone living abroad still compares on it. Anything else (a placeholder such as NFA, a malformed
+    UK postcode) is null. -#}
 {% macro _linkage_postcode(has) -%}
     {%- if 'postcode' in has and 'postcode_status' in has -%}
         case
             when postcode_status = 'valid' then cast(postcode as string)
             when postcode_status = 'invalid_format' and {{ regex_matches('postcode', foreign_postal_code_pattern()) }}
-                then cast(postcode as string)
+                then cast({{ regex_replace('postcode', '[^A-Z0-9]', '') }} as string)
         end
     {%- else -%}
         cast(null as string)

@@ -22,8 +22,10 @@ missing_episodes as (
 
 person_records as (
 
+    -- a UK postcode only: the linkage input also keeps a foreign postal code (a partner's register of
+    -- people abroad), which is evidence for linkage but no place this platform can locate
     select * from {{ ref('int_person_records') }}
-    where postcode_std is not null
+    where {{ regex_matches('postcode_std', uk_postcode_pattern()) }}
 
 ),
 

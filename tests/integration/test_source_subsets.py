@@ -59,10 +59,22 @@ def _ocgm_alone(settings: Settings, generated: Path) -> None:
     shutil.copytree(generated / "ocgm", settings.landing / "ocgm")
 
 
+FOREIGN_POSTAL_CODES = {"BTP-000103": "2119", "BTP-000104": "75008"}
+"""Two of the partner's people given an address abroad (an Australian and a French postal code)."""
+
+
 def _partner_persons_alone(settings: Settings, generated: Path) -> None:
+    """A partner's nominal list alone, two of its people living abroad (FOREIGN_POSTAL_CODES)."""
     day = settings.landing / "canonical" / "btp" / "2025-02-03"
     day.mkdir(parents=True)
-    shutil.copyfile(PARTNER / "persons.csv", day / "persons.csv")
+    with open(PARTNER / "persons.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["postcode"] = FOREIGN_POSTAL_CODES.get(row["record_id"], row["postcode"])
+    with open(day / "persons.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _partner_persons_optional_columns_absent(settings: Settings, generated: Path) -> None:
@@ -231,6 +243,25 @@ def test_a_subset_of_sources_builds_every_table(run_case, name):
     marts = {t.split(".")[1] for t in counts if t.startswith("marts.mart_")}
     assert marts and marts <= gold
     assert not [p for p in gold if p.startswith("int_")]
+
+
+@_group(*PARTNER_PERSONS)
+def test_a_foreign_postal_code_is_linkage_evidence_but_no_location(run_case):
+    """A person abroad keeps the postal code for linkage (int_person_records) and is no postcode location
+    (the platform locates UK postcodes only); the run does not fail on it (it did: the location model
+    took every linkage postcode and its valid_uk_postcode test failed the run)."""
+    settings = run_case("partner_persons_alone").settings
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        linkage = dict(con.sql("select record_ref, postcode_std from conformed.int_person_records "
+                               "where record_ref in ('BTP-000103', 'BTP-000104')").fetchall())
+        located = con.sql("select count(*) from conformed.location where postcode in ('2119', '75008')").fetchall()
+        uk = con.sql("select count(*) from conformed.location where postcode = 'LU1 3JH'").fetchall()
+    finally:
+        con.close()
+    assert linkage == FOREIGN_POSTAL_CODES
+    assert located == [(0,)]
+    assert uk == [(1,)]
 
 
 @_group(*PARTNER_PERSONS)

@@ -1,5 +1,6 @@
--- Every place the sources name is a location: each valid event postcode and each valid home postcode
--- of a current person record is a postcode location, each LSOA and each map point of current
+-- Every place the sources name is a location: each valid event postcode and each valid (UK) home
+-- postcode of a current person record is a postcode location (a foreign postal code, kept for linkage,
+-- is none), each LSOA and each map point of current
 -- data.police.uk street crimes is a location, and the map points carry their coordinates.
 -- Returns what is left out; an empty result passes.
 -- (in the conformed group: it reads the private linkage input int_person_records)
@@ -17,7 +18,7 @@ events as (
 person_records as (
 
     select * from {{ ref('int_person_records') }}
-    where postcode_std is not null
+    where {{ regex_matches('postcode_std', uk_postcode_pattern()) }}
 
 ),
 
