@@ -313,6 +313,9 @@ SOURCE_MIN_PROFILES = 1000
 be measured (`register_sources`): fewer say too little (one pair of relatives in 100 profiles is 10
 per 1,000, the bound itself)."""
 
+SOURCE_OF_RECORD = "source_name || '/' || force_code"
+"""A person record's source as `register_sources` names it: a source system of one force, or a partner."""
+
 REGISTER_PROFILES = "lk_register_profiles"
 """The profiles of the register-like sources of a run that holds households (`register_sources`)."""
 
@@ -325,7 +328,7 @@ def register_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     would take the household rules, which keep its replaced forenames and mistyped dates apart."""
     rows = con.execute(f"""
         with source_of as (
-            select profile_id, any_value(source_name || '/' || force_code) as source
+            select profile_id, any_value({SOURCE_OF_RECORD}) as source
             from lk_records group by profile_id
         ),
         p as (select r.*, s.source from ({_PROFILES_FOR_RELATIVES}) r join source_of s using (profile_id)),
@@ -347,7 +350,7 @@ def mark_register_profiles(con: duckdb.DuckDBPyConnection, sources: list[str]) -
     con.execute(f"""
         create or replace temp table {REGISTER_PROFILES} as
         select distinct profile_id from lk_records
-        where source_name || '/' || force_code in (select unnest(?::varchar[]))
+        where {SOURCE_OF_RECORD} in (select unnest(?::varchar[]))
     """, [sources])
 
 
@@ -612,7 +615,8 @@ def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
     return f"gamma_date_of_birth = {gammas['date_of_birth'][NULL]} and not ({' or '.join(shared)})"
 
 
-def _guards_of(gammas: dict[str, dict[str, int]], config: ClusteringConfig, households: bool) -> dict[str, str]:
+def guards_of(gammas: dict[str, dict[str, int]], config: ClusteringConfig, households: bool) -> dict[str, str]:
+    """edge_guard_sql for what `config` applies (its missing-date, keying and replacement rules)."""
     return edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
                           config.forenames_replaced, config.dobs_replaced)
 
@@ -624,9 +628,9 @@ def classify_pairs(con: duckdb.DuckDBPyConnection, gammas: dict[str, dict[str, i
     sources (REGISTER_PROFILES), which take the register's threshold and guards."""
     threshold = str(config.threshold)
     names_only = str(max(config.names_only_threshold, config.threshold))
-    guards = _guards_of(gammas, config, households)
+    guards = guards_of(gammas, config, households)
     if register is not None:
-        registers = _guards_of(gammas, register, False)
+        registers = guards_of(gammas, register, False)
         guards = {name: f"(lk_register_pair and ({registers[name]})) or (not lk_register_pair and ({sql}))"
                   for name, sql in guards.items()}
         threshold = f"(case when lk_register_pair then {register.threshold} else {threshold} end)"

@@ -181,15 +181,13 @@ def evaluate(
         truth_dir = shard_dir / "truth"
         if not (reuse and settings.warehouse.exists()):
             started = time.perf_counter()
+            if (labelled is not None or keyed) and settings.landing.exists():
+                shutil.rmtree(settings.landing)  # one delivery written whole, not added to an old one
             if labelled is not None:
-                if settings.landing.exists():
-                    shutil.rmtree(settings.landing)
                 shutil.copytree(labelled / "landing", settings.landing)
                 truth_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(labelled / "truth" / "person_records.parquet", truth_dir / "person_records.parquet")
             elif keyed:
-                if settings.landing.exists():
-                    shutil.rmtree(settings.landing)
                 writer = write_keyed_delivery if profile == "febrl" else write_census_delivery
                 writer(persons, seed + shard, settings.landing, truth_dir)
             else:

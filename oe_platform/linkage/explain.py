@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from oe_platform.linkage.clustering import ClusteringConfig, edge_guard_sql, pair_evidence_select
+from oe_platform.linkage.clustering import SOURCE_OF_RECORD, ClusteringConfig, guards_of, pair_evidence_select
 from oe_platform.linkage.model import LinkageModel
 from oe_platform.linkage.records import prepare_records
 from oe_platform.linkage.scoring import make_linker
@@ -172,7 +172,7 @@ def explain_pair(
     if households and register_sources:
         # among households, a pair of two register-like sources' records took the register's rules
         sources = {r[0] for r in con.execute(
-            "select distinct source_name || '/' || force_code from lk_records where person_record_id in (?, ?)",
+            f"select distinct {SOURCE_OF_RECORD} from lk_records where person_record_id in (?, ?)",
             [record_a, record_b]).fetchall()}
         households = not sources <= register_sources
     config = config.for_population(households, population.get("dob_keyed_with_errors", False),
@@ -255,8 +255,7 @@ def _guards_applying(
     values = ", ".join(
         f"{int(row[f'gamma_{name}'])} as gamma_{name}" for name in gammas
     )
-    guards = edge_guard_sql(gammas, config.strict_missing_dob, households, config.dob_two_errors_any_years,
-                            config.forenames_replaced, config.dobs_replaced)
+    guards = guards_of(gammas, config, households)
     checks = ", ".join(f"coalesce(({sql}), false) as {name}" for name, sql in guards.items())
     result = con.execute(f"""
         select {checks}
