@@ -195,7 +195,7 @@ def _run_pipeline(settings: Settings) -> None:
     click.echo(f"Dagster run {result.run_id}: {result.materialized} asset materialisations")
     from oe_platform.delivery_report import run_report_lines
 
-    for line in run_report_lines(settings.warehouse, result.ingest_run_id, complete=result.success):
+    for line in run_report_lines(settings.meta, result.run_id):
         click.echo(line)
     if result.warned_checks:
         click.secho("warnings (rows quarantined, see staging.stg_data_quality__issues): "

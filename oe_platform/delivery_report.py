@@ -1,6 +1,7 @@
 """What became of one run's deliveries, for the person who ran it: files set aside, rows refused,
-values flagged, each with its landed file, row and column and what to do. `oe run` prints it at
-the end; it reads the warehouse the run built (read-only), so it shows what the tables hold.
+values flagged, each with its landed file, row and column and what to do. The run reads it from the
+warehouse it built (read-only, before it releases the warehouse lock) and keeps it in
+`<lake>/_meta/run_reports/`; `oe run` prints it at the end, so it shows what the tables hold.
 
 Nothing here decides anything: ingest (file manifest, rejects, warnings) and the staging layer's
 data-quality rules (stg_data_quality__issues, whose `what_to_do` comes from seed data_quality_rules)
@@ -10,7 +11,8 @@ where to look.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -180,9 +182,40 @@ def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, complete: 
     return lines
 
 
-def run_report_lines(warehouse: Path, ingest_run_id: str | None, complete: bool = True,
-                     limit: int = DEFAULT_LIMIT) -> list[str]:
-    """The report of a pipeline run (`oe run`, `oe demo`): none when the run ingested nothing."""
-    if not ingest_run_id:
+def report_path(meta: Path, run_id: str) -> Path:
+    """Where the report of Dagster run `run_id` is kept: `<lake>/_meta/run_reports/<run_id>.json`."""
+    return meta / "run_reports" / f"{run_id}.json"
+
+
+def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str | None,
+                    complete: bool) -> Path:
+    """Read the report of a pipeline run from the warehouse and keep it beside the run log.
+
+    Called by the run itself while it still holds the warehouse lock (orchestration/resources.py):
+    once the lock is released the next run may open the warehouse to write, and DuckDB refuses a
+    writer while any reader (even a read-only one) has the file open."""
+    report = delivery_report(warehouse, ingest_run_id) if ingest_run_id else None
+    path = report_path(meta, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"run_id": run_id, "ingest_run_id": ingest_run_id, "complete": complete,
+               "report": asdict(report) if report else None}
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def run_report_lines(meta: Path, run_id: str, limit: int = DEFAULT_LIMIT) -> list[str]:
+    """The report of a pipeline run (`oe run`, `oe demo`), as the run kept it: none when the run
+    ingested nothing, or stopped before it held the warehouse."""
+    path = report_path(meta, run_id)
+    if not path.exists():
         return []
-    return format_report(delivery_report(warehouse, ingest_run_id), limit=limit, complete=complete)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    kept = payload.get("report")
+    if not kept:
+        return []
+    report = DeliveryReport(
+        kept["ingest_run_id"], kept["files"], [tuple(row) for row in kept["set_aside"]],
+        *([Group(**group) for group in kept[kind]] for kind in ("rejected", "warned", "issues")))
+    return format_report(report, limit=limit, complete=payload["complete"])

@@ -66,7 +66,7 @@ def demo_command(persons: int, keep: bool) -> None:
         sys.exit(1)
     from oe_platform.delivery_report import run_report_lines
 
-    for line in run_report_lines(settings.warehouse, result.ingest_run_id, limit=5):  # as oe run prints it
+    for line in run_report_lines(settings.meta, result.run_id, limit=5):  # as oe run prints it
         click.echo(line)
     click.echo("3/3 building the docs site")
     site = build_docs_site(settings, REPO_ROOT / "site")

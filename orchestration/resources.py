@@ -68,6 +68,29 @@ def _fail_interrupted_runs(context: InitResourceContext, settings: Settings, run
                                             f"the machine stopped); run {run_id} redid its work")
 
 
+def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: str) -> None:
+    """Read the run's delivery report while the lock is still held, and keep it for `oe run` to print
+    (oe_platform/delivery_report.py): the next run may open the warehouse the moment the lock is
+    released, and DuckDB refuses its writer while a reader has the file open."""
+    from oe_platform.delivery_report import save_run_report
+
+    instance = context.instance
+    if instance is None or run_id == "unknown":
+        return
+    ingest_run_id = next((
+        str(entry.value)
+        for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        if record.dagster_event
+        for key, entry in record.dagster_event.event_specific_data.materialization.metadata.items()
+        if key == "ingest_run_id"), None)
+    complete = not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+    try:
+        save_run_report(settings.meta, settings.warehouse, run_id, ingest_run_id, complete)
+    except Exception as err:  # the report is for the operator: its failure never fails the run
+        if context.log:
+            context.log.warning(f"the run's delivery report could not be read: {type(err).__name__}: {err}")
+
+
 class WarehouseLock(ConfigurableResource):
     """Exclusive use of the warehouse and lake for the run (see oe_platform/run_lock.py)."""
 
@@ -84,7 +107,10 @@ class WarehouseLock(ConfigurableResource):
             _fail_interrupted_runs(context, settings, run_id)
             # a damaged warehouse stops the run here, with the file and the command to rebuild it
             check_warehouse(settings)
-            yield self
+            try:
+                yield self
+            finally:
+                _keep_run_report(context, settings, run_id)
 
 
 class OeDbtCliResource(DbtCliResource):

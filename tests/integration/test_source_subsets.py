@@ -348,7 +348,7 @@ def test_a_partners_dangling_references_never_block_another_forces_data(run_case
 def test_the_runs_report_locates_each_fault_and_says_what_to_do(run_case):
     """What `oe run` prints after the run: the partner's faults by file, row and column, with what to
     do, read from the warehouse the run built; the force's clean delivery adds nothing to it."""
-    from oe_platform.delivery_report import delivery_report, format_report
+    from oe_platform.delivery_report import delivery_report, format_report, report_path, run_report_lines
 
     case_run = run_case("partner_faults_and_crime")
     settings = case_run.settings
@@ -379,3 +379,8 @@ def test_the_runs_report_locates_each_fault_and_says_what_to_do(run_case):
     assert lines[0].startswith(f"deliveries: {landed} new file(s)")
     assert sum(line.strip().startswith("what to do: Deliver the parent record") for line in lines) == 2
     assert not [line for line in lines if "row None" in line or "No guidance" in line]
+    # the run kept this report before it released the warehouse lock, and `oe run` prints the kept one:
+    # reading the warehouse after the release would hold the file open as the next run starts writing
+    kept = report_path(settings.meta, case_run.result.run_id)
+    assert json.loads(kept.read_text(encoding="utf-8"))["ingest_run_id"] == case_run.result.ingest_run_id
+    assert run_report_lines(settings.meta, case_run.result.run_id) == lines
