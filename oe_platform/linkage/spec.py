@@ -396,6 +396,12 @@ BLOCKING_RULES = [
         "forename and surname initials crossed, same date of birth (names swapped, one mistyped)",
     ),
     _rule(
+        'l."forename_initial" = r."surname_initial" AND l."surname_initial" = r."forename_initial" '
+        'AND l."postcode_std" = r."postcode_std"',
+        "forename and surname initials crossed, same postcode (names swapped, date of birth mistyped or "
+        "missing)",
+    ),
+    _rule(
         'l."address_std" = r."address_std" AND l."forename_initial" = r."surname_initial"',
         "same address line, forename initial is the other's surname initial (names swapped and mistyped, "
         "date of birth mistyped)",
