@@ -45,7 +45,7 @@ import duckdb
 from splink.internals.exceptions import EMTrainingException
 
 from oe_platform.linkage.scoring import make_linker
-from oe_platform.linkage.spec import EM_TRAINING_RULES
+from oe_platform.linkage.spec import EM_TRAINING_RULES, NAME_IN_OTHER_FIELD
 
 MIN_SHIFT_BITS = 1.0
 """A comparison is adapted only when some level's weight moves by more than this many bits."""
@@ -55,6 +55,10 @@ ORDER_MARGIN_BITS = 2.0
 """Two levels whose committed weights differ by more than this must keep their order ..."""
 ORDER_TOLERANCE_BITS = 1.0
 """... give or take this much (two levels ending level is data; one overtaking the other is not)."""
+UNORDERED_LEVELS = frozenset({NAME_IN_OTHER_FIELD})
+"""Levels outside that order: evidence of another kind than likeness (a name keyed in the other field),
+whose rank against a typo depends on how the data was keyed, so the run's own estimate may place it
+anywhere among the levels of likeness."""
 MIN_U_PAIRS = 20
 """A level's sampled u replaces the committed one only when this many sampled pairs fall in it."""
 U_MAX_PAIRS = 5e5
@@ -146,9 +150,10 @@ def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
             return f"{n['label_for_charts']}: m moved by a factor {ratio:.3g}"
     weights = [_weight(lv) for lv in new_levels]
     committed = [_weight(lv) for lv in old_levels]
+    ordered = [lv["label_for_charts"] not in UNORDERED_LEVELS for lv in new_levels]
     for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
         for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
-            if ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
+            if ordered[i] and ordered[j] and ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
                 return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
                         f"{new_levels[j]['label_for_charts']}")
     best = max(range(len(committed)), key=committed.__getitem__)

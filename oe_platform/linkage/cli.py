@@ -3,6 +3,7 @@ arguments, call oe_platform.linkage, print."""
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -62,8 +63,11 @@ def linkage_group() -> None:
               help="Where the synthetic landing zone and warehouse are built [default: a temporary folder].")
 @click.option("--training-seed", type=int, default=None, help="Seed of u sampling [default: fixed in code].")
 @click.option("--version", "version", type=int, default=None, help="Model version to write [default: next].")
+@click.option("--extend", "extend", type=int, default=None,
+              help="Keep committed model N's parameters for every level it has; estimate only the levels new in "
+                   "the specification (adding a level to a validated model).")
 def train_command(persons: int, seed: int, months: int, profile: str, from_warehouse: bool, workdir: Path | None,
-                  training_seed: int | None, version: int | None) -> None:
+                  training_seed: int | None, version: int | None, extend: int | None) -> None:
     """Estimate the model (prior, u by sampling, m by EM) and write linkage/models/person_linkage_v<N>.json.
 
     A normal run never trains; commit the new model and metadata files after checking them with
@@ -95,6 +99,13 @@ def train_command(persons: int, seed: int, months: int, profile: str, from_wareh
     con.execute("detach warehouse")
     kwargs = {"seed": training_seed} if training_seed is not None else {}
     model = training.train(con, "lk_input", source, **kwargs)
+    if extend is not None:
+        from oe_platform.linkage.model import model_path as committed_model
+
+        base_path = committed_model(extend)
+        if not base_path.exists():
+            _fail(f"--extend {extend}: no committed model {base_path}")
+        model = training.extend(model, json.loads(base_path.read_text(encoding="utf-8")), extend)
     path = training.save(model, version=version)
     click.echo(f"model written: {path} (+ {path.stem}.meta.json); "
                f"{model.metadata['person_records']:,} records, {model.metadata['profiles']:,} profiles, "

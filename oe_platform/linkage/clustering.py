@@ -30,6 +30,7 @@ from oe_platform.linkage.spec import (
     DOB_TWO_ERRORS,
     ELSE,
     EXACT,
+    NAME_IN_OTHER_FIELD,
     NULL,
     SAME_ADDRESS,
     SAME_NAME_SET,
@@ -462,7 +463,8 @@ def edge_guard_sql(
       register whose forenames are replaced wholesale) any forename, whatever the surname (the score
       weighs it), with the same date of birth (or day and month transposed), the sexes not differing and
       the address (or nearly), phone or an identifier shared: there a twin is far rarer than a replaced
-      forename.
+      forename. Among households one name keyed in the other field with the other replaced (the forename
+      comparison's NAME_IN_OTHER_FIELD) is unrelated forenames too; in a register it is left to the score.
     - dob_conflict: both dates of birth present and not the same, transposed or one keying error
       apart (a parent and child, or siblings, with the same name at one address), unless they are
       two keying errors apart, less than ten years apart or with the same full middle names or the
@@ -575,13 +577,17 @@ def edge_guard_sql(
             f"(({dob_mistyped_register}) or (({forename_agrees} or gamma_forename = {fore[SAME_NAME_SET]}) "
             f"and {surname_register} and gamma_sex != {gammas['sex'][ELSE]} and ({household} or {identifiers})))"
         )
+    # one name keyed in the other field and the other replaced is, among households, still two unrelated
+    # forenames (the score counts the crossing; the guard keeps relatives apart); in a register it is not
+    unrelated_forenames = f"{fore[ELSE]}, {fore[NAME_IN_OTHER_FIELD]}" if households else f"{fore[ELSE]}"
     # thin_evidence's address evidence in a register: the same sector or outward code, or address_near
     address_nearly_agrees = (f"gamma_address in ({address['same sector']}, {address['same outward code']}) "
                              f"or {address_near}")
     return {
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
-            f"gamma_forename = {fore[ELSE]} and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
+            f"gamma_forename in ({unrelated_forenames}) "
+            f"and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
             f"and not ({alias_listed}) and not {forename_mistyped} and not {swapped_mistyped}"
             + ("" if households else f" and not {forename_register}")
         ),

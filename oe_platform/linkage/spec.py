@@ -32,6 +32,7 @@ SWAPPED_MISTYPED = "swapped with surname, one mistyped"
 SWAPPED_FORENAME_MISTYPED = "swapped with forename, one mistyped"
 ADDRESS_ALIKE = "address line alike (same house number, two keying errors or the town left out)"
 DOB_TWO_ERRORS = "same day and month, the year two keying errors apart"
+NAME_IN_OTHER_FIELD = "one name keyed in the other field, the other replaced"
 
 TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
 """Identifiers whose agreement links two records deterministically (valid check character only):
@@ -71,6 +72,15 @@ _CROSSED_ALIKE = (
     f'jaro_winkler_similarity("forename_std_l", "surname_std_r") >= {SWAP_JW} '
     f'AND jaro_winkler_similarity("surname_std_l", "forename_std_r") >= {SWAP_JW}'
 )
+# One name keyed in the other field (exact or mistyped) and the other name replaced: the forenames
+# unrelated (the level comes below every level of forename likeness) and the surnames unlike too, so
+# that a forename resembling one's own surname (JAMIE JAMES and OLIVER JAMES, twins) is not read as a
+# crossing. One level of the forename comparison only, so that the one crossing counts once (model v4).
+_CROSSED_ONE = (
+    f'(jaro_winkler_similarity("forename_std_l", "surname_std_r") >= {SWAP_JW} '
+    f'OR jaro_winkler_similarity("surname_std_l", "forename_std_r") >= {SWAP_JW}) '
+    f'AND jaro_winkler_similarity("surname_std_l", "surname_std_r") < {SWAP_JW}'
+)
 
 
 def _jw(column: str, threshold: float) -> dict[str, Any]:
@@ -88,7 +98,8 @@ FORENAME = {
     "output_column_name": "forename",
     "comparison_description": "Given name: exact, swapped with surname (exact, or one of them mistyped), "
     "same formal name (nickname), "
-    "typo (Jaro-Winkler), known by a middle name, same phonetic code, initial only",
+    "typo (Jaro-Winkler), known by a middle name, same phonetic code, initial only, one name keyed in the "
+    "other field",
     "comparison_levels": [
         _null("forename_std"),
         _exact("forename_std", tf=True, tf_minimum_u_value=NAME_TF_MIN_U),
@@ -110,6 +121,7 @@ FORENAME = {
             "initial only, agrees",
         ),
         _jw("forename_std", 0.84),
+        _level(_CROSSED_ONE, NAME_IN_OTHER_FIELD),
         _else(),
     ],
 }

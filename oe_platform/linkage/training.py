@@ -140,6 +140,46 @@ def regularise(settings: dict[str, Any]) -> list[str]:
     return changed
 
 
+def level_key(comparison: dict[str, Any], level: dict[str, Any]) -> tuple[str, str, str]:
+    return (comparison["output_column_name"], level.get("label_for_charts", ""), level.get("sql_condition", ""))
+
+
+def extend(model: TrainedModel, base: dict[str, Any], base_version: int) -> TrainedModel:
+    """`model` with the parameters of `base` (a committed model's settings) for every level the two share
+    (the same comparison, label and condition): only the levels new in `model` keep its estimates, and
+    the shared levels of their comparison are scaled so that m and u each still sum to 1. The prior is
+    the base's too.
+
+    Adding a level to a validated model should not move the others by the sampling noise of a second
+    training run: a rare level's u sampled from 2 × 10⁷ random pairs can be seen a few times in one
+    sample and not at all in the next (`U_UNOBSERVED`), which moves its weight by ten bits."""
+    settings = json.loads(json.dumps(model.settings))
+    kept = {level_key(c, lv): lv for c in base["comparisons"] for lv in c["comparison_levels"]
+            if not lv.get("is_null_level")}
+    new_levels = []
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        fresh = [lv for lv in levels if level_key(comparison, lv) not in kept]
+        new_levels += [f"{comparison['output_column_name']}/{lv['label_for_charts']}" for lv in fresh]
+        for name in ("m_probability", "u_probability"):
+            fresh_mass = sum(lv[name] for lv in fresh)
+            for level in levels:
+                if level in fresh:
+                    continue
+                level[name] = kept[level_key(comparison, level)][name] * (1 - fresh_mass)
+    settings["probability_two_random_records_match"] = base["probability_two_random_records_match"]
+    metadata = dict(model.metadata)
+    metadata["probability_two_random_records_match"] = base["probability_two_random_records_match"]
+    metadata["extends"] = {
+        "version": base_version,
+        "new_levels": new_levels,
+        "how": f"the levels model v{base_version} has keep its m and u (scaled by the new levels' share); "
+               "the new levels' m and u, and nothing else, come from this training run; the prior is "
+               f"v{base_version}'s",
+    }
+    return TrainedModel(settings=settings, metadata=metadata)
+
+
 def save(model: TrainedModel, version: int | None = None, directory: Path = MODELS_DIR) -> Path:
     """Write the model and its metadata as the next version (or `version`); return the model path."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from oe_platform.linkage.clustering import (
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     DOB_TWO_ERRORS,
+    NAME_IN_OTHER_FIELD,
     SAME_ADDRESS,
     SWAPPED_MISTYPED,
     level_gammas,
@@ -496,6 +497,34 @@ def test_noise_of_keyed_partner_files_is_merged_and_neighbours_are_not(link):
     assert neighbour.empty or neighbour["gamma_address"].tolist() != [gammas["address"][ADDRESS_ALIKE]]
     assert persons["kn-1"] != persons["ka-1"]
 
+
+
+def test_one_name_keyed_in_the_other_field_and_the_other_replaced_is_one_person_and_a_relative_is_not(link):
+    """Model v4: the forename keyed as the surname and the surname replaced (RAQUEL LODGE / GARNETT RAQUEL),
+    or the surname keyed as the forename (mistyped) and the forename replaced (HAYLEY FITZPATRICK /
+    FITZPATRIKC BLAKE), with the date of birth and the address agreeing: the forename comparison's level
+    for one name in the other field, one person. The same crossing with a date of birth decades apart (a
+    parent whose forename is the child's surname at one address) stays two people."""
+    gammas = level_gammas(untrained_settings())
+    home = {"address": "12 TEMPLE ROW STOWMARKET", "postcode": "IP14 1AB", "sex": "F"}
+    rows = [
+        record("nx-1", "RAQUEL", "LODGE", "1983-05-17", source="canonical", force="partner", ref="NX-1", **home),
+        record("nx-2", "GARNETT", "RAQUEL", "1983-05-17", source="canonical", force="partner", ref="NX-2", **home),
+        record("ny-1", "HAYLEY", "FITZPATRICK", "1991-11-02", address="4 BARLEY CLOSE HADLEIGH", postcode="IP7 5DE",
+               sex="F", source="canonical", force="partner", ref="NY-1"),
+        record("ny-2", "FITZPATRIKC", "BLAKE", "1991-11-02", address="4 BARLEY CLOSE HADLEIGH", postcode="IP7 5DE",
+               sex="F", source="canonical", force="partner", ref="NY-2"),
+        record("np-1", "MORGAN", "HOLLIS", "1958-03-09", source="canonical", force="partner", ref="NP-1",
+               address="30 FEN LANE ELY", postcode="CB7 4RT", sex="F"),
+        record("np-2", "ELLIS", "MORGAN", "1990-08-21", source="canonical", force="partner", ref="NP-2",
+               address="30 FEN LANE ELY", postcode="CB7 4RT", sex="F"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    for a, b in (("nx-1", "nx-2"), ("ny-1", "ny-2")):
+        assert pair_of(run, a, b)["gamma_forename"].tolist() == [gammas["forename"][NAME_IN_OTHER_FIELD]], (a, b)
+        assert persons[a] == persons[b], (a, b)
+    assert persons["np-1"] != persons["np-2"]
 
 def test_a_forename_or_date_of_birth_replaced_wholesale_is_one_person_only_in_a_register_that_replaces_them(link):
     """A forename replaced by an unrelated one (LUCY / ARABELLA STUBBS, the same date of birth and address)

@@ -21,7 +21,13 @@ from oe_platform.linkage.records import (
     prepare_records,
 )
 from oe_platform.linkage.scoring import identity_term_frequencies
-from oe_platform.linkage.spec import BLOCKING_RULES, level_gammas, settings_hash, untrained_settings
+from oe_platform.linkage.spec import (
+    ADDRESS_ALIKE,
+    BLOCKING_RULES,
+    level_gammas,
+    settings_hash,
+    untrained_settings,
+)
 from oe_platform.linkage.standardise import formal_forename, normalise_name, postcode_parts, soundex
 
 
@@ -324,6 +330,61 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
         level["u_probability"] = level["m_probability"] / 2 ** (_weight(names[0]) + overtake)
         assert (verdict in guard_comparison(tied, surname)) if verdict else guard_comparison(tied, surname) == ""
 
+    # a name keyed in the other field is evidence of another kind than likeness: where the data keys
+    # names in the wrong field it may overtake a typo (FEBRL 2), which is no sign of EM gone astray
+    from oe_platform.linkage.spec import NAME_IN_OTHER_FIELD
+
+    forename = committed["forename"]
+    given = [lv for lv in forename["comparison_levels"] if not lv.get("is_null_level")]
+    crossed = [lv["label_for_charts"] for lv in given].index(NAME_IN_OTHER_FIELD)
+    typo = [lv["label_for_charts"] for lv in given].index("jaro-winkler >= 0.84")
+    assert _weight(given[typo]) > _weight(given[crossed]) + 2
+    overtaken = copy.deepcopy(forename)
+    level = [lv for lv in overtaken["comparison_levels"] if not lv.get("is_null_level")][crossed]
+    level["u_probability"] = level["m_probability"] / 2 ** (_weight(given[typo]) + 3)
+    assert guard_comparison(overtaken, forename) == ""
+
+
+def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_others():
+    """`oe linkage train --extend N`: a second training run's sampling noise (a rare level's u unseen in
+    its sample) does not move the levels model N has; the new level takes this run's estimate, and m and u
+    of each comparison still sum to 1."""
+    import copy
+    import json
+
+    from oe_platform.linkage.model import model_path
+    from oe_platform.linkage.spec import NAME_IN_OTHER_FIELD
+    from oe_platform.linkage.training import U_UNOBSERVED, TrainedModel, extend
+
+    base = json.loads(model_path(3).read_text(encoding="utf-8"))
+    fresh = copy.deepcopy(untrained_settings())
+    fresh["probability_two_random_records_match"] = 2e-4
+    for comparison in fresh["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level in levels:  # a second run's estimates: every level moved, one rare level unseen
+            level["m_probability"], level["u_probability"] = 1 / len(levels), 1 / len(levels)
+    address = {c["output_column_name"]: c for c in fresh["comparisons"]}["address"]
+    alike = next(lv for lv in address["comparison_levels"] if lv.get("label_for_charts") == ADDRESS_ALIKE)
+    alike["u_probability"] = U_UNOBSERVED
+    extended = extend(TrainedModel(fresh, {"settings_hash": "x"}), base, 3)
+    assert extended.metadata["extends"]["new_levels"] == [f"forename/{NAME_IN_OTHER_FIELD}"]
+    assert extended.settings["probability_two_random_records_match"] == base["probability_two_random_records_match"]
+    committed = {(c["output_column_name"], lv["label_for_charts"]): lv for c in base["comparisons"]
+                 for lv in c["comparison_levels"] if not lv.get("is_null_level")}
+    for comparison in extended.settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        name = comparison["output_column_name"]
+        share = 1 / len(levels) if name == "forename" else 0.0
+        for key in ("m_probability", "u_probability"):  # as they summed in the base (u: its unseen levels)
+            summed = sum(lv[key] for (c, _), lv in committed.items() if c == name)
+            assert sum(lv[key] for lv in levels) == pytest.approx(summed * (1 - share) + share)
+        for level in levels:
+            if level["label_for_charts"] == NAME_IN_OTHER_FIELD:
+                assert level["m_probability"] == level["u_probability"] == pytest.approx(share)
+                continue
+            was = committed[(name, level["label_for_charts"])]
+            assert level["m_probability"] == pytest.approx(was["m_probability"] * (1 - share))
+            assert level["u_probability"] == pytest.approx(was["u_probability"] * (1 - share))
 
 def test_adaptation_keeps_the_committed_u_of_a_level_too_few_sampled_pairs_fell_in():
     import copy
