@@ -25,6 +25,7 @@ import pandas as pd
 
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
+    ADDRESS_SIMILAR,
     ALIAS_OF_OTHER,
     CONFLICT_IDENTIFIERS,
     DOB_TWO_ERRORS,
@@ -500,7 +501,7 @@ def edge_guard_sql(
     fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
     address = gammas["address"]
-    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, "
+    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, {address[ADDRESS_SIMILAR]}, "
                  f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}) "
                  f"or gamma_phone = {gammas['phone'][EXACT]}")
     same_forename = ", ".join(str(fore[label]) for label in
@@ -613,7 +614,7 @@ def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
     """SQL condition over lk_pairs: a date of birth missing on a side, and no address (line, line alike,
     postcode or sector), phone, identifier or other name in common: the names are all the evidence."""
     address = gammas["address"]
-    shared = [f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, "
+    shared = [f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, {address[ADDRESS_SIMILAR]}, "
               f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}, {address['same sector']})",
               f"gamma_phone = {gammas['phone'][EXACT]}",
               f"gamma_aliases in ({gammas['aliases'][ALIAS_OF_OTHER]}, {gammas['aliases']['an other name in common']})",

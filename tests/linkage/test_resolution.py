@@ -10,6 +10,7 @@ from oe_platform.linkage.clustering import (
 )
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
+    ADDRESS_SIMILAR,
     DOB_TWO_ERRORS,
     NAME_IN_OTHER_FIELD,
     SAME_ADDRESS,
@@ -525,6 +526,29 @@ def test_one_name_keyed_in_the_other_field_and_the_other_replaced_is_one_person_
         assert pair_of(run, a, b)["gamma_forename"].tolist() == [gammas["forename"][NAME_IN_OTHER_FIELD]], (a, b)
         assert persons[a] == persons[b], (a, b)
     assert persons["np-1"] != persons["np-2"]
+
+
+def test_an_address_line_keyed_with_several_errors_is_similar_and_a_neighbours_is_not(link):
+    """Model v4: one address keyed with more than two keying errors between the two lines (a space moved,
+    letters dropped from street and town), the postcode missing on one side and the date of birth on the other: the
+    address comparison's level for a similar line (the same house number, Jaro-Winkler >= 0.9) joins
+    them. The house next door (another number, the same street) is not a similar line."""
+    gammas = level_gammas(untrained_settings())
+    rows = [
+        record("as-1", "CORMAC", "FENWICKE", "1962-04-07", address="14 CHURCHILL AVENUE HAVERHILL",
+               postcode="CB9 0AZ", sex="M", source="canonical", force="partner", ref="AS-1"),
+        record("as-2", "CORMAC", "FENWICKE", None, address="14 CHURCHIL LAVENUE HAVRHIL", sex="M",
+               source="canonical", force="partner", ref="AS-2"),
+        record("an-1", "PERPETUA", "QUENNELL", "1971-09-30", address="16 CHURCHILL AVENUE HAVERHILL",
+               postcode="CB9 0AZ", sex="F", source="canonical", force="partner", ref="AN-1"),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert pair_of(run, "as-1", "as-2")["gamma_address"].tolist() == [gammas["address"][ADDRESS_SIMILAR]]
+    assert persons["as-1"] == persons["as-2"]
+    neighbours = pair_of(run, "as-2", "an-1")
+    assert neighbours.empty or neighbours["gamma_address"].tolist() != [gammas["address"][ADDRESS_SIMILAR]]
+    assert persons["an-1"] != persons["as-1"]
 
 def test_a_forename_or_date_of_birth_replaced_wholesale_is_one_person_only_in_a_register_that_replaces_them(link):
     """A forename replaced by an unrelated one (LUCY / ARABELLA STUBBS, the same date of birth and address)

@@ -347,13 +347,13 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
 
 def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_others():
     """`oe linkage train --extend N`: a second training run's sampling noise (a rare level's u unseen in
-    its sample) does not move the levels model N has; the new level takes this run's estimate, and m and u
-    of each comparison still sum to 1."""
+    its sample) does not move the levels model N has; the new levels (v4's two) take this run's estimates,
+    and m and u of each comparison still sum as they did."""
     import copy
     import json
 
     from oe_platform.linkage.model import model_path
-    from oe_platform.linkage.spec import NAME_IN_OTHER_FIELD
+    from oe_platform.linkage.spec import ADDRESS_SIMILAR, NAME_IN_OTHER_FIELD
     from oe_platform.linkage.training import U_UNOBSERVED, TrainedModel, extend
 
     base = json.loads(model_path(3).read_text(encoding="utf-8"))
@@ -367,19 +367,20 @@ def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_other
     alike = next(lv for lv in address["comparison_levels"] if lv.get("label_for_charts") == ADDRESS_ALIKE)
     alike["u_probability"] = U_UNOBSERVED
     extended = extend(TrainedModel(fresh, {"settings_hash": "x"}), base, 3)
-    assert extended.metadata["extends"]["new_levels"] == [f"forename/{NAME_IN_OTHER_FIELD}"]
+    new_levels = {"forename": NAME_IN_OTHER_FIELD, "address": ADDRESS_SIMILAR}
+    assert extended.metadata["extends"]["new_levels"] == [f"{c}/{label}" for c, label in new_levels.items()]
     assert extended.settings["probability_two_random_records_match"] == base["probability_two_random_records_match"]
     committed = {(c["output_column_name"], lv["label_for_charts"]): lv for c in base["comparisons"]
                  for lv in c["comparison_levels"] if not lv.get("is_null_level")}
     for comparison in extended.settings["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         name = comparison["output_column_name"]
-        share = 1 / len(levels) if name == "forename" else 0.0
+        share = 1 / len(levels) if name in new_levels else 0.0
         for key in ("m_probability", "u_probability"):  # as they summed in the base (u: its unseen levels)
             summed = sum(lv[key] for (c, _), lv in committed.items() if c == name)
             assert sum(lv[key] for lv in levels) == pytest.approx(summed * (1 - share) + share)
         for level in levels:
-            if level["label_for_charts"] == NAME_IN_OTHER_FIELD:
+            if level["label_for_charts"] == new_levels.get(name):
                 assert level["m_probability"] == level["u_probability"] == pytest.approx(share)
                 continue
             was = committed[(name, level["label_for_charts"])]
