@@ -100,12 +100,14 @@ def train_command(persons: int, seed: int, months: int, profile: str, from_wareh
     kwargs = {"seed": training_seed} if training_seed is not None else {}
     model = training.train(con, "lk_input", source, **kwargs)
     if extend is not None:
+        from oe_platform.linkage.model import metadata_path
         from oe_platform.linkage.model import model_path as committed_model
 
         base_path = committed_model(extend)
         if not base_path.exists():
             _fail(f"--extend {extend}: no committed model {base_path}")
-        model = training.extend(model, json.loads(base_path.read_text(encoding="utf-8")), extend)
+        model = training.extend(model, json.loads(base_path.read_text(encoding="utf-8")),
+                                json.loads(metadata_path(base_path).read_text(encoding="utf-8")), extend)
     path = training.save(model, version=version)
     click.echo(f"model written: {path} (+ {path.stem}.meta.json); "
                f"{model.metadata['person_records']:,} records, {model.metadata['profiles']:,} profiles, "

@@ -144,11 +144,12 @@ def level_key(comparison: dict[str, Any], level: dict[str, Any]) -> tuple[str, s
     return (comparison["output_column_name"], level.get("label_for_charts", ""), level.get("sql_condition", ""))
 
 
-def extend(model: TrainedModel, base: dict[str, Any], base_version: int) -> TrainedModel:
+def extend(model: TrainedModel, base: dict[str, Any], base_metadata: dict[str, Any], base_version: int
+           ) -> TrainedModel:
     """`model` with the parameters of `base` (a committed model's settings) for every level the two share
     (the same comparison, label and condition): only the levels new in `model` keep its estimates, and
-    the shared levels of their comparison are scaled so that m and u each still sum to 1. The prior is
-    the base's too.
+    the shared levels of their comparison are scaled so that m and u each still sum to 1. The prior
+    (`base_metadata`'s expected matches per profile) is the base's too.
 
     Adding a level to a validated model should not move the others by the sampling noise of a second
     training run: a rare level's u sampled from 2 × 10⁷ random pairs can be seen a few times in one
@@ -164,12 +165,13 @@ def extend(model: TrainedModel, base: dict[str, Any], base_version: int) -> Trai
         for name in ("m_probability", "u_probability"):
             fresh_mass = sum(lv[name] for lv in fresh)
             for level in levels:
-                if level in fresh:
+                if any(level is new for new in fresh):
                     continue
                 level[name] = kept[level_key(comparison, level)][name] * (1 - fresh_mass)
     settings["probability_two_random_records_match"] = base["probability_two_random_records_match"]
     metadata = dict(model.metadata)
-    metadata["probability_two_random_records_match"] = base["probability_two_random_records_match"]
+    for key in ("probability_two_random_records_match", "expected_matches_per_profile"):
+        metadata[key] = base_metadata[key]
     metadata["extends"] = {
         "version": base_version,
         "new_levels": new_levels,

@@ -352,11 +352,12 @@ def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_other
     import copy
     import json
 
-    from oe_platform.linkage.model import model_path
+    from oe_platform.linkage.model import metadata_path, model_path
     from oe_platform.linkage.spec import ADDRESS_SIMILAR, NAME_IN_OTHER_FIELD
     from oe_platform.linkage.training import U_UNOBSERVED, TrainedModel, extend
 
     base = json.loads(model_path(3).read_text(encoding="utf-8"))
+    base_metadata = json.loads(metadata_path(model_path(3)).read_text(encoding="utf-8"))
     fresh = copy.deepcopy(untrained_settings())
     fresh["probability_two_random_records_match"] = 2e-4
     for comparison in fresh["comparisons"]:
@@ -366,7 +367,9 @@ def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_other
     address = {c["output_column_name"]: c for c in fresh["comparisons"]}["address"]
     alike = next(lv for lv in address["comparison_levels"] if lv.get("label_for_charts") == ADDRESS_ALIKE)
     alike["u_probability"] = U_UNOBSERVED
-    extended = extend(TrainedModel(fresh, {"settings_hash": "x"}), base, 3)
+    extended = extend(TrainedModel(fresh, {"settings_hash": "x", "expected_matches_per_profile": 20.0}), base,
+                      base_metadata, 3)
+    assert extended.metadata["expected_matches_per_profile"] == base_metadata["expected_matches_per_profile"]
     new_levels = {"forename": NAME_IN_OTHER_FIELD, "address": ADDRESS_SIMILAR}
     assert extended.metadata["extends"]["new_levels"] == [f"{c}/{label}" for c, label in new_levels.items()]
     assert extended.settings["probability_two_random_records_match"] == base["probability_two_random_records_match"]
