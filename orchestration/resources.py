@@ -77,16 +77,16 @@ def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: s
     instance = context.instance
     if instance is None or run_id == "unknown":
         return
-    ingest_run_id = next((
-        str(entry.value)
-        for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
-        if record.dagster_event
-        for key, entry in record.dagster_event.event_specific_data.materialization.metadata.items()
-        if key == "ingest_run_id"), None)
-    complete = not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
     try:
+        ingest_run_id = next((
+            str(entry.value)
+            for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+            if record.dagster_event
+            for key, entry in record.dagster_event.event_specific_data.materialization.metadata.items()
+            if key == "ingest_run_id"), None)
+        complete = not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
         save_run_report(settings.meta, settings.warehouse, run_id, ingest_run_id, complete)
-    except Exception as err:  # the report is for the operator: its failure never fails the run
+    except Exception as err:  # the report is for the operator: its failure never fails the run, nor hides its error
         if context.log:
             context.log.warning(f"the run's delivery report could not be read: {type(err).__name__}: {err}")
 

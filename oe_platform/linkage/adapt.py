@@ -56,9 +56,10 @@ ORDER_MARGIN_BITS = 2.0
 ORDER_TOLERANCE_BITS = 1.0
 """... give or take this much (two levels ending level is data; one overtaking the other is not)."""
 UNORDERED_LEVELS = frozenset({NAME_IN_OTHER_FIELD})
-"""Levels outside that order: evidence of another kind than likeness (a name keyed in the other field),
-whose rank against a typo depends on how the data was keyed, so the run's own estimate may place it
-anywhere among the levels of likeness."""
+"""Levels outside that order among the levels between the comparison's strongest and its weakest: evidence
+of another kind than likeness (a name keyed in the other field), whose rank against a typo depends on how
+the data was keyed, so the run's own estimate may place it anywhere among them, but never above the
+strongest level nor below the weakest (`else`)."""
 MIN_U_PAIRS = 20
 """A level's sampled u replaces the committed one only when this many sampled pairs fall in it."""
 U_MAX_PAIRS = 5e5
@@ -150,10 +151,14 @@ def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
             return f"{n['label_for_charts']}: m moved by a factor {ratio:.3g}"
     weights = [_weight(lv) for lv in new_levels]
     committed = [_weight(lv) for lv in old_levels]
-    ordered = [lv["label_for_charts"] not in UNORDERED_LEVELS for lv in new_levels]
+    # an unordered level keeps its place against the strongest and the weakest level only
+    by_weight = sorted(range(len(committed)), key=committed.__getitem__)
+    ends = {by_weight[0], by_weight[-1]}
+    ordered = [lv["label_for_charts"] not in UNORDERED_LEVELS or k in ends for k, lv in enumerate(new_levels)]
     for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
         for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
-            if ordered[i] and ordered[j] and ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
+            checked = (ordered[i] and ordered[j]) or i in ends or j in ends
+            if checked and ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
                 return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
                         f"{new_levels[j]['label_for_charts']}")
     best = max(range(len(committed)), key=committed.__getitem__)

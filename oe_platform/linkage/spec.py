@@ -33,7 +33,7 @@ SWAPPED_FORENAME_MISTYPED = "swapped with forename, one mistyped"
 ADDRESS_ALIKE = "address line alike (same house number, two keying errors or the town left out)"
 DOB_TWO_ERRORS = "same day and month, the year two keying errors apart"
 NAME_IN_OTHER_FIELD = "one name keyed in the other field, the other replaced"
-ADDRESS_SIMILAR = "address line similar (same house number, Jaro-Winkler >= 0.9)"
+ADDRESS_SIMILAR = "address line similar (same house number, Jaro-Winkler >= 0.9, no other town's postcode)"
 
 TRUSTED_IDENTIFIERS = ("pnc_id", "cro_number", "nhs_number")
 """Identifiers whose agreement links two records deterministically (valid check character only):
@@ -209,8 +209,9 @@ ADDRESS = {
     "output_column_name": "address",
     "comparison_description": "Home address: the same address line; an address line alike (the same house "
     "number, at most two keying errors apart or one line the other without its town); an address line "
-    "similar (the same house number, Jaro-Winkler at least 0.9); the same postcode "
-    "with another address line; the same postcode (an address line missing); same sector; same outward code",
+    "similar (the same house number, Jaro-Winkler at least 0.9, the postcodes not in two outward codes); "
+    "the same postcode with another address line; the same postcode (an address line missing); same sector; "
+    "same outward code",
     "comparison_levels": [
         _level(
             '("address_std_l" IS NULL OR "address_std_r" IS NULL) '
@@ -230,13 +231,17 @@ ADDRESS = {
             ADDRESS_ALIKE,
         ),
         # one address keyed with more errors than that, or written another way (a word or a building
-        # name more or less, PLACE / PL, words run together): the house number agrees and the lines are
-        # similar as a whole. Same-named streets of two towns at one house number are similar too, which
-        # the level's u (sampled) prices in; the house number must be there (model v4)
+        # name more or less, PLACE / PL, words run together): the house number (present) agrees and the
+        # lines are similar as a whole. Same-named streets of two towns at one house number are similar
+        # too (12 HIGH STREET IPSWICH / NORWICH), so UK postcodes in two outward codes (two towns) rule
+        # the level out; a postcode missing, mistyped within its outward code or foreign (no outward
+        # code) does not (model v4)
         _level(
             "regexp_extract(\"address_std_l\", '[0-9]+') = regexp_extract(\"address_std_r\", '[0-9]+') "
             "AND regexp_extract(\"address_std_l\", '[0-9]+') != '' "
-            "AND jaro_winkler_similarity(\"address_std_l\", \"address_std_r\") >= 0.9",
+            "AND jaro_winkler_similarity(\"address_std_l\", \"address_std_r\") >= 0.9 "
+            "AND NOT (\"postcode_outward_l\" IS NOT NULL AND \"postcode_outward_r\" IS NOT NULL "
+            "AND \"postcode_outward_l\" != \"postcode_outward_r\")",
             ADDRESS_SIMILAR,
         ),
         # two address lines in one postcode: neighbours as often as one person keyed two ways

@@ -172,6 +172,12 @@ def extend(model: TrainedModel, base: dict[str, Any], base_metadata: dict[str, A
     metadata = dict(model.metadata)
     for key in ("probability_two_random_records_match", "expected_matches_per_profile"):
         metadata[key] = base_metadata[key]
+    # what regularisation did to the levels kept from the base is in the base's metadata, not here
+    regularisation = dict(metadata.get("regularisation", {}))
+    regularisation["adjusted_levels"] = [entry for entry in regularisation.get("adjusted_levels", [])
+                                         if entry.split(":")[0] in new_levels]
+    regularisation["kept_levels"] = f"as in v{base_version}'s metadata"
+    metadata["regularisation"] = regularisation
     metadata["extends"] = {
         "version": base_version,
         "new_levels": new_levels,

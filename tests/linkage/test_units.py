@@ -343,6 +343,12 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     level = [lv for lv in overtaken["comparison_levels"] if not lv.get("is_null_level")][crossed]
     level["u_probability"] = level["m_probability"] / 2 ** (_weight(given[typo]) + 3)
     assert guard_comparison(overtaken, forename) == ""
+    # ... but never above the comparison's strongest level, nor below else
+    strongest = max(_weight(lv) for lv in given)
+    level["u_probability"] = level["m_probability"] / 2 ** (strongest + 3)
+    assert "order inverts" in guard_comparison(overtaken, forename)
+    level["u_probability"] = level["m_probability"] / 2 ** (_weight(given[-1]) - 3)
+    assert "order inverts" in guard_comparison(overtaken, forename)
 
 
 def test_a_model_extended_by_a_level_keeps_the_committed_parameters_of_the_others():
