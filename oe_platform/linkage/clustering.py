@@ -440,6 +440,16 @@ def values_replaced(share: float, pairs: int) -> bool:
     return pairs >= VALUE_REPLACED_MIN_PAIRS and share >= VALUE_REPLACED_MIN_SHARE
 
 
+SHARED_ADDRESS = (SAME_ADDRESS, ADDRESS_ALIKE, ADDRESS_SIMILAR, SAME_POSTCODE_OTHER_ADDRESS, SAME_POSTCODE)
+"""The address levels that count as an address in common for the guards: one line (the same, alike or
+similar) or one postcode."""
+
+
+def _levels(levels: dict[str, int], labels: tuple[str, ...]) -> str:
+    """The gamma values of `labels` in one comparison, for an SQL `in (...)`."""
+    return ", ".join(str(levels[label]) for label in labels)
+
+
 def edge_guard_sql(
     gammas: dict[str, dict[str, int]], strict_missing_dob: bool = False, households: bool = True,
     dob_any_years: bool = False, forenames_replaced: bool = False, dobs_replaced: bool = False,
@@ -501,9 +511,7 @@ def edge_guard_sql(
     fore, dob, middle = gammas["forename"], gammas["date_of_birth"], gammas["middle_names"]
     identifiers = " or ".join(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)
     address = gammas["address"]
-    household = (f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, {address[ADDRESS_SIMILAR]}, "
-                 f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}) "
-                 f"or gamma_phone = {gammas['phone'][EXACT]}")
+    household = f"gamma_address in ({_levels(address, SHARED_ADDRESS)}) or gamma_phone = {gammas['phone'][EXACT]}"
     same_forename = ", ".join(str(fore[label]) for label in
                               (EXACT, SWAPPED, SWAPPED_MISTYPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
@@ -614,8 +622,7 @@ def names_only_sql(gammas: dict[str, dict[str, int]]) -> str:
     """SQL condition over lk_pairs: a date of birth missing on a side, and no address (line, line alike,
     postcode or sector), phone, identifier or other name in common: the names are all the evidence."""
     address = gammas["address"]
-    shared = [f"gamma_address in ({address[SAME_ADDRESS]}, {address[ADDRESS_ALIKE]}, {address[ADDRESS_SIMILAR]}, "
-              f"{address[SAME_POSTCODE_OTHER_ADDRESS]}, {address[SAME_POSTCODE]}, {address['same sector']})",
+    shared = [f"gamma_address in ({_levels(address, (*SHARED_ADDRESS, 'same sector'))})",
               f"gamma_phone = {gammas['phone'][EXACT]}",
               f"gamma_aliases in ({gammas['aliases'][ALIAS_OF_OTHER]}, {gammas['aliases']['an other name in common']})",
               *(f"gamma_{c} = {gammas[c][EXACT]}" for c in CONFLICT_IDENTIFIERS)]
