@@ -22,6 +22,20 @@
     ])) }}
 {%- endmacro %}
 
+{#- Words written in place of a given name that is not known: the person's sex, age or relationship
+    (MALE, BABY, MOTHER, DAUGHTER...), alone or joined by OF / THE (BABY OF, ADULT MALE). Given names
+    only: several are surnames too (CHILD, KID). SON and MAN are left out: each is a given name as well
+    (Vietnamese, Cantonese). A given name made only of these words is a placeholder. -#}
+{% macro given_name_placeholder_words() -%}
+    {{ return(var('given_name_placeholder_words', [
+        'MALE', 'FEMALE', 'WOMAN', 'BOY', 'GIRL', 'BABY', 'INFANT', 'NEWBORN', 'CHILD', 'KID',
+        'JUVENILE', 'ADULT', 'PERSON', 'MOTHER', 'FATHER', 'MUM', 'MOM', 'DAD', 'DAUGHTER',
+        'BROTHER', 'SISTER', 'HUSBAND', 'WIFE', 'PARTNER', 'NEPHEW', 'NIECE', 'UNCLE', 'AUNT', 'COUSIN',
+        'GRANDSON', 'GRANDDAUGHTER', 'GRANDMOTHER', 'GRANDFATHER', 'GENTLEMAN', 'RESPONDENT', 'OCCUPANT',
+        'RESIDENT', 'TENANT', 'HOUSEHOLDER', 'OF', 'THE'
+    ])) }}
+{%- endmacro %}
+
 {#- A name as upper-case ASCII words: accents stripped (Zoë -> ZOE), apostrophes removed
     (O'Brien -> OBRIEN), hyphens and other punctuation become word breaks (Smith-Jones ->
     SMITH JONES), leading titles (MR, DR…) and trailing suffixes (JR, III…) dropped when another word
@@ -48,10 +62,12 @@
 {%- endmacro %}
 
 {#- Why a name is or is not usable: missing (blank), no_letters (nothing left after normalising),
-    placeholder (UNKNOWN, NK, ZZZ…, or a title alone such as MRS), valid. Pass `normalised` (an
-    expression already holding normalise_name(value)) to avoid normalising twice. -#}
-{% macro name_status(value, normalised=none) -%}
+    placeholder (UNKNOWN, NK, ZZZ…, or a title alone such as MRS; with `given_name=true` also words of
+    sex, age or relationship alone, such as MALE or BABY OF: given_name_placeholder_words), valid. Pass
+    `normalised` (an expression already holding normalise_name(value)) to avoid normalising twice. -#}
+{% macro name_status(value, normalised=none, given_name=false) -%}
     {%- set normalised = normalised or normalise_name(value) -%}
+    {%- set words = given_name_placeholder_words() | join('|') -%}
     case
         when {{ blank_to_null(value) }} is null then 'missing'
         when {{ normalised }} is null then 'no_letters'
@@ -60,6 +76,9 @@
             '{{ token | replace(' ', '') }}'{{ ',' if not loop.last }}
             {%- endfor %}
         ) then 'placeholder'
+        {%- if given_name %}
+        when {{ regex_matches(normalised, '^(' ~ words ~ ')( (' ~ words ~ '))*$') }} then 'placeholder'
+        {%- endif %}
         else 'valid'
     end
 {%- endmacro %}

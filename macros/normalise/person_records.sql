@@ -98,7 +98,7 @@ nickname_lookup as (
     {%- do validated.append(code_key('coalesce(source_role, role_raw)') ~ ' as role_key') -%}
 {%- endif -%}
 {%- if 'forename' in has -%}
-    {%- do validated.append(name_status('forename_raw', normalised='forename') ~ ' as forename_status') -%}
+    {%- do validated.append(name_status('forename_raw', normalised='forename', given_name=true) ~ ' as forename_status') -%}
 {%- endif -%}
 {%- if 'surname' in has -%}
     {%- do validated.append(name_status('surname_raw', normalised='surname') ~ ' as surname_status') -%}

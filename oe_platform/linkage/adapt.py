@@ -23,7 +23,12 @@ The guard (per comparison), against EM going astray, not against the data being 
   its committed u (a u from one or two pairs would make that level's weight a lottery);
 - no two levels whose committed weights differ by more than `ORDER_MARGIN_BITS` swap places by more
   than `ORDER_TOLERANCE_BITS` (exact surnames and surnames one keying error apart may end level on
-  noisy data; "within a year" above "one keying error" is EM fitting something else);
+  noisy data; "within a year" above "one keying error" is EM fitting something else); a level of
+  `UNORDERED_LEVELS` keeps its place only against the comparison's strongest and weakest levels, and a
+  level whose committed m sits at the training floor (the training data never produced it) may rise
+  above a level the training estimated, the strongest included (their committed order is no evidence),
+  though not above another level at the floor, and no level may overtake it (a level of
+  `UNORDERED_LEVELS`, evidence of another kind than likeness, follows its own rule above);
 - the committed strongest level still positive and the else level still negative.
 When more than half of the comparisons fail the guard, EM is taken to have collapsed and the whole
 committed model is used. A training rule whose EM session Splink stops (an m driven to 0.0, no pairs) is
@@ -154,10 +159,18 @@ def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
     # an unordered level keeps its place against the strongest and the weakest level only
     by_weight = sorted(range(len(committed)), key=committed.__getitem__)
     ends = {by_weight[0], by_weight[-1]}
+    # a level whose committed m sits at the training floor (the training data never produced it) may rise
+    # above a level the training did estimate: the one weight is the training data's, the other a floor,
+    # so their committed order is no evidence (a middle initial agreeing with a full middle name, where
+    # the generator writes middle names in full, may be the run's best middle-name evidence). Between two
+    # such levels the specification's order of likeness stands ("within a year" does not overtake "one
+    # keying error"), and no level overtakes one at the floor.
     ordered = [lv["label_for_charts"] not in UNORDERED_LEVELS or k in ends for k, lv in enumerate(new_levels)]
+    unseen = {k for k, o in enumerate(old_levels) if _at_floor(o["m_probability"]) and k not in ends and ordered[k]}
     for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
         for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
-            checked = (ordered[i] and ordered[j]) or i in ends or j in ends
+            checked = ((ordered[i] and ordered[j]) or i in ends or j in ends) and not (
+                j in unseen and i not in unseen)
             if checked and ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
                 return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
                         f"{new_levels[j]['label_for_charts']}")

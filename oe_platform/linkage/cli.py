@@ -276,6 +276,32 @@ def evaluate_command(persons: int, seed: int, months: int, shards: int, workdir:
     click.echo(f"outputs: {workdir / 'lake' / 'linkage'}")
 
 
+@linkage_group.command("fetch-pseudopeople")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write landing/ and truth/ into (then: oe linkage evaluate --labelled OUT).")
+@click.option("--seed", type=int, default=11, show_default=True,
+              help="pseudopeople's noise seed (the census takes SEED, the tax forms SEED+1, Social Security SEED+2).")
+@click.option("--cache", type=click.Path(path_type=Path), default=None,
+              help="Where pseudopeople's own virtual environment is made [default: ~/.cache/oe-platform].")
+def fetch_pseudopeople_command(out: Path, seed: int, cache: Path | None) -> None:
+    """Write census-like labelled records nobody here wrote: pseudopeople's sample town as three
+    sources (census, tax forms, Social Security) of canonical partner files with their truth
+    (oe_platform/linkage/pseudopeople_data.py; pseudopeople is installed into its own environment)."""
+    from oe_platform.linkage.pseudopeople_data import generate_sources, write_pseudopeople_delivery
+
+    if (out / "landing").exists():
+        raise click.ClickException(f"{out / 'landing'} exists already: choose an empty --out")
+    written = write_pseudopeople_delivery(generate_sources(cache or Path.home() / ".cache" / "oe-platform", seed),
+                                          out)
+    click.echo(f"pseudopeople sample, seed {seed}: {written.records:,} person records of {written.persons:,} "
+               f"persons in {len(written.files)} canonical files; {written.dates_left_empty:,} dates of birth "
+               f"that are no date left empty")
+    for path in written.files:
+        click.echo(f"  {path}")
+    click.echo(f"truth: {written.truth_file}")
+    click.echo(f"next: oe linkage evaluate --labelled {out} --workdir <folder> [--baseline]")
+
+
 @linkage_group.command("fetch-febrl")
 @click.option("--dataset", type=click.Choice(["1", "2", "3", "4"]), required=True,
               help="FEBRL data set: 1 (1,000 records), 2 (5,000), 3 (5,000, several duplicates per person) or 4 "

@@ -203,6 +203,9 @@ PAIR_EVIDENCE = {
         f"damerau_levenshtein({_ocr_fold('l.forename_std')}, {_ocr_fold('r.forename_std')})) end"
     ),
     "forename_min_length": "least(length(l.forename_std), length(r.forename_std))",
+    # the shorter middle names' length: two middle initials that agree (L / L) are weak evidence next to
+    # two middle names that agree (LUCY / LUCY)
+    "middle_names_min_length": "least(length(l.middle_names_std), length(r.middle_names_std))",
     # one forename's letters in order within the other: a name keyed short (RAH / SARAH, DN / DANIEL),
     # which is when deleting letters alone makes one the other (the keying errors equal the difference in
     # length)
@@ -458,8 +461,9 @@ def edge_guard_sql(
 
     - identifier_conflict: a PNC ID, CRO or NHS number present on both and different.
     - forename_conflict: both given names present and unrelated (not equal, swapped, nickname,
-      typo, middle name, phonetic or initial), unless the middle names and the date of birth agree
-      (a badly mistyped forename) or one record lists the other's full name among its other names
+      typo, middle name, phonetic or initial), unless the middle names (as names, not initials only)
+      and the date of birth agree (a badly mistyped forename) or one record lists the other's full
+      name among its other names
       (an alias on file), or the forenames are at most two keying errors apart (the first letter
       may be one of them when both have four letters or more) with the date of birth agreeing (or
       one keying error apart), the sexes and middle names not disagreeing, or the names are swapped
@@ -516,6 +520,9 @@ def edge_guard_sql(
                               (EXACT, SWAPPED, SWAPPED_MISTYPED, SAME_NAME_SET, "jaro-winkler >= 0.92"))
     middle_agrees = f"gamma_middle_names in ({middle[EXACT]}, {middle['same first middle name']})"
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
+    # middle names that agree as names, not as initials only: twins share a date of birth and an address,
+    # and often a middle initial (GAIL L / MALIA L MORGAN), seldom a middle name
+    middle_names_agree = f"({middle_agrees} and coalesce(middle_names_min_length >= 2, false))"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
     sur = gammas["surname"]
@@ -596,7 +603,7 @@ def edge_guard_sql(
         "identifier_conflict": " or ".join(f"gamma_{c} = {gammas[c][ELSE]}" for c in CONFLICT_IDENTIFIERS),
         "forename_conflict": (
             f"gamma_forename in ({unrelated_forenames}) "
-            f"and not ({middle_agrees} and gamma_date_of_birth in ({strong_dob})) "
+            f"and not ({middle_names_agree} and gamma_date_of_birth in ({strong_dob})) "
             f"and not ({alias_listed}) and not {forename_mistyped} and not {swapped_mistyped}"
             + ("" if households else f" and not {forename_register}")
         ),

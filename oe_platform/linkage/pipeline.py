@@ -274,6 +274,8 @@ def link_records(
         "expected_matches_per_profile": round(prior.expected_matches_per_profile, 4),
         "person_records": prepared.records,
         "profiles": prepared.profiles,
+        "area_postcodes_set_aside": prepared.area_postcodes,
+        "area_postcode_records": prepared.area_postcode_records,
         "pairs_compared": scored.compared,
         "pairs_reused_from_state": reused,
         "profiles_new_or_changed": mode.new_profiles if mode.incremental else prepared.profiles,

@@ -95,6 +95,15 @@ on whole fields brings together (docs/linkage.md, "Sixth pass"). The bound keeps
 pairs whatever the size of the run; a large run holds fewer such keys, and its common values are
 left to the other rules."""
 
+AREA_POSTCODE_MIN_ADDRESS_LINES = 200
+"""A postal code under which a run's records carry more than this many distinct address lines is the code
+of an area, not of a postcode unit, and is no evidence that two records share an address: a US ZIP
+code or a country's postal district, or a placeholder a partner writes in every record (00000). A UK
+postcode unit holds about 15 delivery points and seldom more than 100, so even with every line keyed
+two ways no unit comes near it (the generator's largest holds 15 lines at 100,000 persons, FEBRL's
+Australian postcodes at most 48 in 5,000 records). Such a code is set aside for the run's comparisons
+and blocking (`prepare_records`) and counted in the run's quality summary."""
+
 PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
 CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"
 NHS_PATTERN = r"^[0-9]{10}$"
@@ -133,6 +142,10 @@ class PreparedRecords:
 
     records: int
     profiles: int
+    area_postcodes: int = 0
+    """Postal codes set aside as area codes (AREA_POSTCODE_MIN_ADDRESS_LINES)."""
+    area_postcode_records: int = 0
+    """Records whose postal code was set aside so."""
 
 
 def _text(column: str) -> str:
@@ -244,6 +257,7 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
     """
     con.execute(f"create or replace temp table lk_cleaned as {cleaned}")
     fill_derived_columns(con, "lk_cleaned")
+    area_postcodes, area_postcode_records = _set_aside_area_postcodes(con, "lk_cleaned")
     problems = con.execute(
         "select count(*) filter (where person_record_id is null), count(*) - count(distinct person_record_id) "
         "from lk_cleaned"
@@ -351,7 +365,29 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
     con.execute("drop table lk_selective_keys")
     records = con.execute("select count(*) from lk_records").fetchall()[0][0]
     profiles = con.execute("select count(*) from lk_profiles").fetchall()[0][0]
-    return PreparedRecords(records=records, profiles=profiles)
+    return PreparedRecords(records=records, profiles=profiles, area_postcodes=area_postcodes,
+                           area_postcode_records=area_postcode_records)
+
+
+def _set_aside_area_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+    """Null the postcode, sector and outward code of `table`'s records whose postal code is an area's
+    (AREA_POSTCODE_MIN_ADDRESS_LINES); return how many codes and records."""
+    codes = con.execute(f"""
+        select postcode_std from {table}
+        where postcode_std is not null and address_std is not null
+        group by postcode_std
+        having count(distinct address_std) > {AREA_POSTCODE_MIN_ADDRESS_LINES}
+    """).fetchall()
+    if not codes:
+        return 0, 0
+    con.execute("create or replace temp table lk_area_postcodes (postcode_std varchar)")
+    con.executemany("insert into lk_area_postcodes values (?)", codes)
+    records = con.execute(f"""
+        update {table} set postcode_std = null, postcode_outward = null, postcode_sector = null
+        where postcode_std in (select postcode_std from lk_area_postcodes)
+    """).fetchall()[0][0]
+    con.execute("drop table lk_area_postcodes")
+    return len(codes), records
 
 
 def _add_forename_names(con: duckdb.DuckDBPyConnection) -> None:

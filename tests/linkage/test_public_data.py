@@ -113,3 +113,58 @@ def test_fetch_febrl_writes_each_file_as_a_partner_and_evaluate_judges_the_label
     accuracy = next(line for line in result.output.splitlines() if line.startswith("pairwise precision"))
     precision, recall = float(accuracy.split()[2]), float(accuracy.split()[4])
     assert precision == 1.0 and recall > 0.5
+
+
+def _pseudopeople_sources() -> dict[str, pd.DataFrame]:
+    """Three sources in pseudopeople's own layouts (the real ones are generated in pseudopeople's own
+    environment, which CI does not install): two people in the census, their tax forms (one holds two
+    jobs) and their Social Security records (a creation and a death event for one)."""
+    census = pd.DataFrame({
+        "simulant_id": ["0_11", "0_12"], "first_name": ["Diana", "Mother"], "middle_initial": ["P", None],
+        "last_name": ["Kofron", "Lai"], "date_of_birth": ["05/06/1994", "17/03/2003"],
+        "sex": ["Female", "Female"], "unit_number": [None, "Apt 2"], "street_number": ["5112", "820"],
+        "street_name": ["145th st", "cameron road"], "city": ["Anytown", "Anytown"], "state": ["WA", "WA"],
+        "zipcode": ["00000", "00000"]})
+    taxes = pd.DataFrame({
+        "simulant_id": ["0_11", "0_11", "0_12"], "first_name": ["Diana", "Diana", "Anastasia"],
+        "middle_initial": ["P", "P", "S"], "last_name": ["Kofron", "Kofron", "Lai"],
+        "mailing_address_unit_number": [None, None, None], "mailing_address_street_number": ["5112", "5112", None],
+        "mailing_address_street_name": ["145th st", "145th st", None], "mailing_address_city": ["Anytown"] * 3,
+        "mailing_address_state": ["WA"] * 3, "mailing_address_zipcode": ["00000", "00000", "00000"]})
+    ssa = pd.DataFrame({
+        "simulant_id": ["0_11", "0_12", "0_12"], "first_name": ["Diana", "Anastasia", "Anastasia"],
+        "middle_name": ["Pearl", "Sue", "Sue"], "last_name": ["Kofron", "Lai", "Lai"],
+        "date_of_birth": ["19940506", "20030317", "20030317"], "sex": ["Female", "Female", "Female"],
+        "event_type": ["creation", "creation", "death"]})
+    return {"census": census, "taxes": taxes, "ssa": ssa}
+
+
+def test_pseudopeople_sources_map_to_three_partners_and_a_truth_that_agree(tmp_path):
+    from oe_platform.linkage.pseudopeople_data import pseudopeople_to_canonical, write_pseudopeople_delivery
+
+    frames, emptied = pseudopeople_to_canonical(_pseudopeople_sources())
+    census, taxes, ssa = frames["census"], frames["taxes"], frames["ssa"]
+    columns = ["forename", "middle_names", "surname", "date_of_birth", "sex", "address", "postcode"]
+    assert census.iloc[0][columns].tolist() == [
+        "Diana", "P", "Kofron", "1994-05-06", "F", "5112 145th st, Anytown, WA", "00000"]
+    # the unit leads the line; a date that is no date in the census's MM/DD/YYYY (day and month swapped
+    # past 12) is left empty and counted
+    assert census.iloc[1]["address"] == "Apt 2 820 cameron road, Anytown, WA"
+    assert census.iloc[1]["date_of_birth"] == "" and emptied == 1
+    # tax forms: no date of birth or sex, a mailing address without its street is its town
+    assert (taxes["date_of_birth"] == "").all() and taxes.iloc[2]["address"] == "Anytown, WA"
+    # Social Security: the account's creation record only, no address
+    assert len(ssa) == 2 and (ssa["address"] == "").all() and ssa["date_of_birth"].tolist() == [
+        "1994-05-06", "2003-03-17"]
+    ids = pd.concat([f["record_id"] for f in frames.values()])
+    assert ids.is_unique and not ids.str.contains("_").any()  # simulant ids would leak the truth
+
+    written = write_pseudopeople_delivery(_pseudopeople_sources(), tmp_path / "pp")
+    assert [p.parent.parent.name for p in written.files] == ["pp-census", "pp-taxes", "pp-ssa"]
+    assert (written.records, written.persons) == (7, 2)
+    delivered = pd.read_csv(written.files[0], dtype=str, keep_default_na=False)
+    assert list(delivered.columns) == ["record_id", "forename", "middle_names", "surname", "date_of_birth", "sex",
+                                       "address", "postcode"]
+    truth = pd.read_parquet(written.truth_file)
+    assert truth.groupby("person_id").size().to_dict() == {"P0_11": 4, "P0_12": 3}
+    assert set(truth["record_key"]) == set(ids)

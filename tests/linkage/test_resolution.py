@@ -8,6 +8,7 @@ from oe_platform.linkage.clustering import (
     REGISTER_THRESHOLD,
     VALUE_REPLACED_MIN_SHARE,
 )
+from oe_platform.linkage.records import AREA_POSTCODE_MIN_ADDRESS_LINES
 from oe_platform.linkage.spec import (
     ADDRESS_ALIKE,
     ADDRESS_SIMILAR,
@@ -636,3 +637,57 @@ def test_a_register_delivered_among_households_is_linked_as_a_register_and_the_f
     assert persons["pr-1"] == persons["pr-2"]
     assert persons["fr-1"] != persons["fr-2"]
     assert persons["xr-1"] != persons["xr-2"]
+
+
+def _town_wide_code_rows(code: str, people: int) -> list[dict]:
+    """`people` distinct residents of one town whose partner writes one postal code for all of them (a
+    US ZIP code, a placeholder), each at an address line of their own."""
+    forenames = ["ALDER", "BRAMWELL", "CATTERICK", "DUNSTAN", "EVERILD", "FENWICK", "GODRIC", "HILDRED"]
+    surnames = ["ASHWORTH", "BRIGHOUSE", "CALDERWOOD", "DEWHIRST", "ELLERBY", "FAIRBURN", "GREENHALGH",
+                "HOLROYD", "ILLINGWORTH", "JAGGER", "KERSHAW", "LONGBOTTOM", "MIDGLEY"]
+    streets = ["MAPLE ST", "CEDAR AVE", "PINE HILL DR", "LAKEVIEW RD", "ORCHARD LN", "SUMMIT WAY"]
+    rows = []
+    for i in range(people):
+        row = record(f"tw-{i}", forenames[i % len(forenames)], surnames[(i // len(forenames)) % len(surnames)],
+                     f"{1940 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                     address=f"{100 + i} {streets[i % len(streets)]} SPRINGFIELD", source="canonical",
+                     force="town-register", ref=f"TW-{i}")
+        row.update(postcode_std=code, postcode_outward=None, postcode_sector=None)
+        rows.append(row)
+    return rows
+
+
+def test_a_postal_code_shared_by_a_whole_town_is_no_evidence_of_a_shared_address(link):
+    """A partner whose every record carries one postal code (a US ZIP code, or 00000 written for all): a
+    code under which the run holds more address lines than any postcode unit has addresses
+    (records.AREA_POSTCODE_MIN_ADDRESS_LINES) is set aside, so two people with one forename and middle
+    initial, no date of birth and different address lines are not one person through it, while one
+    person keyed twice at one address line still is. A UK postcode unit is kept."""
+    town = _town_wide_code_rows("98101", AREA_POSTCODE_MIN_ADDRESS_LINES + 40)
+
+    def in_town(row: dict) -> dict:
+        return {**row, "postcode_std": "98101", "postcode_outward": None, "postcode_sector": None}
+
+    rows = town + [
+        in_town(record("zt-1", "TONYA", "SALMONS", None, middle="T", address="7 SHELBY AVE SPRINGFIELD",
+                       source="canonical", force="town-register", ref="ZT-1")),
+        in_town(record("zt-2", "TONYA", "HERRERA", None, middle="T", address="1923 NORTH MICHIGAN AVE SPRINGFIELD",
+                       source="canonical", force="tax-register", ref="ZT-2")),
+        in_town(record("zp-1", "MARJORIE", "BLACKWELLFORD", "1958-06-01", address="32 DELACORTE DR SPRINGFIELD",
+                       source="canonical", force="town-register", ref="ZP-1")),
+        in_town(record("zp-2", "MARJORIE", "BLACKWELLFORD", None, address="32 DELACORTE DR SPRINGFIELD",
+                       source="canonical", force="tax-register", ref="ZP-2")),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert run.summary["area_postcodes_set_aside"] == 1
+    assert run.summary["area_postcode_records"] == len(rows)
+    gammas = level_gammas(untrained_settings())
+    strangers = pair_of(run, "zt-1", "zt-2")
+    assert strangers.empty or strangers["gamma_address"].tolist() == [gammas["address"]["else"]]
+    assert persons["zt-1"] != persons["zt-2"]
+    assert pair_of(run, "zp-1", "zp-2")["gamma_address"].tolist() == [gammas["address"][SAME_ADDRESS]]
+    assert persons["zp-1"] == persons["zp-2"]
+    # the background's UK postcodes are units: none is set aside
+    uk = link([])
+    assert uk.summary["area_postcodes_set_aside"] == 0

@@ -329,6 +329,20 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
         level = [lv for lv in tied["comparison_levels"] if not lv.get("is_null_level")][fuzzy]
         level["u_probability"] = level["m_probability"] / 2 ** (_weight(names[0]) + overtake)
         assert (verdict in guard_comparison(tied, surname)) if verdict else guard_comparison(tied, surname) == ""
+    # a level the training never produced (m at the floor) may rise above every level, the strongest
+    # included: where middle names are initials, an initial agreeing with a full middle name is as telling
+    # as two agreeing initials (exact); the weakest level (else) still may not rise above the others
+    middle = committed["middle_names"]
+    mids = [lv for lv in middle["comparison_levels"] if not lv.get("is_null_level")]
+    initial = [lv["label_for_charts"] for lv in mids].index("same first initial")
+    assert mids[initial]["m_probability"] <= M_FLOOR * 1.05 and _weight(mids[0]) > _weight(mids[initial]) + 2
+    initials = copy.deepcopy(middle)
+    raised = [lv for lv in initials["comparison_levels"] if not lv.get("is_null_level")]
+    raised[initial]["m_probability"], raised[0]["m_probability"] = 0.7, 0.1
+    assert _weight(raised[initial]) > _weight(raised[0]) + ORDER_TOLERANCE_BITS
+    assert guard_comparison(initials, middle) == ""
+    raised[-1]["u_probability"] = raised[-1]["m_probability"] / 2 ** (_weight(raised[initial]) + 2)
+    assert "order inverts" in guard_comparison(initials, middle)
 
     # a name keyed in the other field is evidence of another kind than likeness: where the data keys
     # names in the wrong field it may overtake a typo (FEBRL 2), which is no sign of EM gone astray
@@ -426,7 +440,8 @@ def test_a_pair_of_names_alone_needs_the_names_only_threshold():
     con.execute("""
         create temp table lk_profiles as
         select *, cast(null as date) as dob_transposed, cast(null as varchar) as postcode_std,
-            cast(null as varchar) as address_number, cast(null as varchar) as address_town
+            cast(null as varchar) as address_number, cast(null as varchar) as address_town,
+            cast(null as varchar) as middle_names_std
         from (values
             (1, 'JESSOP', 'TOBIAS', 'T', cast(null as varchar), cast(null as integer)),
             (2, 'JESSOP', 'TOBIAS', 'T', '1968-07-19', 1968),
@@ -472,7 +487,8 @@ def test_names_swapped_with_keying_errors_are_no_forename_conflict_but_other_nam
     con.execute("""
         create temp table lk_profiles as
         select *, cast(null as date) as dob_transposed, cast(null as varchar) as postcode_std,
-            cast(null as varchar) as address_number, cast(null as varchar) as address_town
+            cast(null as varchar) as address_number, cast(null as varchar) as address_town,
+            cast(null as varchar) as middle_names_std
         from (values
             (1, 'HUNT', 'NIGEL', 'N', '1996-09-12', 1996),
             (2, 'NIGEL', 'LIUNT', 'L', '1996-09-12', 1996),

@@ -113,7 +113,7 @@ validated as (
     select
         *,
         -- names
-        {{ name_status('forename_raw', normalised='forename') }} as forename_status,
+        {{ name_status('forename_raw', normalised='forename', given_name=true) }} as forename_status,
         {{ name_status('surname_raw', normalised='surname') }} as surname_status,
 
         -- date of birth
