@@ -182,6 +182,11 @@ def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, complete: 
     return lines
 
 
+RUN_REPORTS_KEPT = 500
+"""The reports of this many runs are kept (a run a day: more than a year); saving one removes the oldest
+beyond it. The run log (`<lake>/_meta/run_log.jsonl`) and Dagster's run history keep each run's outcome."""
+
+
 def report_path(meta: Path, run_id: str) -> Path:
     """Where the report of Dagster run `run_id` is kept: `<lake>/_meta/run_reports/<run_id>.json`."""
     return meta / "run_reports" / f"{run_id}.json"
@@ -202,7 +207,16 @@ def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     temporary.replace(path)
+    _prune_run_reports(path.parent, keep=path)
     return path
+
+
+def _prune_run_reports(folder: Path, keep: Path, kept: int = RUN_REPORTS_KEPT) -> None:
+    """Remove the oldest reports in `folder` beyond the newest `kept` (`keep`, just written, stays)."""
+    reports = sorted((p for p in folder.glob("*.json") if p != keep), key=lambda p: p.stat().st_mtime,
+                     reverse=True)
+    for old in reports[max(kept - 1, 0):]:
+        old.unlink(missing_ok=True)
 
 
 def run_report_lines(meta: Path, run_id: str, limit: int = DEFAULT_LIMIT) -> list[str]:

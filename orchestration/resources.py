@@ -15,6 +15,7 @@ from dagster import (
     AssetCheckSeverity,
     ConfigurableResource,
     DagsterEventType,
+    DagsterInstance,
     DagsterRunStatus,
     InitResourceContext,
 )
@@ -68,6 +69,20 @@ def _fail_interrupted_runs(context: InitResourceContext, settings: Settings, run
                                             f"the machine stopped); run {run_id} redid its work")
 
 
+DATA_QUALITY_STEP = "oe_dbt_before_linkage"
+"""The step whose dbt build rebuilds the data-quality tables a run's delivery report reads
+(orchestration/assets/dbt.py)."""
+
+
+def run_complete(instance: DagsterInstance, run_id: str) -> bool:
+    """Whether run `run_id` rebuilt the data-quality tables and nothing in it failed: a run cancelled or
+    killed before DATA_QUALITY_STEP logs no failure, and its delivery report must not call it clean."""
+    succeeded = {record.dagster_event.step_key
+                 for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_SUCCESS)
+                 if record.dagster_event}
+    return DATA_QUALITY_STEP in succeeded and not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+
+
 def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: str) -> None:
     """Read the run's delivery report while the lock is still held, and keep it for `oe run` to print
     (oe_platform/delivery_report.py): the next run may open the warehouse the moment the lock is
@@ -84,7 +99,7 @@ def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: s
             if record.dagster_event
             for key, entry in record.dagster_event.event_specific_data.materialization.metadata.items()
             if key == "ingest_run_id"), None)
-        complete = not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+        complete = run_complete(instance, run_id)
         save_run_report(settings.meta, settings.warehouse, run_id, ingest_run_id, complete)
     except Exception as err:  # the report is for the operator: its failure never fails the run, nor hides its error
         if context.log:

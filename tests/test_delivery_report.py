@@ -71,3 +71,26 @@ def test_a_run_that_stopped_does_not_call_its_deliveries_clean():
     lines = format_report(report, complete=False)
     assert lines[1].startswith("  the run did not finish")
     assert any(line.startswith("    quarantined: canonical/p/2025-01-20/person_events.csv") for line in lines)
+
+
+def test_the_kept_run_reports_are_pruned_to_the_newest(tmp_path):
+    """Each run keeps its report (`<lake>/_meta/run_reports/<run id>.json`); saving one removes the
+    oldest beyond RUN_REPORTS_KEPT, so a daily pipeline does not fill the lake with them."""
+    import os
+
+    from oe_platform.delivery_report import RUN_REPORTS_KEPT, report_path, save_run_report
+
+    folder = report_path(tmp_path, "x").parent
+    folder.mkdir(parents=True)
+    for n in range(RUN_REPORTS_KEPT + 5):
+        old = folder / f"run-{n:04d}.json"
+        old.write_text("{}", encoding="utf-8")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    (folder / "notes.txt").write_text("not a report", encoding="utf-8")
+    # no ingest in the run: nothing is read from the warehouse, the report says so
+    path = save_run_report(tmp_path, tmp_path / "no-warehouse.duckdb", "run-new", None, True)
+    kept = sorted(p.name for p in folder.glob("*.json"))
+    assert len(kept) == RUN_REPORTS_KEPT and path.name in kept
+    # the oldest six went, the newest stayed; other files are not touched
+    assert "run-0005.json" not in kept and "run-0006.json" in kept and f"run-{RUN_REPORTS_KEPT + 4:04d}.json" in kept
+    assert (folder / "notes.txt").exists()
