@@ -213,10 +213,18 @@ def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str
 
 def _prune_run_reports(folder: Path, keep: Path, kept: int = RUN_REPORTS_KEPT) -> None:
     """Remove the oldest reports in `folder` beyond the newest `kept` (`keep`, just written, stays)."""
-    reports = sorted((p for p in folder.glob("*.json") if p != keep), key=lambda p: p.stat().st_mtime,
-                     reverse=True)
+    def modified(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # removed meanwhile (another run pruning): oldest, and unlink will skip it
+            return 0.0
+
+    reports = sorted((p for p in folder.glob("*.json") if p != keep), key=modified, reverse=True)
     for old in reports[max(kept - 1, 0):]:
-        old.unlink(missing_ok=True)
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:  # pruning is housekeeping: the report was saved, a file left over is harmless
+            continue
 
 
 def run_report_lines(meta: Path, run_id: str, limit: int = DEFAULT_LIMIT) -> list[str]:

@@ -166,11 +166,13 @@ def guard_comparison(new: dict[str, Any], old: dict[str, Any]) -> str:
     # such levels the specification's order of likeness stands ("within a year" does not overtake "one
     # keying error"), and no level overtakes one at the floor.
     ordered = [lv["label_for_charts"] not in UNORDERED_LEVELS or k in ends for k, lv in enumerate(new_levels)]
-    unseen = {k for k, o in enumerate(old_levels) if _at_floor(o["m_probability"]) and k not in ends and ordered[k]}
+    floor = {k for k, o in enumerate(old_levels) if _at_floor(o["m_probability"])}
+    # the levels that may rise: at the floor, neither end of the order, not of UNORDERED_LEVELS
+    unseen = {k for k in floor if k not in ends and ordered[k]}
     for i, (wi, ci) in enumerate(zip(weights, committed, strict=True)):
         for j, (wj, cj) in enumerate(zip(weights, committed, strict=True)):
             checked = ((ordered[i] and ordered[j]) or i in ends or j in ends) and not (
-                j in unseen and i not in unseen)
+                j in unseen and i not in floor)
             if checked and ci > cj + ORDER_MARGIN_BITS and wi < wj - ORDER_TOLERANCE_BITS:
                 return (f"the weight order inverts: {new_levels[i]['label_for_charts']} no longer above "
                         f"{new_levels[j]['label_for_charts']}")

@@ -203,9 +203,11 @@ PAIR_EVIDENCE = {
         f"damerau_levenshtein({_ocr_fold('l.forename_std')}, {_ocr_fold('r.forename_std')})) end"
     ),
     "forename_min_length": "least(length(l.forename_std), length(r.forename_std))",
-    # the shorter middle names' length: two middle initials that agree (L / L) are weak evidence next to
-    # two middle names that agree (LUCY / LUCY)
-    "middle_names_min_length": "least(length(l.middle_names_std), length(r.middle_names_std))",
+    # the shorter first middle name's length: two middle initials that agree (L / L, A J / A J, or L ANN /
+    # L BETH through the first) are weak evidence next to two middle names that agree (LUCY / LUCY)
+    "middle_first_name_min_length": (
+        "least(length(split_part(l.middle_names_std, ' ', 1)), length(split_part(r.middle_names_std, ' ', 1)))"
+    ),
     # one forename's letters in order within the other: a name keyed short (RAH / SARAH, DN / DANIEL),
     # which is when deleting letters alone makes one the other (the keying errors equal the difference in
     # length)
@@ -522,7 +524,7 @@ def edge_guard_sql(
     namesake_check = f"not ({middle_agrees})" if strict_missing_dob else f"gamma_forename not in ({same_forename})"
     # middle names that agree as names, not as initials only: twins share a date of birth and an address,
     # and often a middle initial (GAIL L / MALIA L MORGAN), seldom a middle name
-    middle_names_agree = f"({middle_agrees} and coalesce(middle_names_min_length >= 2, false))"
+    middle_names_agree = f"({middle_agrees} and coalesce(middle_first_name_min_length >= 2, false))"
     strong_dob = f"{dob[EXACT]}, {dob['day and month transposed']}"
     alias_listed = f"gamma_aliases = {gammas['aliases'][ALIAS_OF_OTHER]}"
     sur = gammas["surname"]

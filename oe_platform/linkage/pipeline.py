@@ -465,7 +465,7 @@ NAME_ONLY_CANDIDATES = """
         from profile_cluster
         group by cluster_id
         having bool_and(
-            date_of_birth is null and postcode_std is null and phone_e164 is null
+            date_of_birth is null and postcode_std is null and address_std is null and phone_e164 is null
             and pnc_id is null and cro_number is null and nhs_number is null
         )
     ),

@@ -103,7 +103,10 @@ def _date(value: object, layout: str) -> str:
     text = _text(value)
     try:
         if layout == "mdy":
-            month, day, year = (int(part) for part in text.split("/"))
+            month_text, day_text, year_text = text.split("/")
+            if len(year_text) != 4:  # a digit lost: no date
+                return ""
+            month, day, year = int(month_text), int(day_text), int(year_text)
         elif len(text) == 8 and text.isdigit():
             year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
         else:
@@ -114,10 +117,12 @@ def _date(value: object, layout: str) -> str:
 
 
 def _address(*parts: object) -> str:
-    """One address line: unit, house number and street, then city and state ("2 5112 145th st, Anytown, WA")."""
-    unit, number, street, city, state = (_text(p) for p in parts)
-    line = " ".join(p for p in (unit, number, street) if p)
-    return ", ".join(p for p in (line, city, state) if p)
+    """One address line as a UK partner writes it: house number, street and unit, then the town
+    ("5112 145th st apt 2, Anytown"). The house number comes first and the town last, where the linkage
+    reads them (records.py: `address_number`, `address_town`); the state, like a county, is left out."""
+    unit, number, street, city = (_text(p) for p in parts)
+    line = " ".join(p for p in (number, street, unit) if p)
+    return ", ".join(p for p in (line, city) if p)
 
 
 def _record_ids(source: str, rows: int) -> list[str]:
@@ -139,8 +144,7 @@ def pseudopeople_to_canonical(sources: dict[str, pd.DataFrame]) -> tuple[dict[st
             "date_of_birth": census["date_of_birth"].map(lambda v: _date(v, "mdy")),
             "sex": census["sex"].map(lambda v: SEX.get(_text(v), "")),
             "address": [_address(*row) for row in zip(census["unit_number"], census["street_number"],
-                                                      census["street_name"], census["city"], census["state"],
-                                                      strict=True)],
+                                                      census["street_name"], census["city"], strict=True)],
             "postcode": census["zipcode"].map(_text), "person": census["simulant_id"].astype(str)}),
         "taxes": pd.DataFrame({
             "record_id": _record_ids("taxes", len(taxes)), "forename": taxes["first_name"].map(_text),
@@ -148,8 +152,7 @@ def pseudopeople_to_canonical(sources: dict[str, pd.DataFrame]) -> tuple[dict[st
             "date_of_birth": "", "sex": "",
             "address": [_address(*row) for row in zip(
                 taxes["mailing_address_unit_number"], taxes["mailing_address_street_number"],
-                taxes["mailing_address_street_name"], taxes["mailing_address_city"],
-                taxes["mailing_address_state"], strict=True)],
+                taxes["mailing_address_street_name"], taxes["mailing_address_city"], strict=True)],
             "postcode": taxes["mailing_address_zipcode"].map(_text), "person": taxes["simulant_id"].astype(str)}),
         "ssa": pd.DataFrame({
             "record_id": _record_ids("ssa", len(ssa)), "forename": ssa["first_name"].map(_text),

@@ -691,3 +691,28 @@ def test_a_postal_code_shared_by_a_whole_town_is_no_evidence_of_a_shared_address
     # the background's UK postcodes are units: none is set aside
     uk = link([])
     assert uk.summary["area_postcodes_set_aside"] == 0
+
+
+def test_twins_sharing_middle_initials_are_not_merged_and_a_garbled_forename_with_its_middle_names_is(link):
+    """Unrelated forenames with the date of birth and the middle names agreeing are one person only when
+    the middle names agree as names (a forename keyed beyond recognition: MELVIN JAMES / JELVKB JAMES),
+    not as initials: twins at one address often share a middle initial (GAIL L / MALIA L MORGAN, ROWAN
+    A J / ELSPETH A J ASHCROFT)."""
+    home = {"postcode": "NR2 4PF", "address": "19 ST GILES STREET NORWICH", "force": "norfolk"}
+    other = {"postcode": "IP1 3QR", "address": "4 ORWELL PLACE IPSWICH", "force": "suffolk"}
+    rows = [
+        record("gm-1", "GAIL", "MORGANFIELD", "2016-03-05", middle="L", sex="F", **home),
+        record("gm-2", "MALIA", "MORGANFIELD", "2016-03-05", middle="L", sex="F", source="intel", **home),
+        record("ra-1", "ROWAN", "ASHCROFTE", "2011-07-21", middle="A J", sex="F", **other),
+        record("ra-2", "ELSPETH", "ASHCROFTE", "2011-07-21", middle="A J", sex="F", source="intel", **other),
+        record("mj-1", "MELVIN", "SCHNEIDERMAN", "1963-04-18", middle="JAMES", sex="M", **home),
+        record("mj-2", "JELVKB", "SCHNEIDERMAN", "1963-04-18", middle="JAMES", sex="M", source="intel", **home),
+    ]
+    run = link(rows)
+    persons = person_of(run)
+    assert pair_of(run, "gm-1", "gm-2")["edge_status"].tolist() == ["forename_conflict"]
+    assert persons["gm-1"] != persons["gm-2"]
+    assert pair_of(run, "ra-1", "ra-2")["edge_status"].tolist() == ["forename_conflict"]
+    assert persons["ra-1"] != persons["ra-2"]
+    assert pair_of(run, "mj-1", "mj-2")["edge_status"].tolist() == ["accepted"]
+    assert persons["mj-1"] == persons["mj-2"]

@@ -343,6 +343,19 @@ def test_adaptation_guard_rejects_inverted_or_runaway_parameters():
     assert guard_comparison(initials, middle) == ""
     raised[-1]["u_probability"] = raised[-1]["m_probability"] / 2 ** (_weight(raised[initial]) + 2)
     assert "order inverts" in guard_comparison(initials, middle)
+    # between two levels at the floor the specification's order stands, the strongest level included
+    from oe_platform.linkage.adapt import ORDER_MARGIN_BITS
+
+    forename = committed["forename"]
+    given = [lv for lv in forename["comparison_levels"] if not lv.get("is_null_level")]
+    at_floor = [k for k, lv in enumerate(given) if lv["m_probability"] <= M_FLOOR * 1.05 and k != len(given) - 1]
+    high, low = max(((a, b) for a in at_floor for b in at_floor
+                     if _weight(given[a]) > _weight(given[b]) + ORDER_MARGIN_BITS),
+                    key=lambda ab: _weight(given[ab[0]]))
+    overtaking = copy.deepcopy(forename)
+    level = [lv for lv in overtaking["comparison_levels"] if not lv.get("is_null_level")][low]
+    level["u_probability"] = level["m_probability"] / 2 ** (_weight(given[high]) + 2)
+    assert "order inverts" in guard_comparison(overtaking, forename)
 
     # a name keyed in the other field is evidence of another kind than likeness: where the data keys
     # names in the wrong field it may overtake a typo (FEBRL 2), which is no sign of EM gone astray
