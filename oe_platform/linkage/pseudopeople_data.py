@@ -30,17 +30,15 @@ import hashlib
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from oe_platform.synth.truth import write_table
+from oe_platform.linkage.public_data import LabelledDelivery, write_labelled_delivery
 
 PSEUDOPEOPLE = "pseudopeople==1.3.1"
 """The PyPI release generated from (its sample population ships in the wheel)."""
-DELIVERY_DATE = "2026-01-31"
 SOURCES = ("census", "taxes", "ssa")
 
 _GENERATE = """
@@ -52,15 +50,6 @@ psp.generate_decennial_census(seed=seed, year=2020).to_parquet(f"{out}/census.pa
 psp.generate_taxes_w2_and_1099(seed=seed + 1, year=2020).to_parquet(f"{out}/taxes.parquet")
 psp.generate_social_security(seed=seed + 2, year=2020).to_parquet(f"{out}/ssa.parquet")
 """
-
-
-@dataclass(frozen=True)
-class PseudopeopleDelivery:
-    records: int
-    persons: int
-    dates_left_empty: int
-    files: tuple[Path, ...]
-    truth_file: Path
 
 
 def pseudopeople_python(cache: Path) -> Path:
@@ -167,23 +156,9 @@ def pseudopeople_to_canonical(sources: dict[str, pd.DataFrame]) -> tuple[dict[st
     return frames, emptied
 
 
-def write_pseudopeople_delivery(sources: dict[str, pd.DataFrame], out: Path) -> PseudopeopleDelivery:
+def write_pseudopeople_delivery(sources: dict[str, pd.DataFrame], out: Path) -> LabelledDelivery:
     """Write the three sources as canonical partner deliveries under out/landing (pp-census, pp-taxes,
     pp-ssa) and their truth to out/truth/person_records.parquet."""
     frames, emptied = pseudopeople_to_canonical(sources)
-    written, truths = [], []
-    for name, frame in frames.items():
-        partner = f"pp-{name}"
-        folder = out / "landing" / "canonical" / partner / DELIVERY_DATE
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "persons.csv"
-        frame.drop(columns="person").to_csv(path, index=False, encoding="utf-8")
-        written.append(path)
-        truths.append(pd.DataFrame({"source": "canonical", "org": partner, "record_key": frame["record_id"],
-                                    "person_id": "P" + frame["person"], "kind": "pseudopeople", "noise": ""}))
-    truth = pd.concat(truths, ignore_index=True)
-    (out / "truth").mkdir(parents=True, exist_ok=True)
-    truth_file = out / "truth" / "person_records.parquet"
-    write_table(truth, truth_file)
-    return PseudopeopleDelivery(records=len(truth), persons=int(truth["person_id"].nunique()),
-                                dates_left_empty=emptied, files=tuple(written), truth_file=truth_file)
+    partners = {f"pp-{name}": (frame.drop(columns="person"), "P" + frame["person"]) for name, frame in frames.items()}
+    return write_labelled_delivery(partners, out, "pseudopeople", emptied)

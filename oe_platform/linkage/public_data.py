@@ -124,25 +124,35 @@ def febrl_to_canonical(raw: bytes) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     return persons, pd.DataFrame({"record_id": record_id, "person": "F" + person}), emptied
 
 
-def write_febrl_delivery(files: list[tuple[str, bytes]], out: Path) -> LabelledDelivery:
-    """Write FEBRL files as canonical partner deliveries under out/landing (one partner per file:
-    febrl-a, febrl-b, …) and their truth to out/truth/person_records.parquet."""
-    written, truths, dates_empty = [], [], 0
-    for index, (_, raw) in enumerate(files):
-        partner = f"febrl-{chr(ord('a') + index)}"
-        persons, truth, emptied = febrl_to_canonical(raw)
-        dates_empty += emptied
+def write_labelled_delivery(partners: dict[str, tuple[pd.DataFrame, pd.Series]], out: Path, kind: str,
+                            dates_left_empty: int) -> LabelledDelivery:
+    """Write each partner's canonical persons rows to out/landing/canonical/<partner>/<DELIVERY_DATE>/
+    persons.csv and the truth (each row's record_id and true person, in the generator's truth format)
+    to out/truth/person_records.parquet."""
+    written, truths = [], []
+    for partner, (persons, person) in partners.items():
         folder = out / "landing" / "canonical" / partner / DELIVERY_DATE
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "persons.csv"
         persons.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
-        truths.append(pd.DataFrame({"source": "canonical", "org": partner, "record_key": truth["record_id"],
-                                    "person_id": truth["person"], "kind": "febrl", "noise": ""}))
+        truths.append(pd.DataFrame({"source": "canonical", "org": partner, "record_key": persons["record_id"],
+                                    "person_id": person.to_numpy(), "kind": kind, "noise": ""}))
     truth_frame = pd.concat(truths, ignore_index=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     truth_file = out / "truth" / "person_records.parquet"
     write_table(truth_frame, truth_file)
     return LabelledDelivery(records=len(truth_frame), persons=int(truth_frame["person_id"].nunique()),
-                            dates_left_empty=dates_empty, files=tuple(written), truth_file=truth_file)
+                            dates_left_empty=dates_left_empty, files=tuple(written), truth_file=truth_file)
+
+
+def write_febrl_delivery(files: list[tuple[str, bytes]], out: Path) -> LabelledDelivery:
+    """Write FEBRL files as canonical partner deliveries under out/landing (one partner per file:
+    febrl-a, febrl-b, …) and their truth to out/truth/person_records.parquet."""
+    partners, dates_empty = {}, 0
+    for index, (_, raw) in enumerate(files):
+        persons, truth, emptied = febrl_to_canonical(raw)
+        dates_empty += emptied
+        partners[f"febrl-{chr(ord('a') + index)}"] = (persons, truth["person"])
+    return write_labelled_delivery(partners, out, "febrl", dates_empty)
 
