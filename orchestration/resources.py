@@ -70,8 +70,8 @@ def _fail_interrupted_runs(context: InitResourceContext, settings: Settings, run
 
 
 DATA_QUALITY_STEP = "oe_dbt_before_linkage"
-"""The step whose dbt build rebuilds the data-quality tables a run's delivery report reads
-(orchestration/assets/dbt.py)."""
+"""The name of the dbt step (orchestration/assets/dbt.py takes it from here) whose build rebuilds the
+data-quality tables a run's delivery report reads."""
 
 
 def run_complete(instance: DagsterInstance, run_id: str) -> bool:

@@ -372,22 +372,20 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
 def _set_aside_area_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
     """Null the postcode, sector and outward code of `table`'s records whose postal code is an area's
     (AREA_POSTCODE_MIN_ADDRESS_LINES); return how many codes and records."""
-    codes = con.execute(f"""
+    con.execute(f"""
+        create or replace temp table lk_area_postcodes as
         select postcode_std from {table}
         where postcode_std is not null and address_std is not null
         group by postcode_std
         having count(distinct address_std) > {AREA_POSTCODE_MIN_ADDRESS_LINES}
-    """).fetchall()
-    if not codes:
-        return 0, 0
-    con.execute("create or replace temp table lk_area_postcodes (postcode_std varchar)")
-    con.executemany("insert into lk_area_postcodes values (?)", codes)
+    """)
+    codes = con.execute("select count(*) from lk_area_postcodes").fetchall()[0][0]
     records = con.execute(f"""
         update {table} set postcode_std = null, postcode_outward = null, postcode_sector = null
         where postcode_std in (select postcode_std from lk_area_postcodes)
-    """).fetchall()[0][0]
+    """).fetchall()[0][0] if codes else 0
     con.execute("drop table lk_area_postcodes")
-    return len(codes), records
+    return codes, records
 
 
 def _add_forename_names(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,7 +14,7 @@ from oe_platform.pause import pause_point
 from oe_platform.staging_state import plan_staging_build, record_staging_build
 from orchestration.audit import audited_dbt_build
 from orchestration.project import oe_dbt_project
-from orchestration.resources import WarehouseLock
+from orchestration.resources import DATA_QUALITY_STEP, WarehouseLock
 from orchestration.translator import OeDbtTranslator
 
 # with this many dbt results streamed, the build is well under way: the crash-safety pause point
@@ -33,7 +33,7 @@ INCREMENTAL_TARGETS = ("dev", "ci")
     project=oe_dbt_project,
     dagster_dbt_translator=OeDbtTranslator(),
     exclude=AFTER_LINKAGE,
-    name="oe_dbt_before_linkage",
+    name=DATA_QUALITY_STEP,
 )
 def oe_dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, warehouse_lock: WarehouseLock):
     """dbt build up to the linkage input: seeds, staging, conformed events, int_person_records, marts.
