@@ -149,19 +149,32 @@ def _located(group: Group) -> str:
     return f"{group.count} {rows}, e.g. {group.path} row {group.row}{more}"
 
 
-def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, complete: bool = True) -> list[str]:
-    """The report as lines for a terminal: most rows first, at most `limit` groups of each kind. With
-    `complete` false (the run stopped before its data-quality tables were rebuilt) the values flagged
-    are not known yet, and the report says so rather than calling the deliveries clean."""
+COMPLETE, UNFINISHED, NOT_REBUILT = "complete", "unfinished", "not_rebuilt"
+"""A run's data-quality outcome (orchestration/resources.py, `data_quality_outcome`): it rebuilt the
+data-quality tables and nothing failed; it was to rebuild them but stopped or failed; its selection left
+them out (a run of some assets only)."""
+
+OUTCOME_NOTES = {
+    UNFINISHED: "the run did not finish: the values its data-quality rules flag are not known yet "
+                "(run again once it is fixed)",
+    NOT_REBUILT: "this run did not rebuild the data-quality tables (its selection left them out): the values "
+                 "their rules flag in these files are not known yet (run the whole pipeline, oe run)",
+}
+
+
+def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, outcome: str = COMPLETE) -> list[str]:
+    """The report as lines for a terminal: most rows first, at most `limit` groups of each kind. When
+    the run did not rebuild its data-quality tables (`outcome` UNFINISHED: it stopped or failed first;
+    NOT_REBUILT: its selection left them out) the values flagged are not known yet, and the report says
+    which, rather than calling the deliveries clean."""
     if not report.files:
         return ["deliveries: no new file in this run"]
     lines = [f"deliveries: {report.files} new file(s) in this run (ingest run {report.ingest_run_id})"]
-    if report.clean and complete:
+    if report.clean and outcome == COMPLETE:
         lines.append("  every file loaded, no row refused and no value flagged")
         return lines
-    if not complete:
-        lines.append("  the run did not finish: the values its data-quality rules flag are not known yet "
-                     "(run again once it is fixed)")
+    if outcome != COMPLETE:
+        lines.append(f"  {OUTCOME_NOTES.get(outcome, OUTCOME_NOTES[UNFINISHED])}")
     if report.set_aside:
         lines.append(f"  {len(report.set_aside)} file(s) set aside, nothing of them loaded (quarantine/):")
         lines += [f"    {status}: {error if error.startswith(path) else f'{path}: {error}'}"
@@ -193,7 +206,7 @@ def report_path(meta: Path, run_id: str) -> Path:
 
 
 def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str | None,
-                    complete: bool) -> Path:
+                    outcome: str) -> Path:
     """Read the report of a pipeline run from the warehouse and keep it beside the run log.
 
     Called by the run itself while it still holds the warehouse lock (orchestration/resources.py):
@@ -202,7 +215,7 @@ def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str
     report = delivery_report(warehouse, ingest_run_id) if ingest_run_id else None
     path = report_path(meta, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"run_id": run_id, "ingest_run_id": ingest_run_id, "complete": complete,
+    payload = {"run_id": run_id, "ingest_run_id": ingest_run_id, "outcome": outcome,
                "report": asdict(report) if report else None}
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(json.dumps(payload, indent=1), encoding="utf-8")
@@ -240,4 +253,6 @@ def run_report_lines(meta: Path, run_id: str, limit: int = DEFAULT_LIMIT) -> lis
     report = DeliveryReport(
         kept["ingest_run_id"], kept["files"], [tuple(row) for row in kept["set_aside"]],
         *([Group(**group) for group in kept[kind]] for kind in ("rejected", "warned", "issues")))
-    return format_report(report, limit=limit, complete=payload["complete"])
+    # reports kept before the outcome had three values hold `complete` (true or false)
+    outcome = payload.get("outcome") or (COMPLETE if payload.get("complete") else UNFINISHED)
+    return format_report(report, limit=limit, outcome=outcome)

@@ -13,6 +13,7 @@ from importlib.metadata import version as installed_version
 
 from dagster import (
     AssetCheckSeverity,
+    AssetKey,
     ConfigurableResource,
     DagsterEventType,
     DagsterInstance,
@@ -23,6 +24,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from oe_platform.config import Settings, load_settings
+from oe_platform.delivery_report import COMPLETE, NOT_REBUILT, UNFINISHED
 from oe_platform.run_lock import read_run_log, warehouse_lock
 from oe_platform.warehouse import check_warehouse
 
@@ -73,14 +75,31 @@ DATA_QUALITY_STEP = "oe_dbt_before_linkage"
 """The name of the dbt step (orchestration/assets/dbt.py takes it from here) whose build rebuilds the
 data-quality tables a run's delivery report reads."""
 
+DATA_QUALITY_ASSETS = frozenset({
+    AssetKey(["staging", "stg_data_quality__issues"]),
+    AssetKey(["staging", "stg_data_quality__issue_rates"]),
+})
+"""The data-quality tables a delivery report reads (their keys as orchestration/translator.py gives them)."""
 
-def run_complete(instance: DagsterInstance, run_id: str) -> bool:
-    """Whether run `run_id` rebuilt the data-quality tables and nothing in it failed: a run cancelled or
-    killed before DATA_QUALITY_STEP logs no failure, and its delivery report must not call it clean."""
-    succeeded = {record.dagster_event.step_key
-                 for record in instance.all_logs(run_id, of_type=DagsterEventType.STEP_SUCCESS)
-                 if record.dagster_event}
-    return DATA_QUALITY_STEP in succeeded and not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
+
+def _run_asset_keys(instance: DagsterInstance, run_id: str, event_type: DagsterEventType) -> set[AssetKey]:
+    return {record.dagster_event.asset_key
+            for record in instance.all_logs(run_id, of_type=event_type)
+            if record.dagster_event and record.dagster_event.asset_key}
+
+
+def data_quality_outcome(instance: DagsterInstance, run_id: str) -> str:
+    """What run `run_id` did to the data-quality tables: COMPLETE only if it materialised every one of
+    them and no step failed (a run cancelled or killed before them logs no failure, and a run selecting
+    part of the dbt step may run the step without them); NOT_REBUILT when its selection never planned
+    them (a run of some assets only); UNFINISHED otherwise."""
+    planned = _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    if not planned & DATA_QUALITY_ASSETS:
+        return NOT_REBUILT
+    materialised = _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION)
+    if DATA_QUALITY_ASSETS <= materialised and not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        return COMPLETE
+    return UNFINISHED
 
 
 def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: str) -> None:
@@ -99,8 +118,8 @@ def _keep_run_report(context: InitResourceContext, settings: Settings, run_id: s
             if record.dagster_event
             for key, entry in record.dagster_event.event_specific_data.materialization.metadata.items()
             if key == "ingest_run_id"), None)
-        complete = run_complete(instance, run_id)
-        save_run_report(settings.meta, settings.warehouse, run_id, ingest_run_id, complete)
+        outcome = data_quality_outcome(instance, run_id)
+        save_run_report(settings.meta, settings.warehouse, run_id, ingest_run_id, outcome)
     except Exception as err:  # the report is for the operator: its failure never fails the run, nor hides its error
         if context.log:
             context.log.warning(f"the run's delivery report could not be read: {type(err).__name__}: {err}")

@@ -63,14 +63,20 @@ def test_every_ingest_warning_kind_says_what_to_do():
 
 def test_a_run_that_stopped_does_not_call_its_deliveries_clean():
     """When the run failed, the data-quality tables may still be the previous run's: the report says
-    the flagged values are not known yet, and still lists what ingest set aside."""
-    lines = format_report(DeliveryReport("r", files=2), complete=False)
+    the flagged values are not known yet, and still lists what ingest set aside. A run whose selection
+    left those tables out says that instead of "did not finish"."""
+    from oe_platform.delivery_report import NOT_REBUILT, UNFINISHED
+
+    lines = format_report(DeliveryReport("r", files=2), outcome=UNFINISHED)
     assert "every file loaded" not in "\n".join(lines)
     assert lines[1].startswith("  the run did not finish")
     report = _report()
-    lines = format_report(report, complete=False)
+    lines = format_report(report, outcome=UNFINISHED)
     assert lines[1].startswith("  the run did not finish")
     assert any(line.startswith("    quarantined: canonical/p/2025-01-20/person_events.csv") for line in lines)
+    lines = format_report(DeliveryReport("r", files=2), outcome=NOT_REBUILT)
+    assert "every file loaded" not in "\n".join(lines)
+    assert lines[1].startswith("  this run did not rebuild the data-quality tables (its selection left them out)")
 
 
 def test_the_kept_run_reports_are_pruned_to_the_newest(tmp_path):
@@ -88,7 +94,7 @@ def test_the_kept_run_reports_are_pruned_to_the_newest(tmp_path):
         os.utime(old, (1_000_000 + n, 1_000_000 + n))
     (folder / "notes.txt").write_text("not a report", encoding="utf-8")
     # no ingest in the run: nothing is read from the warehouse, the report says so
-    path = save_run_report(tmp_path, tmp_path / "no-warehouse.duckdb", "run-new", None, True)
+    path = save_run_report(tmp_path, tmp_path / "no-warehouse.duckdb", "run-new", None, "complete")
     kept = sorted(p.name for p in folder.glob("*.json"))
     assert len(kept) == RUN_REPORTS_KEPT and path.name in kept
     # the oldest six went, the newest stayed; other files are not touched
