@@ -104,6 +104,19 @@ two ways no unit comes near it (the generator's largest holds 15 lines at 100,00
 Australian postcodes at most 48 in 5,000 records). Such a code is set aside for the run's comparisons
 and blocking (`prepare_records`) and counted in the run's quality summary."""
 
+PLACEHOLDER_POSTCODE_SOURCE_SHARE = 0.5
+PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES = 30
+PLACEHOLDER_POSTCODE_SOURCE_MIN_RECORDS = 50
+"""A smaller source can write one code for everyone too (a register of a few hundred people, a placeholder
+such as 00000 or the NHS's no-fixed-abode ZZ99 3VZ), under the run-wide bound above. A code is also an
+area's (or a placeholder) when one source (`source_name/force_code`) with at least
+PLACEHOLDER_POSTCODE_SOURCE_MIN_RECORDS records with an address line and a code writes it on at least
+PLACEHOLDER_POSTCODE_SOURCE_SHARE of them, under at least PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES distinct
+address lines: a real unit of 15 addresses does not hold half of any sizeable source's people at 30
+addresses. A source of one building (a hostel, a block of flats, a prison) writes its few address lines
+many times and is kept; were a block of more than 30 flats a whole source, its postcode would be set
+aside and its records still compare on their address lines."""
+
 PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
 CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"
 NHS_PATTERN = r"^[0-9]{10}$"
@@ -370,14 +383,30 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source_table: str) -> Prepar
 
 
 def _set_aside_area_postcodes(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
-    """Null the postcode, sector and outward code of `table`'s records whose postal code is an area's
-    (AREA_POSTCODE_MIN_ADDRESS_LINES); return how many codes and records."""
+    """Null the postcode, sector and outward code of `table`'s records whose postal code is an area's or a
+    placeholder (AREA_POSTCODE_MIN_ADDRESS_LINES run-wide, PLACEHOLDER_POSTCODE_* within one source);
+    return how many codes and records."""
     con.execute(f"""
         create or replace temp table lk_area_postcodes as
-        select postcode_std from {table}
-        where postcode_std is not null and address_std is not null
+        with addressed as (
+            select source_name || '/' || force_code as source, postcode_std, address_std
+            from {table}
+            where postcode_std is not null and address_std is not null
+        ),
+        per_source as (
+            select source, postcode_std, count(*) as records, count(distinct address_std) as lines,
+                   sum(count(*)) over (partition by source) as source_records
+            from addressed
+            group by source, postcode_std
+        )
+        select postcode_std from addressed
         group by postcode_std
         having count(distinct address_std) > {AREA_POSTCODE_MIN_ADDRESS_LINES}
+        union
+        select postcode_std from per_source
+        where source_records >= {PLACEHOLDER_POSTCODE_SOURCE_MIN_RECORDS}
+          and records >= {PLACEHOLDER_POSTCODE_SOURCE_SHARE} * source_records
+          and lines >= {PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES}
     """)
     codes = con.execute("select count(*) from lk_area_postcodes").fetchall()[0][0]
     records = con.execute(f"""

@@ -693,6 +693,43 @@ def test_a_postal_code_shared_by_a_whole_town_is_no_evidence_of_a_shared_address
     assert uk.summary["area_postcodes_set_aside"] == 0
 
 
+def test_a_placeholder_postal_code_of_a_small_register_is_set_aside_and_one_building_is_kept(link):
+    """A register of a few dozen people whose partner writes one placeholder code for all (00000) holds
+    far fewer address lines than the run-wide bound, but more than half of its source's records at 30
+    lines or more (records.PLACEHOLDER_POSTCODE_*): the code is set aside and two strangers with one
+    forename and middle initial are not one person through it. A source of one building (a hostel: one
+    real postcode, a few address lines written many times) keeps its postcode."""
+    from oe_platform.linkage.records import PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES
+
+    register = _town_wide_code_rows("00000", PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES + 20)
+    hostel = []
+    for i in range(60):
+        row = record(f"hs-{i}", ["WREN", "ODELL", "PRYCE", "QUAYLE"][i % 4], f"RESIDENT{chr(65 + i % 26)}{i}",
+                     f"{1960 + i % 40}-{1 + i % 12:02d}-{1 + i % 28:02d}", postcode="LS6 2QB",
+                     address=f"FLAT {1 + i % 5} 12 HOSTEL ROW LEEDS", source="canonical", force="hostel",
+                     ref=f"HS-{i}")
+        hostel.append(row)
+
+    def placeholder(row: dict) -> dict:
+        return {**row, "postcode_std": "00000", "postcode_outward": None, "postcode_sector": None}
+
+    strangers = [
+        placeholder(record("zt-1", "TONYA", "SALMONS", None, middle="T", address="7 SHELBY AVE SPRINGFIELD",
+                           source="canonical", force="town-register", ref="ZT-1")),
+        placeholder(record("zt-2", "TONYA", "HERRERA", None, middle="T", address="1923 NORTH MICHIGAN AVE SPRINGFIELD",
+                           source="canonical", force="tax-register", ref="ZT-2")),
+    ]
+    rows = register + hostel + strangers
+    run = link(rows)
+    persons = person_of(run)
+    assert run.summary["area_postcodes_set_aside"] == 1
+    assert run.summary["area_postcode_records"] == len(register) + len(strangers)
+    gammas = level_gammas(untrained_settings())
+    pair = pair_of(run, "zt-1", "zt-2")
+    assert pair.empty or pair["gamma_address"].tolist() == [gammas["address"]["else"]]
+    assert persons["zt-1"] != persons["zt-2"]
+
+
 def test_twins_sharing_middle_initials_are_not_merged_and_a_garbled_forename_with_its_middle_names_is(link):
     """Unrelated forenames with the date of birth and the middle names agreeing are one person only when
     the middle names agree as names (a forename keyed beyond recognition: MELVIN JAMES / JELVKB JAMES),
