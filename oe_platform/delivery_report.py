@@ -61,6 +61,9 @@ class DeliveryReport:
     rejected: list[Group] = field(default_factory=list)
     warned: list[Group] = field(default_factory=list)
     issues: list[Group] = field(default_factory=list)
+    registered: int = 0
+    """Files the ingest run registered, from the lake's file manifest: the warehouse's count (`files`) is
+    0 when the run stopped before staging it."""
 
     @property
     def clean(self) -> bool:
@@ -168,7 +171,13 @@ def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, outcome: s
     NOT_REBUILT: its selection left them out) the values flagged are not known yet, and the report says
     which, rather than calling the deliveries clean."""
     if not report.files:
-        return ["deliveries: no new file in this run"]
+        if not report.registered or outcome == COMPLETE:
+            return ["deliveries: no new file in this run"]
+        # the warehouse's file manifest is staged by the step that did not run: the files are not there yet
+        return [f"deliveries: {report.registered} new file(s) registered by ingest (ingest run "
+                f"{report.ingest_run_id}), not in the warehouse yet: "
+                f"{OUTCOME_NOTES.get(outcome, OUTCOME_NOTES[UNFINISHED])}; the run's log names the files ingest "
+                "set aside, and why"]
     lines = [f"deliveries: {report.files} new file(s) in this run (ingest run {report.ingest_run_id})"]
     if report.clean and outcome == COMPLETE:
         lines.append("  every file loaded, no row refused and no value flagged")
@@ -213,6 +222,10 @@ def save_run_report(meta: Path, warehouse: Path, run_id: str, ingest_run_id: str
     once the lock is released the next run may open the warehouse to write, and DuckDB refuses a
     writer while any reader (even a read-only one) has the file open."""
     report = delivery_report(warehouse, ingest_run_id) if ingest_run_id else None
+    if report is not None:
+        from oe_platform.landing.ingest import read_manifest
+
+        report.registered = sum(1 for row in read_manifest(meta) if row["run_id"] == ingest_run_id)
     path = report_path(meta, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"run_id": run_id, "ingest_run_id": ingest_run_id, "outcome": outcome,
@@ -252,7 +265,8 @@ def run_report_lines(meta: Path, run_id: str, limit: int = DEFAULT_LIMIT) -> lis
         return []
     report = DeliveryReport(
         kept["ingest_run_id"], kept["files"], [tuple(row) for row in kept["set_aside"]],
-        *([Group(**group) for group in kept[kind]] for kind in ("rejected", "warned", "issues")))
+        *([Group(**group) for group in kept[kind]] for kind in ("rejected", "warned", "issues")),
+        registered=kept.get("registered", 0))
     # reports kept before the outcome had three values hold `complete` (true or false)
     outcome = payload.get("outcome") or (COMPLETE if payload.get("complete") else UNFINISHED)
     return format_report(report, limit=limit, outcome=outcome)

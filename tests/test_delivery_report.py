@@ -74,6 +74,12 @@ def test_a_run_that_stopped_does_not_call_its_deliveries_clean():
     lines = format_report(report, outcome=UNFINISHED)
     assert lines[1].startswith("  the run did not finish")
     assert any(line.startswith("    quarantined: canonical/p/2025-01-20/person_events.csv") for line in lines)
+    # stopped before the warehouse staged the run's file manifest: the files are not known there, and the
+    # report does not say there were none
+    [line] = format_report(DeliveryReport("r", files=0, registered=6), outcome=UNFINISHED)
+    assert line.startswith("deliveries: 6 new file(s) registered by ingest (ingest run r), not in the warehouse "
+                           "yet: the run did not finish")
+    assert format_report(DeliveryReport("r", files=0), outcome=UNFINISHED) == ["deliveries: no new file in this run"]
     lines = format_report(DeliveryReport("r", files=2), outcome=NOT_REBUILT)
     assert "every file loaded" not in "\n".join(lines)
     assert lines[1].startswith("  this run did not rebuild the data-quality tables (its selection left them out)")

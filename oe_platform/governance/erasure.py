@@ -58,6 +58,8 @@ COMPACT_MARKER = "compact_warehouse.pending"
 # a force's erasure list: <landing>/erasure/<force>/<YYYY-MM-DD>/erasures*.csv (source, record, reason)
 DELIVERED_COLUMNS = ("source", "record", "reason")
 _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
+MIN_REASON = 10
+"""Characters an erasure's reason needs: "x" records no basis (the request reference and its legal basis do)."""
 
 
 class ErasureError(ValueError):
@@ -139,9 +141,38 @@ def _validate(source: str, record_id: str, reason: str, contracts: dict[str, Con
             "conformed.person_source_record and mart_governance__retention_review show it)",
             "record",
         )
-    if not reason.strip():
-        raise ErasureError("an erasure needs a reason (--reason), e.g. the request reference and its legal basis",
-                           "reason")
+    if len(reason.strip()) < MIN_REASON:
+        raise ErasureError(f"an erasure needs a reason of at least {MIN_REASON} characters (--reason), e.g. the "
+                           "request reference and its legal basis", "reason")
+
+
+def _check_in_warehouse(settings: Settings, source: str, record_id: str) -> None:
+    """Refuse a request whose record the warehouse holds under another source, or does not hold at all
+    (a mistyped id, or another source's record: the request would be applied to nothing). Not checked
+    when there is no warehouse yet, or a run holds it (DuckDB lets no reader in beside its writer)."""
+    if not settings.warehouse.exists():
+        return
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.Error:
+        return
+    try:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'conformed' "
+                           "and table_name = 'person_source_record'").fetchall()[0][0]:
+            return
+        found = [row[0] for row in con.execute(
+            "select distinct source_name from conformed.person_source_record where person_record_id = ?",
+            [record_id]).fetchall()]
+    finally:
+        con.close()
+    if not found:
+        raise ErasureError(
+            f"record {record_id} is in no source of the warehouse (conformed.person_source_record); check the "
+            "id against conformed.person_source_record or mart_governance__retention_review", "record")
+    if source not in found:
+        raise ErasureError(
+            f"record {record_id} is a {found[0]} record, not {source}'s (conformed.person_source_record): "
+            f"request it with --source {found[0]}", "source")
 
 
 def request_erasure(settings: Settings, source: str, record_id: str, reason: str, requested_by: str | None = None,
@@ -154,6 +185,8 @@ def request_erasure(settings: Settings, source: str, record_id: str, reason: str
         for existing in requests:
             if existing.source == source and existing.record == record_id:
                 return existing
+        if origin == "cli":  # a force's list is read by the run itself, which holds the warehouse
+            _check_in_warehouse(settings, source, record_id)
         request = ErasureRequest(
             request_id=uuid.uuid4().hex[:12], source=source, record=record_id, reason=reason.strip(),
             requested_by=requested_by or identity(), requested_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -55,6 +55,11 @@ def run_query(settings: Settings, sql: str, justification: str, user: str | None
     who = (user or "").strip() or identity()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
+        # no file but the warehouse: a SELECT may call read_csv('/etc/passwd') or read_parquet on any file
+        # the process can read. The bronze views the warehouse holds (dbt's run-start hook) read the lake's
+        # bronze folder, so that one folder stays readable; the setting cannot be undone on this connection.
+        con.execute("set allowed_directories = ?", [[f"{settings.bronze.resolve()}/"]])
+        con.execute("set enable_external_access = false")
         _only_select(con, sql)
         what: dict[str, Any] = {"sql": sql, "justification": reason, "os_user": identity(),
                                 "warehouse": str(settings.warehouse)}

@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from oe_platform.contracts import Contract, FileSpec, Layout
 from oe_platform.landing.cells import MAX_FIELD_CHARS
-from oe_platform.landing.parse import ParsedFile, _quote_char, empty_to_null, flag_table
+from oe_platform.landing.parse import ParsedFile, _quote_char, empty_to_null, flag_table, header_name_keys
 
 BLOCK_SIZE = 8 << 20
 UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read by pyarrow as they are
@@ -65,6 +65,27 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:  # undecodable bytes, kept as surrogate escapes
         return False
     return True
+
+
+def _name_keys(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """parse._name_key over an Arrow column: lower case, letters and digits only."""
+    return pc.replace_substring_regex(pc.utf8_lower(values), "[^0-9a-z]", "")
+
+
+def _repeats_header(table: pa.Table, names: list[str], header: list[str]) -> bool:
+    """Whether a row of `table` is the header itself (parse.REPEATED_HEADER_REASON); the first column is
+    compared first, the others only where it matched."""
+    keys = header_name_keys(header)
+    same = pc.equal(_name_keys(table.column(names[0])), keys[0])
+    if not pc.any(same).as_py():
+        return False
+    rows = table.filter(same)
+    for name, key in zip(names[1:], keys[1:], strict=True):
+        same = pc.equal(_name_keys(rows.column(name)), key)
+        if not pc.any(same).as_py():
+            return False
+        rows = rows.filter(same)
+    return rows.num_rows > 0
 
 
 def fast_delimited(
@@ -115,6 +136,8 @@ def fast_delimited(
         columns[spec.columns[delivered]] = empty_to_null(values)
     if candidates is not None and pc.any(candidates).as_py():
         return None  # a row with every field empty is rejected by the careful path
+    if _repeats_header(table, names, header):
+        return None  # the header again, inside the file: the careful path rejects that row
     n = table.num_rows
     entity = contract.entities[spec.entity]
     arrays = {

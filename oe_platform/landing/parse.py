@@ -519,6 +519,19 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
+REPEATED_HEADER_REASON = (
+    "the header row again, inside the file (files joined together, or an export repeating its header "
+    "every page): the row is no record and is set aside; remove such lines from the export"
+)
+"""A row whose every field is its column's name, ignoring case, spaces and punctuation (`header_name_keys`)."""
+
+
+def header_name_keys(header: list[str]) -> list[str]:
+    """The header's names as a row repeating it would read them, each compared ignoring case, spaces and
+    punctuation: a row of the header itself is no record, however the export wrote its names."""
+    return [_name_key(name) for name in header]
+
+
 def loose_header(header: list[str], spec: FileSpec) -> tuple[list[str], list[tuple[str, str]]]:
     """The header with each delivered name the contract does not know renamed to the one contract
     name it matches ignoring case, spaces and punctuation ("Date of Birth", "DATE-OF-BIRTH" and
@@ -570,6 +583,7 @@ def careful_delimited(
         note_header(first_batch, spec, header, renamed)
     width = len(header)
     canonical = [spec.columns[h] for h in header]
+    header_keys = header_name_keys(header)
     entity_columns = contract.entities[spec.entity].column_names
     csv.field_size_limit(MAX_FIELD_CHARS)
     quote = _quote_char(layout)
@@ -637,6 +651,9 @@ def careful_delimited(
             continue
         if not "".join(record).strip():
             result.reject(spec.entity, line_number, "every field of the row is empty", _strip_newline(raw))
+            continue
+        if [_name_key(value) for value in record] == header_keys:
+            result.reject(spec.entity, line_number, REPEATED_HEADER_REASON, _strip_newline(raw))
             continue
         if resynced:
             result.warnings.append(Flag(spec.entity, line_number, None, "after_resync",

@@ -178,12 +178,17 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
     manifest = read_manifest(settings.meta)
     if not manifest:
         return []
-    # the latest manifest row per file id says whether its rows belong in bronze (a duplicate row
-    # only points at the copy that was loaded)
+    # a file id's rows belong in bronze when a manifest row loaded them (the latest such row is checked);
+    # a row that loaded nothing says nothing of them: a duplicate only points at the copy that was loaded,
+    # and a copy of a loaded file set aside before it was read (delivered under the wrong force or
+    # layout, a link, too large) carries the loaded copy's file id, as its bytes are the same
     latest: dict[str, dict] = {}
+    unloaded: dict[str, dict] = {}
     for row in manifest:
-        if row["file_id"] and row["status"] != "duplicate":
+        if row["file_id"] and row["status"] == "loaded":
             latest[row["file_id"]] = row
+        elif row["file_id"] and row["status"] != "duplicate":
+            unloaded[row["file_id"]] = row
     con = duckdb.connect()
     try:
         bronze = _bronze_counts(con, settings, cache, files)
@@ -193,8 +198,6 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
     cache.save()
     problems: list[Discrepancy] = []
     for file_id, row in sorted(latest.items(), key=lambda kv: kv[1]["path"]):
-        if row["status"] != "loaded":
-            continue
         entities = (row["entity"] or "").split(",")
         in_bronze = 0
         for entity in entities:
@@ -213,12 +216,11 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
             problems.append(Discrepancy(row["path"], read, accepted, rejected, in_bronze, in_rejects,
                                         "; ".join(issues)))
     orphans: dict[tuple[str, str], int] = defaultdict(int)
-    loaded = {file_id for file_id, row in latest.items() if row["status"] == "loaded"}
     for (source, entity, file_id), n in bronze.items():
-        if file_id not in loaded:
+        if file_id not in latest:
             orphans[(f"{source}/{entity}", file_id)] += n
     for (where, file_id), n in sorted(orphans.items()):
-        path = latest[file_id]["path"] if file_id in latest else f"bronze/{where} file id {file_id}"
+        path = unloaded[file_id]["path"] if file_id in unloaded else f"bronze/{where} file id {file_id}"
         problems.append(Discrepancy(path, 0, 0, 0, n, 0, "bronze holds rows of a file the manifest does not "
                                     "list as loaded (an interrupted ingest: run ingest again)"))
     return problems

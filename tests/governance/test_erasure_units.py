@@ -80,12 +80,32 @@ def test_a_request_is_validated_and_kept_once(tmp_path: Path):
         request_erasure(settings, "police_uk", RECORD, "reason")
     with pytest.raises(ErasureError, match="not a person_record_id"):
         request_erasure(settings, "crime", "Ann Lee", "reason")
-    with pytest.raises(ErasureError, match="needs a reason"):
-        request_erasure(settings, "crime", RECORD, "  ")
-    first = request_erasure(settings, "crime", RECORD.upper(), "ER-1")
-    assert request_erasure(settings, "crime", RECORD, "ER-1 again").request_id == first.request_id
+    for reason in ("  ", "x", "ER-1"):
+        with pytest.raises(ErasureError, match="needs a reason of at least"):
+            request_erasure(settings, "crime", RECORD, reason)
+    first = request_erasure(settings, "crime", RECORD.upper(), "ER-1 subject access request")
+    assert request_erasure(settings, "crime", RECORD, "ER-1 again, by letter").request_id == first.request_id
     stored = (settings.lake / "_erasure" / "requests.json").read_text()
     assert RECORD in stored and len(list_requests(settings)) == 1
+
+
+def test_a_request_for_a_record_of_another_source_or_of_none_is_refused(tmp_path: Path):
+    """The warehouse says which source holds a record: a request naming another source, or a record the
+    warehouse does not hold (a mistyped id), would be applied to nothing and is refused, saying why."""
+    settings = load_settings(landing=tmp_path / "landing", lake=tmp_path / "lake", warehouse=tmp_path / "w.duckdb")
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("create schema conformed")
+    con.execute("create table conformed.person_source_record (person_record_id varchar, source_name varchar)")
+    con.execute("insert into conformed.person_source_record values (?, 'crime')", [RECORD])
+    con.close()
+    with pytest.raises(ErasureError, match="is a crime record, not custody's.*--source crime") as refused:
+        request_erasure(settings, "custody", RECORD, "ER-9 subject access request")
+    assert refused.value.column == "source"
+    with pytest.raises(ErasureError, match="is in no source of the warehouse") as refused:
+        request_erasure(settings, "crime", "f" * 32, "ER-9 subject access request")
+    assert refused.value.column == "record"
+    assert list_requests(settings) == []
+    assert request_erasure(settings, "crime", RECORD, "ER-9 subject access request").source == "crime"
 
 
 def test_a_forces_erasure_list_is_registered_and_a_bad_one_named_by_row_and_column(tmp_path: Path):
@@ -95,7 +115,7 @@ def test_a_forces_erasure_list_is_registered_and_a_bad_one_named_by_row_and_colu
     good.write_text(f"source,record,reason\ncustody,{RECORD},ER-7 court order\n")
     bad = settings.landing / "erasure" / "kent" / "2025-02-01" / "erasures_2.csv"
     bad.parent.mkdir(parents=True)
-    bad.write_text(f"source,record,reason\ncrime,{RECORD},ok\ncrime,not-an-id,typo\n")
+    bad.write_text(f"source,record,reason\ncrime,{RECORD},ER-8 court order\ncrime,not-an-id,ER-8 court order\n")
     registered, problems = read_delivered_lists(settings)
     assert [(r.source, r.requested_by) for r in registered] == [("custody", "force:essex")]
     assert problems == [problems[0]] and "erasure/kent/2025-02-01/erasures_2.csv, row 3, column record" in problems[0]

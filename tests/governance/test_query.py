@@ -47,6 +47,23 @@ def test_query_returns_rows_and_records_a_consultation_without_values(warehouse:
         assert value not in text
 
 
+def test_a_query_reads_no_file_outside_the_warehouse_and_bronze(warehouse: Settings, tmp_path: Path):
+    """read_csv and read_parquet of any file the process can read are refused (the attempt is recorded as a
+    failed consultation); the lake's bronze folder, which the warehouse's bronze views read, stays readable."""
+    secret = tmp_path / "elsewhere" / "keys.csv"
+    secret.parent.mkdir()
+    secret.write_text("name,key\npseudonym,0123456789abcdef\n")
+    with pytest.raises(duckdb.PermissionException):
+        run_query(warehouse, f"select * from read_csv('{secret}')", REASON)
+    bronze = warehouse.bronze / "crime" / "persons"
+    bronze.mkdir(parents=True)
+    duckdb.sql(f"copy (select 'P9' as person_id) to '{bronze / 'part.parquet'}' (format parquet)")
+    result = run_query(warehouse, f"select person_id from read_parquet('{bronze}/*.parquet')", REASON)
+    assert result.rows == [("P9",)]
+    statuses = [e["what"]["status"] for e in read_entries(audit_path(warehouse))]
+    assert statuses == ["error", "ok"]
+
+
 def test_query_without_a_justification_is_refused_and_not_run(warehouse: Settings):
     for reason in ("", "   ", "because"):
         with pytest.raises(QueryRefused, match="justification"):

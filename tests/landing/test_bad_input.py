@@ -392,7 +392,59 @@ def test_unknown_layout_force_and_file_name_are_quarantined_with_the_fix(platfor
     assert_nothing_lost(platform_dirs)
 
 
+@pytest.mark.parametrize("careful", [False, True], ids=["clean_file", "with_a_broken_row"])
+def test_a_header_row_repeated_inside_the_file_is_rejected_not_loaded(platform_dirs, landing_day, careful):
+    """Two extracts joined together repeat the header mid-file: that row is no record (were it loaded, a
+    person FORENAME SURNAME and an event event_id would enter the warehouse). It is rejected with the reason,
+    written in other case or spacing too, on the fast path and on the careful one; every other row loads."""
+    from oe_platform.landing.parse import REPEATED_HEADER_REASON
+
+    again = CRIMES_HEADER.upper().replace(",", " ,") if careful else CRIMES_HEADER
+    rows = [crime_row("ES/1/25"), crime_row("ES/2/25"), again, crime_row("ES/3/25")]
+    if careful:
+        rows.append("ES/4/25,2025-01-08")  # a ragged row: the careful path reads the file
+    target = landing_day("crime", "essex") / "crimes_20250108.csv"
+    target.write_text(CRIMES_HEADER + "\n" + "\n".join(rows) + "\n")
+    result = only_file(ingest(platform_dirs), "crimes_20250108.csv")
+    assert result.status == "loaded"
+    assert sorted(r["crime_ref"] for r in bronze(platform_dirs, "crime", "crimes")) == ["ES/1/25", "ES/2/25", "ES/3/25"]
+    rejected = {r["row_number"]: r["reason"] for r in rejects_of(platform_dirs, "crimes_20250108.csv")}
+    assert rejected[4] == REPEATED_HEADER_REASON
+    assert len(rejected) == (2 if careful else 1)
+    assert_nothing_lost(platform_dirs)
+
+
 SLICE_BEDFORDSHIRE = BAD_INPUT.parent / "landing_slice" / "crime" / "bedfordshire" / "2025-01-06"
+
+
+def test_a_copy_of_a_loaded_file_misplaced_under_another_force_blocks_nothing(platform_dirs, landing_day):
+    """A loaded extract copied by mistake under a folder that is no force code (Bedfordshire, capitalised) is set aside
+    before it is read, with the bytes (and so the file id) of the loaded copy: the reconciliation still finds
+    every bronze row of that id accounted for, so the run goes on, and once the copy is moved away nothing
+    is left over."""
+    original = SLICE_BEDFORDSHIRE / "CRIME_20250106.txt"
+    shutil.copy(original, landing_day("crime", "bedfordshire", "2025-01-06") / original.name)
+    assert only_file(ingest(platform_dirs), original.name).status == "loaded"
+    stray = landing_day("crime", "Bedfordshire", "2025-01-06") / original.name
+    shutil.copy(original, stray)
+    [misplaced] = ingest(platform_dirs).files
+    assert misplaced.status == "quarantined" and misplaced.path == "crime/Bedfordshire/2025-01-06/CRIME_20250106.txt"
+    assert read_manifest(platform_dirs.meta)[-1]["file_id"] == read_manifest(platform_dirs.meta)[0]["file_id"]
+    assert_nothing_lost(platform_dirs)
+    stray.unlink()
+    assert ingest(platform_dirs).files == []
+    assert_nothing_lost(platform_dirs)
+    # bronze rows of a file id no loaded row accounts for are still reported, naming the set-aside copy
+    manifest = read_manifest(platform_dirs.meta)
+    [loaded] = [row for row in manifest if row["status"] == "loaded"]
+    from oe_platform.landing.ingest import write_manifest
+
+    write_manifest(platform_dirs.meta, [row for row in manifest if row is not loaded])
+    from oe_platform.landing.reconcile import reconcile
+
+    [problem] = reconcile(platform_dirs)
+    assert problem.path == misplaced.path and "does not list as loaded" in problem.describe()
+
 
 
 @pytest.mark.parametrize("re_encoded", [True, False], ids=["utf8_with_bom", "cp1252_with_bom"])
