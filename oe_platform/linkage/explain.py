@@ -118,7 +118,15 @@ def explain_pair(
     ).fetchall())
     for record in (record_a, record_b):
         if record not in found:
-            raise RecordNotFound(f"person_record_id {record!r} is not among the {prepared.records} records linked")
+            # a source's own reference (a partner's record id, a crime's nominal ref) names the ids to give
+            named = con.execute(
+                "select person_record_id, source_name, force_code from lk_records where record_ref = ? "
+                "order by all limit 5", [record]).fetchall()
+            hint = ("; the source reference " + repr(record) + " is person_record_id "
+                    + ", ".join(f"{rid} ({source}/{force})" for rid, source, force in named)
+                    if named else "; give the person_record_id conformed.person_source_record shows for it")
+            raise RecordNotFound(f"person_record_id {record!r} is not among the {prepared.records} records "
+                                 f"linked{hint}")
     settings = model.settings_for(prepared.profiles)
     parameters = "the committed model"
     if run_parameters and run_parameters.get("model_version") == model.version:

@@ -17,6 +17,8 @@ def written_run(link, model, tmp_path, monkeypatch):
         record("ex-1", "BILL", "PRIESTLEY", "1983-07-21", postcode="NR1 3JU", sex="M", force="norfolk"),
         record("ex-2", "WILLIAM", "PRIESTLEY", "1983-07-21", postcode="NR1 3JU", sex="M", force="suffolk"),
         record("ex-3", "HARRY", "PRIESTLEY", "1983-07-21", postcode="NR1 3JU", sex="M", force="essex"),
+        record("ex-4", "MARGARET", "OYELARAN", "1971-02-14", postcode="CB1 2AB", sex="F", source="canonical",
+               force="btp", ref="BTP-001687"),
     ]
     run = link(rows)
     lake = tmp_path / "lake"
@@ -69,6 +71,10 @@ def test_explain_reports_an_unknown_record(written_run):
     result = CliRunner().invoke(linkage_group, ["explain", "ex-1", "no-such-record"])
     assert result.exit_code == 1
     assert "no-such-record" in result.output
+    # a source's own reference is not the id, but the message names the id to give
+    result = CliRunner().invoke(linkage_group, ["explain", "ex-1", "BTP-001687"])
+    assert result.exit_code == 1
+    assert "the source reference 'BTP-001687' is person_record_id ex-4 (canonical/btp)" in result.output
 
 
 def test_report_prints_the_quality_report(written_run):
