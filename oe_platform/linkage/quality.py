@@ -136,6 +136,8 @@ def format_report(quality: pd.DataFrame) -> str:
     """The quality report as text (what `oe linkage report` prints)."""
     lines = []
     summary = quality[quality["section"].isin(["summary", "timing"])]
+    # the label column as wide as the longest label (prior_probability_two_random_records_match is 42)
+    width = max([34, *(len(str(m)) for m in quality["metric"])])
     lines.append("Summary")
     for r in summary.itertuples(index=False):
         value = float(r.value)
@@ -145,16 +147,16 @@ def format_report(quality: pd.DataFrame) -> str:
             text = f"{value:.3g}"
         else:
             text = f"{value:,.4f}"
-        lines.append(f"  {r.metric:<34} {text:>14}")
+        lines.append(f"  {r.metric:<{width}} {text:>14}")
     accuracy = quality[quality["section"] == "accuracy"]
     if len(accuracy):
         lines.append("Accuracy against the ground truth (pairs of person records)")
         for r in accuracy.itertuples(index=False):
             text = f"{r.value:.5f}" if r.metric in ("precision", "recall", "f1") else f"{r.value:,.0f}"
-            lines.append(f"  {r.metric:<34} {text:>14}")
+            lines.append(f"  {r.metric:<{width}} {text:>14}")
     lines.append("Cluster sizes (records per person)")
     for r in quality[quality["section"] == "cluster_size"].itertuples(index=False):
-        lines.append(f"  {r.metric:<34} {r.value:>14,.0f}")
+        lines.append(f"  {r.metric:<{width}} {r.value:>14,.0f}")
     histogram = quality[quality["section"] == "match_weight_histogram"]
     if len(histogram):
         lines.append("Match weights of kept pairs")
