@@ -153,9 +153,9 @@ def _located(group: Group) -> str:
 
 
 COMPLETE, UNFINISHED, NOT_REBUILT = "complete", "unfinished", "not_rebuilt"
-"""A run's data-quality outcome (orchestration/resources.py, `data_quality_outcome`): it rebuilt the
-data-quality tables and nothing failed; it was to rebuild them but stopped or failed; its selection left
-them out (a run of some assets only)."""
+"""A run's data-quality outcome (orchestration/resources.py, `data_quality_outcome`): it rebuilt
+staging.stg_data_quality__issues (whatever failed after); it was to rebuild it but stopped or failed
+first; its selection left it out (a run of some assets only)."""
 
 OUTCOME_NOTES = {
     UNFINISHED: "the run did not finish: the values its data-quality rules flag are not known yet "

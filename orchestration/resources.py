@@ -75,11 +75,8 @@ DATA_QUALITY_STEP = "oe_dbt_before_linkage"
 """The name of the dbt step (orchestration/assets/dbt.py takes it from here) whose build rebuilds the
 data-quality tables a run's delivery report reads."""
 
-DATA_QUALITY_ASSETS = frozenset({
-    AssetKey(["staging", "stg_data_quality__issues"]),
-    AssetKey(["staging", "stg_data_quality__issue_rates"]),
-})
-"""The data-quality tables a delivery report reads (their keys as orchestration/translator.py gives them)."""
+DATA_QUALITY_ASSET = AssetKey(["staging", "stg_data_quality__issues"])
+"""The data-quality table a delivery report reads (its key as orchestration/translator.py gives it)."""
 
 
 def _run_asset_keys(instance: DagsterInstance, run_id: str, event_type: DagsterEventType) -> set[AssetKey]:
@@ -89,15 +86,14 @@ def _run_asset_keys(instance: DagsterInstance, run_id: str, event_type: DagsterE
 
 
 def data_quality_outcome(instance: DagsterInstance, run_id: str) -> str:
-    """What run `run_id` did to the data-quality tables: COMPLETE only if it materialised every one of
-    them and no step failed (a run cancelled or killed before them logs no failure, and a run selecting
-    part of the dbt step may run the step without them); NOT_REBUILT when its selection never planned
-    them (a run of some assets only); UNFINISHED otherwise."""
-    planned = _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
-    if not planned & DATA_QUALITY_ASSETS:
+    """What run `run_id` did to the data-quality table its delivery report reads: COMPLETE when it
+    materialised it (the values its rules flag in the run's deliveries are known, whatever failed after);
+    NOT_REBUILT when its selection never planned it (a run of some assets only); UNFINISHED when it was
+    planned and not materialised (the run was cancelled or killed first, which logs no failure, or a step
+    before it failed)."""
+    if DATA_QUALITY_ASSET not in _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION_PLANNED):
         return NOT_REBUILT
-    materialised = _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION)
-    if DATA_QUALITY_ASSETS <= materialised and not instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+    if DATA_QUALITY_ASSET in _run_asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION):
         return COMPLETE
     return UNFINISHED
 

@@ -129,7 +129,9 @@ def person_entities(contract: Contract) -> list[Entity]:
     return [e for e in contract.entities.values() if e.person_key]
 
 
-def _validate(source: str, record_id: str, reason: str, contracts: dict[str, Contract]) -> None:
+def _validate(source: str, record_id: str, reason: str, contracts: dict[str, Contract], new: bool = True) -> None:
+    """Why a request cannot be accepted; `new` false for a record already requested, whose reason was
+    accepted then (a list delivered before MIN_REASON is read again every run, and stays valid)."""
     contract = contracts.get(source)
     if contract is None or not person_entities(contract):
         with_people = sorted(s for s, c in contracts.items() if person_entities(c))
@@ -141,15 +143,18 @@ def _validate(source: str, record_id: str, reason: str, contracts: dict[str, Con
             "conformed.person_source_record and mart_governance__retention_review show it)",
             "record",
         )
-    if len(reason.strip()) < MIN_REASON:
+    if len(reason.strip()) < (MIN_REASON if new else 1):
         raise ErasureError(f"an erasure needs a reason of at least {MIN_REASON} characters (--reason), e.g. the "
                            "request reference and its legal basis", "reason")
 
 
 def _check_in_warehouse(settings: Settings, source: str, record_id: str) -> None:
-    """Refuse a request whose record the warehouse holds under another source, or does not hold at all
-    (a mistyped id, or another source's record: the request would be applied to nothing). Not checked
-    when there is no warehouse yet, or a run holds it (DuckDB lets no reader in beside its writer)."""
+    """Refuse a request whose record the warehouse holds under another source: it would be applied to
+    nothing (a record's id is a hash of its source and key, so it belongs to one source). A record the
+    warehouse does not hold is accepted: conformed.person_source_record holds current records only, and
+    an earlier version, or a record staging left out, is still in landing and bronze, where the erasure
+    finds it. Not checked when there is no warehouse yet, or a run holds it (DuckDB lets no reader in
+    beside its writer)."""
     if not settings.warehouse.exists():
         return
     try:
@@ -165,11 +170,7 @@ def _check_in_warehouse(settings: Settings, source: str, record_id: str) -> None
             [record_id]).fetchall()]
     finally:
         con.close()
-    if not found:
-        raise ErasureError(
-            f"record {record_id} is in no source of the warehouse (conformed.person_source_record); check the "
-            "id against conformed.person_source_record or mart_governance__retention_review", "record")
-    if source not in found:
+    if found and source not in found:
         raise ErasureError(
             f"record {record_id} is a {found[0]} record, not {source}'s (conformed.person_source_record): "
             f"request it with --source {found[0]}", "source")
@@ -179,12 +180,14 @@ def request_erasure(settings: Settings, source: str, record_id: str, reason: str
                     origin: str = "cli") -> ErasureRequest:
     """Register an erasure for the next run; a request for a record already requested returns that one."""
     record_id = record_id.strip().lower()
-    _validate(source, record_id, reason, load_contracts())
+    contracts = load_contracts()
+    _validate(source, record_id, reason, contracts, new=False)
     with _locked(settings) as path:
         requests = _read(path)
         for existing in requests:
             if existing.source == source and existing.record == record_id:
                 return existing
+        _validate(source, record_id, reason, contracts)
         if origin == "cli":  # a force's list is read by the run itself, which holds the warehouse
             _check_in_warehouse(settings, source, record_id)
         request = ErasureRequest(
@@ -204,6 +207,7 @@ def read_delivered_lists(settings: Settings) -> tuple[list[ErasureRequest], list
     registered: list[ErasureRequest] = []
     problems: list[str] = []
     contracts = load_contracts()
+    requested = {(r.source, r.record) for r in list_requests(settings)}
     for path in sorted(root.glob("*/*/erasures*.csv")):
         where = f"{ERASURE_LISTS}/{path.relative_to(root)}"
         force = path.relative_to(root).parts[0]
@@ -218,7 +222,8 @@ def read_delivered_lists(settings: Settings) -> tuple[list[ErasureRequest], list
             for number, row in enumerate(rows, start=2):
                 values = {c: str(row.get(c) or "").strip() for c in DELIVERED_COLUMNS}
                 try:
-                    _validate(values["source"], values["record"].lower(), values["reason"], contracts)
+                    _validate(values["source"], values["record"].lower(), values["reason"], contracts,
+                              new=(values["source"], values["record"].lower()) not in requested)
                 except ErasureError as err:
                     raise ErasureError(f"{where}, row {number}, column {err.column}: {err}; correct the row and "
                                        "re-deliver the list") from err

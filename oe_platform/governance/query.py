@@ -14,6 +14,8 @@ from oe_platform.config import Settings
 from oe_platform.governance.audit import Event, audit_path, identity, record
 
 MIN_JUSTIFICATION = 10  # characters: "x" or "test" does not explain why personal data is consulted
+VIEW_FOLDERS = ("bronze", "linkage", "_meta")
+"""The lake's folders the warehouse's views read (models/**/_*sources.yml: parquet_path, parquet_glob)."""
 
 
 class QueryRefused(Exception):
@@ -56,9 +58,12 @@ def run_query(settings: Settings, sql: str, justification: str, user: str | None
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         # no file but the warehouse: a SELECT may call read_csv('/etc/passwd') or read_parquet on any file
-        # the process can read. The bronze views the warehouse holds (dbt's run-start hook) read the lake's
-        # bronze folder, so that one folder stays readable; the setting cannot be undone on this connection.
-        con.execute("set allowed_directories = ?", [[f"{settings.bronze.resolve()}/"]])
+        # the process can read. The views dbt's run-start hook registers (the dbt sources with a
+        # parquet_path or parquet_glob) read the lake's folders VIEW_FOLDERS, which stay readable. The
+        # setting cannot be undone, and holds for the warehouse's database instance in this process (each
+        # oe query is a process of its own).
+        allowed = [f"{(settings.lake / folder).resolve()}/" for folder in VIEW_FOLDERS]
+        con.execute("set allowed_directories = ?", [allowed])
         con.execute("set enable_external_access = false")
         _only_select(con, sql)
         what: dict[str, Any] = {"sql": sql, "justification": reason, "os_user": identity(),

@@ -18,7 +18,14 @@ import pyarrow.csv as pacsv
 
 from oe_platform.contracts import Contract, FileSpec, Layout
 from oe_platform.landing.cells import MAX_FIELD_CHARS
-from oe_platform.landing.parse import ParsedFile, _quote_char, empty_to_null, flag_table, header_name_keys
+from oe_platform.landing.parse import (
+    REPEATED_HEADER_REASON,
+    ParsedFile,
+    _quote_char,
+    empty_to_null,
+    flag_table,
+    header_name_keys,
+)
 
 BLOCK_SIZE = 8 << 20
 UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read by pyarrow as they are
@@ -72,20 +79,24 @@ def _name_keys(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(pc.utf8_lower(values), "[^0-9a-z]", "")
 
 
-def _repeats_header(table: pa.Table, names: list[str], header: list[str]) -> bool:
-    """Whether a row of `table` is the header itself (parse.REPEATED_HEADER_REASON); the first column is
-    compared first, the others only where it matched."""
+def header_rows(table: pa.Table, names: list[str], header: list[str]) -> np.ndarray:
+    """The indices of the rows of `table` that are the header itself (parse.REPEATED_HEADER_REASON). Only
+    first-column values short enough to be the first name are compared (a name spelled with spaces and
+    punctuation is at most a few times longer), then the other columns only on the rows that matched:
+    the check costs a length per value on a file without such rows."""
     keys = header_name_keys(header)
-    same = pc.equal(_name_keys(table.column(names[0])), keys[0])
-    if not pc.any(same).as_py():
-        return False
-    rows = table.filter(same)
-    for name, key in zip(names[1:], keys[1:], strict=True):
-        same = pc.equal(_name_keys(rows.column(name)), key)
-        if not pc.any(same).as_py():
-            return False
-        rows = rows.filter(same)
-    return rows.num_rows > 0
+    first = table.column(names[0])
+    short = pc.less_equal(pc.utf8_length(first), 4 * len(header[0]) + 8)
+    candidates = np.flatnonzero(short.to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return candidates
+    for name, key in zip(names, keys, strict=True):
+        values = table.column(name).take(pa.array(candidates))
+        same = pc.equal(_name_keys(values), key).to_numpy(zero_copy_only=False)
+        candidates = candidates[same]
+        if not len(candidates):
+            break
+    return candidates
 
 
 def fast_delimited(
@@ -136,15 +147,28 @@ def fast_delimited(
         columns[spec.columns[delivered]] = empty_to_null(values)
     if candidates is not None and pc.any(candidates).as_py():
         return None  # a row with every field empty is rejected by the careful path
-    if _repeats_header(table, names, header):
-        return None  # the header again, inside the file: the careful path rejects that row
-    n = table.num_rows
+    read = table.num_rows
+    row_numbers = np.arange(first_row, first_row + read, dtype=np.int64)
+    repeated = header_rows(table, names, header)
+    rejected = []
+    if len(repeated):  # the header again, inside the file: rejected, as the careful path does
+        rejected = [(int(row_numbers[i]), layout.delimiter.join(str(table.column(name)[int(i)].as_py())
+                                                                 for name in names))
+                    for i in repeated]
+        keep = np.ones(read, dtype=bool)
+        keep[repeated] = False
+        mask = pa.array(keep)
+        columns = {c: values.filter(mask) for c, values in columns.items()}
+        row_numbers = row_numbers[keep]
+    n = len(row_numbers)
     entity = contract.entities[spec.entity]
     arrays = {
         c: columns[c] if c in columns else pa.nulls(n, pa.string()) for c in entity.column_names
     }
-    arrays["_row_number"] = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
-    result = ParsedFile(top_entities=(spec.entity,), mode="fast", rows_read=n)
+    arrays["_row_number"] = pa.array(row_numbers)
+    result = ParsedFile(top_entities=(spec.entity,), mode="fast", rows_read=read)
+    for row_number, raw in rejected:
+        result.reject(spec.entity, row_number, REPEATED_HEADER_REASON, raw)
     result.tables[spec.entity] = pa.table(arrays)
     flag_table(result, spec.entity, result.tables[spec.entity], list(columns))
     return result

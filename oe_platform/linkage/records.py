@@ -114,8 +114,9 @@ PLACEHOLDER_POSTCODE_SOURCE_MIN_RECORDS records with an address line and a code 
 PLACEHOLDER_POSTCODE_SOURCE_SHARE of them, under at least PLACEHOLDER_POSTCODE_MIN_ADDRESS_LINES distinct
 address lines: a real unit of 15 addresses does not hold half of any sizeable source's people at 30
 addresses. A source of one building (a hostel, a block of flats, a prison) writes its few address lines
-many times and is kept; were a block of more than 30 flats a whole source, its postcode would be set
-aside and its records still compare on their address lines."""
+many times and is kept; were a block of 30 flats or more a whole source, its postcode would be set aside
+for the whole run (every source's records with that code lose the postcode evidence, as with a town-wide
+code) and the records still compare on their address lines."""
 
 PNC_PATTERN = r"^[0-9]{4}/[0-9]{7}[A-HJ-NP-RT-Z]$"
 CRO_PATTERN = r"^([0-9]{6}/[0-9]{2}|SF[0-9]{2}/[0-9]{6})[A-HJ-NP-RT-Z]$"

@@ -49,7 +49,22 @@ def test_query_returns_rows_and_records_a_consultation_without_values(warehouse:
 
 def test_a_query_reads_no_file_outside_the_warehouse_and_bronze(warehouse: Settings, tmp_path: Path):
     """read_csv and read_parquet of any file the process can read are refused (the attempt is recorded as a
-    failed consultation); the lake's bronze folder, which the warehouse's bronze views read, stays readable."""
+    failed consultation); the lake's folders the warehouse's views read stay readable (bronze, linkage, the
+    ingest bookkeeping), each source folder the dbt project registers among them."""
+    import yaml
+
+    from oe_platform.config import REPO_ROOT
+    from oe_platform.governance.query import VIEW_FOLDERS
+
+    registered = set()
+    for spec in (REPO_ROOT / "models").rglob("_*sources.yml"):
+        for source in yaml.safe_load(spec.read_text()).get("sources", []):
+            for table in source.get("tables", []):
+                meta = {**source.get("meta", {}), **table.get("meta", {}), **table.get("config", {}).get("meta", {})}
+                where = meta.get("parquet_path") or meta.get("parquet_glob")
+                if where:
+                    registered.add(where.split("/")[0])
+    assert registered and registered <= set(VIEW_FOLDERS)
     secret = tmp_path / "elsewhere" / "keys.csv"
     secret.parent.mkdir()
     secret.write_text("name,key\npseudonym,0123456789abcdef\n")
