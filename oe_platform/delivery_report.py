@@ -165,6 +165,10 @@ OUTCOME_NOTES = {
 }
 
 
+def _outcome_note(outcome: str) -> str:
+    return OUTCOME_NOTES.get(outcome, OUTCOME_NOTES[UNFINISHED])
+
+
 def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, outcome: str = COMPLETE) -> list[str]:
     """The report as lines for a terminal: most rows first, at most `limit` groups of each kind. When
     the run did not rebuild its data-quality tables (`outcome` UNFINISHED: it stopped or failed first;
@@ -176,14 +180,14 @@ def format_report(report: DeliveryReport, limit: int = DEFAULT_LIMIT, outcome: s
         # the warehouse's file manifest is staged by the step that did not run: the files are not there yet
         return [f"deliveries: {report.registered} new file(s) registered by ingest (ingest run "
                 f"{report.ingest_run_id}), not in the warehouse yet: "
-                f"{OUTCOME_NOTES.get(outcome, OUTCOME_NOTES[UNFINISHED])}; the run's log names the files ingest "
+                f"{_outcome_note(outcome)}; the run's log names the files ingest "
                 "set aside, and why"]
     lines = [f"deliveries: {report.files} new file(s) in this run (ingest run {report.ingest_run_id})"]
     if report.clean and outcome == COMPLETE:
         lines.append("  every file loaded, no row refused and no value flagged")
         return lines
     if outcome != COMPLETE:
-        lines.append(f"  {OUTCOME_NOTES.get(outcome, OUTCOME_NOTES[UNFINISHED])}")
+        lines.append(f"  {_outcome_note(outcome)}")
     if report.set_aside:
         lines.append(f"  {len(report.set_aside)} file(s) set aside, nothing of them loaded (quarantine/):")
         lines += [f"    {status}: {error if error.startswith(path) else f'{path}: {error}'}"

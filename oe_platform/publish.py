@@ -44,6 +44,7 @@ from oe_platform.marts_catalog import DBT_MANIFEST, MartVersion, list_mart_versi
 from oe_platform.pause import pause_point
 from oe_platform.serving import ServingFile, build_serving_files
 from oe_platform.spark_catalog import export_relations, warehouse_engine
+from oe_platform.warehouse import has_relation
 
 MANIFEST_NAME = "manifest.json"
 HISTORY_DIR = "_manifests"
@@ -116,11 +117,7 @@ def _write_gold_file(con: duckdb.DuckDBPyConnection, mart: MartVersion, gold: Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     relation = f'"{mart.schema}"."{mart.alias}"'
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [mart.schema, mart.alias],
-    ).fetchone()[0]
-    if not exists:
+    if not has_relation(con, mart.schema, mart.alias):
         raise PublishError(
             f"{mart.unique_id}: the dbt manifest lists it but the warehouse has no {relation}; "
             "build it (oe run, or dbt build --select it) before publishing"

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oe_platform.config import Settings
 
+if TYPE_CHECKING:
+    import duckdb
+
 REBUILD_COMMAND = "oe rebuild-warehouse"
+
+
+def has_relation(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the connection's database holds the table or view `schema.name`."""
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0])
 
 
 class WarehouseDamaged(RuntimeError):

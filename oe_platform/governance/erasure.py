@@ -51,6 +51,7 @@ from oe_platform.landing.bronze import EMPTY_NAME, entity_dir
 from oe_platform.landing.discover import ERASURE_LISTS
 from oe_platform.landing.ingest import MANIFEST_NAME, ingest_lock, read_manifest, sha256_of, write_manifest
 from oe_platform.staging_state import bronze_rewritten
+from oe_platform.warehouse import has_relation
 
 ERASURE_DIR = "_erasure"
 REQUESTS_NAME = "requests.json"
@@ -162,8 +163,7 @@ def _check_in_warehouse(settings: Settings, source: str, record_id: str) -> None
     except duckdb.Error:
         return
     try:
-        if not con.execute("select count(*) from information_schema.tables where table_schema = 'conformed' "
-                           "and table_name = 'person_source_record'").fetchall()[0][0]:
+        if not has_relation(con, "conformed", "person_source_record"):
             return
         found = [row[0] for row in con.execute(
             "select distinct source_name from conformed.person_source_record where person_record_id = ?",

@@ -652,7 +652,8 @@ def careful_delimited(
         if not "".join(record).strip():
             result.reject(spec.entity, line_number, "every field of the row is empty", _strip_newline(raw))
             continue
-        if _name_key(record[0]) == header_keys[0] and [_name_key(value) for value in record] == header_keys:
+        if _name_key(record[0]) == header_keys[0] and all(
+                _name_key(value) == key for value, key in zip(record[1:], header_keys[1:], strict=True)):
             result.reject(spec.entity, line_number, REPEATED_HEADER_REASON, _strip_newline(raw))
             continue
         if resynced:

@@ -182,11 +182,11 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
     # a row that loaded nothing says nothing of them: a duplicate only points at the copy that was loaded,
     # and a copy of a loaded file set aside before it was read (delivered under the wrong force or
     # layout, a link, too large) carries the loaded copy's file id, as its bytes are the same
-    latest: dict[str, dict] = {}
+    loaded: dict[str, dict] = {}
     unloaded: dict[str, dict] = {}
     for row in manifest:
         if row["file_id"] and row["status"] == "loaded":
-            latest[row["file_id"]] = row
+            loaded[row["file_id"]] = row
         elif row["file_id"] and row["status"] != "duplicate":
             unloaded[row["file_id"]] = row
     con = duckdb.connect()
@@ -197,7 +197,7 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
         con.close()
     cache.save()
     problems: list[Discrepancy] = []
-    for file_id, row in sorted(latest.items(), key=lambda kv: kv[1]["path"]):
+    for file_id, row in sorted(loaded.items(), key=lambda kv: kv[1]["path"]):
         entities = (row["entity"] or "").split(",")
         in_bronze = 0
         for entity in entities:
@@ -217,7 +217,7 @@ def reconcile(settings: Settings) -> list[Discrepancy]:
                                         "; ".join(issues)))
     orphans: dict[tuple[str, str], int] = defaultdict(int)
     for (source, entity, file_id), n in bronze.items():
-        if file_id not in latest:
+        if file_id not in loaded:
             orphans[(f"{source}/{entity}", file_id)] += n
     for (where, file_id), n in sorted(orphans.items()):
         path = unloaded[file_id]["path"] if file_id in unloaded else f"bronze/{where} file id {file_id}"
